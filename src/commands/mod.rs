@@ -1,0 +1,30 @@
+//! One module per command: each turns its parsed arguments into work and
+//! returns the exit code that sums up that work.
+
+mod sandbox;
+
+use crate::cli::{Cli, Command};
+use crate::exit;
+
+/// An error the user can fix by changing what they typed or wrote; exits 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs the command `cli` names and returns its exit code.
+pub fn execute(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Sandbox(args) => sandbox::execute(args),
+    }
+}
+
+/// The exit code for an error that ended a command early.
+pub fn exit_code_of(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<UsageError>().is_some() {
+        exit::USAGE
+    } else {
+        // Anything else stopped the tool before it could finish its work: the
+        // results file holds what finished, and a rerun goes on from there.
+        exit::FAILED
+    }
+}

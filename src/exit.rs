@@ -1,0 +1,18 @@
+//! The exit codes, the one place they are defined. Scripts rely on them.
+
+/// Every operation `done` or `already`.
+pub const SUCCESS: u8 = 0;
+/// Finished; some operations `rejected`, none left retryable.
+pub const REJECTED: u8 = 1;
+/// Invalid usage or manifest; nothing sent.
+pub const USAGE: u8 = 2;
+/// Finished; some operations `failed`, and a rerun may fix them.
+pub const FAILED: u8 = 3;
+/// An instance was refused (authorization, quota, state): its operations `aborted`.
+pub const INSTANCE_REFUSED: u8 = 4;
+/// Another run holds the results file (BSD `EX_TEMPFAIL`).
+pub const LOCKED: u8 = 75;
+/// Interrupted by SIGINT.
+pub const SIGINT: u8 = 130;
+/// Interrupted by SIGTERM.
+pub const SIGTERM: u8 = 143;

@@ -1,0 +1,176 @@
+//! The answers GREEN-API gives, parsed leniently: older answers lack fields,
+//! MAX keys participants by `chatId` where WhatsApp uses `id`, and a body may
+//! be anything at all when a proxy or a fault stands in the way.
+
+use serde::{Deserialize, Serialize};
+
+use super::Action;
+
+/// What a 200 answer to a participant method says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionAnswer {
+    /// The JSON object with the action's flag and perhaps an `error` text.
+    Flag { flag: bool, error: Option<String> },
+    /// `{"code": 401, "description": "Unauthorized"}` inside a 200: the Go SDK
+    /// reads this as a 401, and so do we.
+    EmbeddedError { code: u16, description: String },
+    /// Valid JSON without the flag, or not JSON: the answer proves nothing.
+    Unrecognised,
+}
+
+/// Reads a 200 body of `action`'s method.
+pub fn parse_action_answer(action: Action, body: &[u8]) -> ActionAnswer {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        return ActionAnswer::Unrecognised;
+    };
+    let error = match map.get("error") {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(serde_json::Value::Null) | None => None,
+        Some(serde_json::Value::String(_)) => None,
+        Some(other) => Some(other.to_string()),
+    };
+    match map.get(action.answer_flag()) {
+        Some(serde_json::Value::Bool(flag)) => ActionAnswer::Flag { flag: *flag, error },
+        _ => match (map.get("code").and_then(|c| c.as_u64()), error) {
+            (Some(code), _) if (100..600).contains(&code) => ActionAnswer::EmbeddedError {
+                code: code as u16,
+                description: map
+                    .get("description")
+                    .and_then(|d| d.as_str())
+                    .unwrap_or("")
+                    .to_owned(),
+            },
+            // An `error` text alone is still a definite refusal.
+            (_, Some(error)) => ActionAnswer::Flag {
+                flag: false,
+                error: Some(error),
+            },
+            _ => ActionAnswer::Unrecognised,
+        },
+    }
+}
+
+/// `getGroupData`'s answer, as far as moderation needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupData {
+    #[serde(default, alias = "chatId", rename = "groupId")]
+    pub group_id: String,
+    #[serde(default, deserialize_with = "lenient_id")]
+    pub owner: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub participants: Vec<Participant>,
+}
+
+/// One participant in a [`GroupData`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    #[serde(default, alias = "chatId", deserialize_with = "lenient_id")]
+    pub id: String,
+    #[serde(default, rename = "isAdmin")]
+    pub is_admin: bool,
+    #[serde(default, rename = "isSuperAdmin")]
+    pub is_super_admin: bool,
+}
+
+impl GroupData {
+    /// The participant with this ID, if a member.
+    pub fn participant(&self, id: &str) -> Option<&Participant> {
+        self.participants.iter().find(|p| p.id == id)
+    }
+}
+
+/// IDs arrive as strings, but MAX has been seen to send numbers: accept both.
+fn lenient_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        S(String),
+        N(i64),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::S(s) => s,
+        Id::N(n) => n.to_string(),
+        Id::Other(_) => String::new(),
+    })
+}
+
+/// `getStateInstance`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateInstance {
+    #[serde(rename = "stateInstance")]
+    pub state_instance: String,
+}
+
+impl StateInstance {
+    /// Only an authorized instance can moderate.
+    pub fn is_authorized(&self) -> bool {
+        self.state_instance == "authorized"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_flags_and_errors() {
+        let a = |b: &str| parse_action_answer(Action::Promote, b.as_bytes());
+        assert_eq!(
+            a(r#"{"setGroupAdmin":true}"#),
+            ActionAnswer::Flag {
+                flag: true,
+                error: None
+            }
+        );
+        assert_eq!(
+            a(r#"{"setGroupAdmin":true,"error":"participant not found"}"#),
+            ActionAnswer::Flag {
+                flag: true,
+                error: Some("participant not found".into())
+            }
+        );
+        assert_eq!(
+            a(r#"{"setGroupAdmin":false,"error":""}"#),
+            ActionAnswer::Flag {
+                flag: false,
+                error: None
+            }
+        );
+        assert_eq!(
+            a(r#"{"code":401,"description":"Unauthorized"}"#),
+            ActionAnswer::EmbeddedError {
+                code: 401,
+                description: "Unauthorized".into()
+            }
+        );
+        assert_eq!(
+            a(r#"{"removeParticipant":true}"#),
+            ActionAnswer::Unrecognised
+        );
+        assert_eq!(a(r#"{"setGroupAdmin":"true"}"#), ActionAnswer::Unrecognised);
+        assert_eq!(a("<html>"), ActionAnswer::Unrecognised);
+    }
+
+    #[test]
+    fn group_data_is_lenient_on_both_platforms() {
+        let wa: GroupData = serde_json::from_str(
+            r#"{"groupId":"1@g.us","owner":"7@c.us","participants":[{"id":"7@c.us","lid":"x@lid","isAdmin":true,"isSuperAdmin":true},{"id":"8@c.us"}]}"#,
+        )
+        .unwrap();
+        assert!(wa.participant("7@c.us").unwrap().is_super_admin);
+        assert!(!wa.participant("8@c.us").unwrap().is_admin);
+        let max: GroupData = serde_json::from_str(
+            r#"{"chatId":"-100","owner":39888725,"participants":[{"chatId":10000000,"isAdmin":true}]}"#,
+        )
+        .unwrap();
+        assert_eq!(max.group_id, "-100");
+        assert_eq!(max.owner, "39888725");
+        assert!(max.participant("10000000").unwrap().is_admin);
+        let bare: GroupData = serde_json::from_str("{}").unwrap();
+        assert!(bare.participants.is_empty());
+    }
+}

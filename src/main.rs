@@ -1,0 +1,20 @@
+//! The `greenbatch` binary: parse arguments, set up logging, hand off to the
+//! command, and turn its result into an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use greenbatch::{cli::Cli, commands, logging};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(&cli.log);
+    match commands::execute(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            let code = commands::exit_code_of(&err);
+            eprintln!("error: {err:#}");
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! A faithful, stateful GREEN-API emulator on loopback (being built: issue 2).

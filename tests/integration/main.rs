@@ -1,0 +1,2 @@
+//! The integration tests: one binary, a module per concern, every test talking
+//! HTTP over loopback to a real local server.
