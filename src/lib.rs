@@ -14,5 +14,7 @@ pub mod exit;
 pub mod greenapi;
 pub mod logging;
 pub mod manifest;
+pub mod report;
+pub mod runner;
 pub mod sandbox;
 pub mod secret;

@@ -1,0 +1,7 @@
+//! The engine: schedules operations within each instance's limits, sends
+//! them, classifies every answer, retries what is transient, and emits events
+//! that the views in [`crate::report`] consume. It never prints.
+
+pub mod outcome;
+
+pub use outcome::Outcome;
