@@ -1,0 +1,230 @@
+//! The results file on disk: created 0600, locked for one run at a time,
+//! read for the rerun, cut back past a torn last line, then appended to with
+//! fsync at a bounded interval.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::read::{self, PriorResults, ScanError};
+use super::row::ResultRow;
+use super::writer::ResultsWriter;
+use crate::exit;
+
+/// Why a results file could not be opened. Nothing has been sent when this
+/// happens; [`OpenError::exit_code`] says how the run ends.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "results file {} is in use by another greenbatch run; wait for it to end, \
+         or choose another --results path",
+        path.display()
+    )]
+    Locked { path: PathBuf },
+    #[error("cannot use results file {}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "results file {}, line {line}: {what}; the file was edited or is not a greenbatch \
+         results file: repair or delete that line, or choose another --results path",
+        path.display()
+    )]
+    Corrupt {
+        path: PathBuf,
+        line: u64,
+        what: String,
+    },
+    #[error(
+        "{} is not a greenbatch results file (its first line is `{found}`); \
+         choose another --results path",
+        path.display()
+    )]
+    HeaderMismatch { path: PathBuf, found: String },
+}
+
+impl OpenError {
+    /// 75 when another run holds the file, 2 (unusable path) otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            OpenError::Locked { .. } => exit::LOCKED,
+            _ => exit::USAGE,
+        }
+    }
+}
+
+/// When appended rows are forced to stable storage with fsync. Every row
+/// reaches the operating system at once (a crash of the process loses
+/// nothing written); this only bounds what a power loss can take, without an
+/// fsync per row. Syncing happens on `append`, so after a quiet spell the
+/// next row is synced at once; [`ResultsFile::finish`] syncs the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncPolicy {
+    /// Sync once this many rows are unsynced.
+    pub max_rows: u64,
+    /// Sync when the last sync is at least this old.
+    pub max_interval: Duration,
+}
+
+impl Default for SyncPolicy {
+    fn default() -> SyncPolicy {
+        SyncPolicy {
+            max_rows: 10_000,
+            max_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// An open, locked results file positioned for appending. The lock is held
+/// until this value is dropped (or the process dies).
+pub struct ResultsFile {
+    writer: ResultsWriter<File>,
+    path: PathBuf,
+    policy: SyncPolicy,
+    unsynced: u64,
+    last_sync: Instant,
+}
+
+/// Opens (or creates, mode 0600) the results file at `path` with the default
+/// [`SyncPolicy`]. See [`open_with`].
+pub fn open(path: &Path) -> Result<(ResultsFile, PriorResults), OpenError> {
+    open_with(path, SyncPolicy::default())
+}
+
+/// Opens (or creates, mode 0600) the results file at `path`, takes its
+/// exclusive lock without waiting, reads what earlier runs recorded, cuts away
+/// a torn last line, and writes the header if the file is new.
+///
+/// An existing file that others may read is used as it is, with a warning:
+/// its mode was someone's choice, and it holds no secrets.
+pub fn open_with(
+    path: &Path,
+    policy: SyncPolicy,
+) -> Result<(ResultsFile, PriorResults), OpenError> {
+    let io_err = |source| OpenError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io_err)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            return Err(OpenError::Locked {
+                path: path.to_owned(),
+            });
+        }
+        Err(TryLockError::Error(e)) => return Err(io_err(e)),
+    }
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.is_file() {
+        return Err(io_err(io::Error::other("not a regular file")));
+    }
+    let scan = read::scan(&file).map_err(|e| match e {
+        ScanError::Io(source) => io_err(source),
+        ScanError::Corrupt { line, what } => OpenError::Corrupt {
+            path: path.to_owned(),
+            line,
+            what,
+        },
+        ScanError::HeaderMismatch { found } => OpenError::HeaderMismatch {
+            path: path.to_owned(),
+            found,
+        },
+    })?;
+    let mut prior = scan.prior;
+    if scan.keep < meta.len() {
+        // Cut the torn bytes for good before anything is appended after them.
+        file.set_len(scan.keep).map_err(io_err)?;
+        file.sync_data().map_err(io_err)?;
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            "results file {} has mode {mode:o}: others may read it; `chmod 600` it if that is not meant",
+            path.display()
+        );
+        prior.loose_mode = Some(mode);
+    }
+    let writer = ResultsWriter::new(file, scan.needs_header).map_err(io_err)?;
+    if scan.needs_header {
+        writer.get_ref().sync_data().map_err(io_err)?;
+        sync_parent(path).map_err(io_err)?;
+    }
+    tracing::debug!(
+        rows = prior.rows,
+        ops = prior.latest.len(),
+        "read results file {}",
+        path.display()
+    );
+    let file = ResultsFile {
+        writer,
+        path: path.to_owned(),
+        policy,
+        unsynced: 0,
+        last_sync: Instant::now(),
+    };
+    Ok((file, prior))
+}
+
+/// Makes a new file's directory entry durable too.
+fn sync_parent(path: &Path) -> io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(parent)?.sync_all()
+}
+
+impl ResultsFile {
+    /// Appends one row: written to the file at once, fsynced per [`SyncPolicy`].
+    pub fn append(&mut self, row: &ResultRow) -> io::Result<()> {
+        self.writer.append(row)?;
+        self.unsynced += 1;
+        if self.unsynced >= self.policy.max_rows
+            || self.last_sync.elapsed() >= self.policy.max_interval
+        {
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Forces the rows appended so far to stable storage.
+    pub fn sync(&mut self) -> io::Result<()> {
+        if self.unsynced > 0 {
+            self.writer.get_ref().sync_data()?;
+            self.unsynced = 0;
+        }
+        self.last_sync = Instant::now();
+        Ok(())
+    }
+
+    /// Syncs what is left and closes the file, releasing the lock.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.sync()
+    }
+
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Rows appended in this run.
+    pub fn rows_written(&self) -> u64 {
+        self.writer.rows()
+    }
+
+    /// Rows appended since the last fsync.
+    pub fn unsynced_rows(&self) -> u64 {
+        self.unsynced
+    }
+}

@@ -1,0 +1,235 @@
+//! Reading a results file for a rerun: the latest outcome per `op_id`, the
+//! header check, and the torn-last-line rule.
+//!
+//! Only three columns are looked at (`op_id`, `ok`, `outcome`) plus
+//! `finished_at` as a completeness check, through one reused
+//! `csv::ByteRecord`, so a million rows read in well under a second and cost
+//! a map entry each. The last line is judged apart from the rest: if the file
+//! does not end with a newline, or the last line is not a whole row, a crash
+//! cut it off; it is reported as [`TornLine`] and not trusted. A bad line
+//! anywhere before it means the file was edited or is not ours: an error.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, Read};
+
+use super::row::{COL_FINISHED_AT, COL_OK, COL_OP_ID, COL_OUTCOME, HEADER, HEADER_LINE, bool_str};
+use crate::manifest::model::OpId;
+use crate::report::sanitise;
+use crate::runner::Outcome;
+
+/// What earlier runs recorded in a results file.
+#[derive(Debug, Default, Clone)]
+pub struct PriorResults {
+    /// The outcome of the latest row of each operation.
+    pub latest: HashMap<OpId, Outcome>,
+    /// Whole rows read (several may belong to one operation).
+    pub rows: u64,
+    /// An unfinished last line that was ignored and cut away; the caller warns.
+    pub torn: Option<TornLine>,
+    /// The permission bits of an existing file that others could read (not
+    /// 0600); the caller may warn. The file is left as the user set it.
+    pub loose_mode: Option<u32>,
+}
+
+impl PriorResults {
+    /// Whether a rerun skips `id`: its latest row says `done` or `already`,
+    /// or `rejected` unless `retry_rejected`.
+    pub fn is_settled(&self, id: OpId, retry_rejected: bool) -> bool {
+        self.latest
+            .get(&id)
+            .is_some_and(|o| o.is_settled(retry_rejected))
+    }
+
+    /// The outcome of `id`'s latest row, if it has one.
+    pub fn outcome(&self, id: OpId) -> Option<Outcome> {
+        self.latest.get(&id).copied()
+    }
+}
+
+/// The unfinished last line of a results file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TornLine {
+    /// Its line number, counting from 1.
+    pub line: u64,
+    /// The byte where it started; the file is cut back to this length.
+    pub offset: u64,
+    /// How many bytes it had.
+    pub bytes: u64,
+}
+
+impl fmt::Display for TornLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}: an unfinished row of {} bytes (cut off by a crash?) was ignored and \
+             removed; its operation counts as not yet run",
+            self.line, self.bytes
+        )
+    }
+}
+
+/// What [`scan`] found: the prior results, how many leading bytes are valid
+/// and stay, and whether the header still has to be written.
+#[derive(Debug)]
+pub(crate) struct Scan {
+    pub prior: PriorResults,
+    pub keep: u64,
+    pub needs_header: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ScanError {
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    #[error("line {line}: {what}")]
+    Corrupt { line: u64, what: String },
+    #[error("first line is `{found}`")]
+    HeaderMismatch { found: String },
+}
+
+/// A line seen but not yet known to be the last one.
+enum Pending {
+    Header,
+    /// The start of the header without its end: torn if it is the last line.
+    HeaderPrefix(String),
+    Row(Result<(OpId, Outcome), String>),
+}
+
+/// Reads a whole results file from `input`.
+pub(crate) fn scan(input: impl Read) -> Result<Scan, ScanError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(Tail {
+            inner: input,
+            last: None,
+            total: 0,
+        });
+    let mut record = csv::ByteRecord::new();
+    let mut prior = PriorResults::default();
+    let mut pending: Option<(Pending, u64, u64)> = None;
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(io::Error::from)?
+    {
+        let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+        let next = if pending.is_none() {
+            first_line(&record)?
+        } else {
+            Pending::Row(parse_row(&record))
+        };
+        if let Some((seen, line, _)) = pending.replace((next, line, offset)) {
+            commit(seen, line, &mut prior)?;
+        }
+    }
+    let tail = reader.get_ref();
+    let (total, ends_with_newline) = (tail.total, tail.last == Some(b'\n'));
+    let torn = |line: u64, offset: u64| TornLine {
+        line,
+        offset,
+        bytes: total - offset,
+    };
+    let (keep, needs_header) = match pending {
+        None => {
+            // Empty, or blank lines only: nothing of value to keep.
+            prior.torn = (total > 0).then(|| torn(1, 0));
+            (0, true)
+        }
+        Some((last @ (Pending::Header | Pending::Row(Ok(_))), line, _)) if ends_with_newline => {
+            commit(last, line, &mut prior)?;
+            (total, false)
+        }
+        Some((Pending::HeaderPrefix(found), _, _)) if ends_with_newline => {
+            return Err(ScanError::HeaderMismatch { found });
+        }
+        Some((Pending::Header | Pending::HeaderPrefix(_), line, offset)) => {
+            prior.torn = Some(torn(line, offset));
+            (0, true)
+        }
+        Some((Pending::Row(_), line, offset)) => {
+            prior.torn = Some(torn(line, offset));
+            (offset, false)
+        }
+    };
+    Ok(Scan {
+        prior,
+        keep,
+        needs_header,
+    })
+}
+
+fn first_line(record: &csv::ByteRecord) -> Result<Pending, ScanError> {
+    if record.iter().eq(HEADER.iter().map(|h| h.as_bytes())) {
+        return Ok(Pending::Header);
+    }
+    let found = show(&record.iter().collect::<Vec<_>>().join(&b','), 80);
+    if HEADER_LINE.starts_with(found.as_str()) {
+        Ok(Pending::HeaderPrefix(found))
+    } else {
+        Err(ScanError::HeaderMismatch { found })
+    }
+}
+
+fn commit(seen: Pending, line: u64, prior: &mut PriorResults) -> Result<(), ScanError> {
+    match seen {
+        Pending::Header => Ok(()),
+        Pending::HeaderPrefix(found) => Err(ScanError::HeaderMismatch { found }),
+        Pending::Row(Ok((id, outcome))) => {
+            prior.latest.insert(id, outcome);
+            prior.rows += 1;
+            Ok(())
+        }
+        Pending::Row(Err(what)) => Err(ScanError::Corrupt { line, what }),
+    }
+}
+
+/// The op_id and outcome of a row, or what is wrong with it.
+fn parse_row(record: &csv::ByteRecord) -> Result<(OpId, Outcome), String> {
+    if record.len() != HEADER.len() {
+        return Err(format!(
+            "{} columns, expected {}",
+            record.len(),
+            HEADER.len()
+        ));
+    }
+    let text = |i: usize| std::str::from_utf8(&record[i]).ok();
+    let bad = |i: usize| format!("bad {} `{}`", HEADER[i], show(&record[i], 40));
+    let id = text(COL_OP_ID)
+        .and_then(OpId::parse)
+        .ok_or_else(|| bad(COL_OP_ID))?;
+    let outcome: Outcome = text(COL_OUTCOME)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad(COL_OUTCOME))?;
+    if &record[COL_OK] != bool_str(outcome.is_ok()).as_bytes() {
+        return Err(bad(COL_OK));
+    }
+    text(COL_FINISHED_AT)
+        .and_then(|s| humantime::parse_rfc3339(s).ok())
+        .ok_or_else(|| bad(COL_FINISHED_AT))?;
+    Ok((id, outcome))
+}
+
+/// Bytes from the file made fit for an error message: at most `max` characters.
+fn show(bytes: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    sanitise::terminal(&text).chars().take(max).collect()
+}
+
+/// A reader that remembers how many bytes went through it and the last one.
+struct Tail<R> {
+    inner: R,
+    last: Option<u8>,
+    total: u64,
+}
+
+impl<R: Read> Read for Tail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.last = Some(buf[n - 1]);
+            self.total += n as u64;
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,197 @@
+//! Making untrusted text safe to store and to show: [`cell`] for results-CSV
+//! cells (single line, no spreadsheet formulas), [`uncell`] to read such a cell
+//! back, and [`terminal`] for text printed on stderr (no escape sequences).
+//!
+//! Text reaches these functions from users (manifest IDs, instance names) and
+//! from servers (error bodies), so it may carry newlines that would break a
+//! line-oriented file, formulas a spreadsheet would run when the file is
+//! opened (CSV injection), or terminal escapes that would rewrite the screen.
+//!
+//! The cell rule, chosen so that every value round-trips exactly:
+//! 1. every control character (C0, DEL, C1) and the Unicode line and paragraph
+//!    separators become a space, so a cell is always one line;
+//! 2. a `'` is put in front when the text, ignoring leading spaces, starts with
+//!    `=`, `+`, `-` or `@` (tab and CR, the other OWASP triggers, are spaces by
+//!    now), and also when the text itself starts with `'`.
+//!
+//! [`uncell`] strips one leading `'`. Because rule 2 also escapes a leading
+//! `'`, a stored cell starts with `'` exactly when the writer added one, so a
+//! MAX group ID `-10000000000000` is stored as `'-10000000000000` and read
+//! back unchanged. Rule 1 is lossy, but validated IDs never contain control
+//! characters; only free text such as error messages is changed by it.
+
+use std::borrow::Cow;
+
+/// The characters that make a spreadsheet evaluate a cell as a formula.
+const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
+
+/// `text` made safe for a results-CSV cell; borrowed when nothing changes.
+pub fn cell(text: &str) -> Cow<'_, str> {
+    let clean = if text.chars().any(breaks_line) {
+        Cow::Owned(
+            text.chars()
+                .map(|c| if breaks_line(c) { ' ' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    };
+    let risky = clean.starts_with('\'')
+        || clean
+            .trim_start_matches(' ')
+            .starts_with(FORMULA_STARTS.as_slice());
+    if !risky {
+        return clean;
+    }
+    let mut out = String::with_capacity(clean.len() + 1);
+    out.push('\'');
+    out.push_str(&clean);
+    Cow::Owned(out)
+}
+
+/// The value a cell written by [`cell`] stood for: one leading `'` removed.
+pub fn uncell(stored: &str) -> &str {
+    stored.strip_prefix('\'').unwrap_or(stored)
+}
+
+/// `text` made safe for a terminal: ANSI escape sequences removed, other
+/// control characters turned into spaces (so it stays one line), and bidi
+/// overrides that could disguise the text dropped. Borrowed when nothing changes.
+pub fn terminal(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| breaks_line(c) || is_bidi_control(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => skip_escape(&mut chars),
+            c if is_bidi_control(c) => {}
+            c if breaks_line(c) => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Control characters and the Unicode line breaks that are not controls.
+fn breaks_line(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
+/// Embeddings, overrides and isolates: they reorder what a terminal shows.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Consumes the rest of an escape sequence whose ESC was just read, following
+/// ECMA-48: CSI runs to a final byte in `@`..=`~`; OSC, DCS, SOS, PM and APC
+/// run to BEL or the string terminator ESC `\`; anything else is ESC,
+/// optional intermediates (space to `/`), and one final character.
+fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    match chars.next() {
+        Some('[') => {
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        }
+        Some(']' | 'P' | 'X' | '^' | '_') => {
+            while let Some(c) = chars.next() {
+                if c == '\x07' {
+                    break;
+                }
+                if c == '\x1b' {
+                    if chars.peek() == Some(&'\\') {
+                        chars.next();
+                    }
+                    break;
+                }
+            }
+        }
+        Some(' '..='/') => {
+            while chars.next_if(|c| (' '..='/').contains(c)).is_some() {}
+            chars.next();
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_cells_are_borrowed_and_unchanged() {
+        for text in [
+            "",
+            "79001234567@c.us",
+            "cleanup.csv:14",
+            "instance 1",
+            "ünïcode",
+        ] {
+            assert!(
+                matches!(cell(text), Cow::Borrowed(t) if t == text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn formula_starts_get_a_quote() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("-10000000000000"), "'-10000000000000");
+        assert_eq!(
+            cell("\t=1"),
+            "' =1",
+            "tab is a control, then a trigger behind it"
+        );
+        assert_eq!(cell("  -1"), "'  -1");
+        assert_eq!(cell("'quoted"), "''quoted");
+        assert_eq!(cell("a=b"), "a=b");
+    }
+
+    #[test]
+    fn controls_become_spaces_and_cells_stay_one_line() {
+        assert_eq!(cell("bad\r\nrequest\x00!\u{2028}x"), "bad  request ! x");
+        assert_eq!(cell("\x1b[31mred"), " [31mred");
+        assert_eq!(cell("\u{85}next"), " next");
+    }
+
+    #[test]
+    fn every_cell_round_trips_through_uncell() {
+        let samples = [
+            "-10000000000000",
+            "'-1",
+            "''=",
+            "'",
+            "",
+            "=",
+            "plain",
+            " @x",
+            "'plain",
+        ];
+        for text in samples {
+            assert_eq!(uncell(&cell(text)), text, "{text:?}");
+        }
+        assert_eq!(uncell("plain"), "plain");
+    }
+
+    #[test]
+    fn terminal_text_loses_escapes_and_controls() {
+        assert!(matches!(terminal("bad request"), Cow::Borrowed(_)));
+        assert_eq!(terminal("\x1b[1;31mred\x1b[0m text"), "red text");
+        assert_eq!(terminal("\x1b]0;title\x07after"), "after");
+        assert_eq!(terminal("\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\"), "link");
+        assert_eq!(terminal("\x1bcreset"), "reset");
+        assert_eq!(terminal("\x1b(Bascii"), "ascii");
+        assert_eq!(terminal("line\nnext\ttab\r"), "line next tab ");
+        assert_eq!(terminal("abc\u{202e}fed"), "abcfed");
+        assert_eq!(terminal("\u{9b}31m"), " 31m", "a C1 CSI is only a control");
+        assert_eq!(terminal("cut\x1b["), "cut");
+        assert_eq!(terminal("end\x1b"), "end");
+    }
+}
