@@ -3,5 +3,6 @@
 //! that the views in [`crate::report`] consume. It never prints.
 
 pub mod outcome;
+pub mod retry;
 
 pub use outcome::Outcome;
