@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::report::term::ProgressMode;
+pub use crate::runner::rate::Rate;
+
 /// Bulk group moderation for GREEN-API (WhatsApp and MAX): remove, add,
 /// promote and demote participants from a CSV or YAML manifest, paced within
 /// each instance's rate limits, retried, and resumable from a results file.
@@ -56,6 +59,62 @@ pub enum LogFormat {
 pub enum Command {
     /// Run a local, stateful GREEN-API emulator for tests and rehearsals.
     Sandbox(SandboxArgs),
+    /// Run every operation of a manifest, paced, retried and recorded in a
+    /// results file; a rerun sends only what is left.
+    Run(RunArgs),
+    /// Show the whole job on the embedded sandbox: a run with retries, then a
+    /// rerun that sends nothing.
+    Demo(DemoArgs),
+}
+
+/// `greenbatch run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The manifest: a .csv, .yaml or .yml file, or `-` for standard input.
+    #[arg(value_name = "MANIFEST")]
+    pub manifest: PathBuf,
+    /// Where outcomes are appended, one row per operation [default: the
+    /// manifest's path with its extension replaced by `.results.csv`].
+    #[arg(long, value_name = "PATH")]
+    pub results: Option<PathBuf>,
+    #[command(flatten)]
+    pub manifest_args: ManifestArgs,
+    /// Pace of each moderation method per instance, like `5/s`, `0.5/s` or
+    /// `30/m`; at most the documented limit (WhatsApp 10/s, MAX 1/s) [default:
+    /// the instance's `rate`, else half the documented limit].
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<Rate>,
+    /// Requests in flight per instance, at most.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Requests per operation, at most, before a transient failure ends it `failed`.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+    /// How long one request may take, answer included; GREEN-API has been
+    /// seen to hang for over a minute.
+    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Send operations again that an earlier run recorded as `rejected`.
+    #[arg(long)]
+    pub retry_rejected: bool,
+    /// Validate and print the plan; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// When to draw the progress bar on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+/// `greenbatch demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the demo writes its manifest and results [default: a new
+    /// directory under the system's temporary directory].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// When to draw the progress bar on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
 }
 
 /// `greenbatch sandbox`.

@@ -1,7 +1,10 @@
 //! One module per command: each turns its parsed arguments into work and
 //! returns the exit code that sums up that work.
 
+mod demo;
+mod run;
 mod sandbox;
+mod session;
 
 use crate::cli::{Cli, Command};
 use crate::exit;
@@ -15,6 +18,8 @@ pub struct UsageError(pub String);
 pub fn execute(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Sandbox(args) => sandbox::execute(args),
+        Command::Run(args) => run::execute(args, cli.log.quiet),
+        Command::Demo(args) => demo::execute(args, cli.log.quiet),
     }
 }
 

@@ -8,6 +8,7 @@
 //! `shared/GREEN-API.md` and the public documentation it cites.
 
 mod action;
+pub mod client;
 pub mod ids;
 mod method;
 mod platform;

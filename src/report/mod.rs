@@ -1,4 +1,10 @@
-//! The views of a run: the results journal, the progress bar, the summary.
+//! The views of a run: the results journal, the progress bar, the logs, the
+//! summary. Each consumes the engine's events; none of them drives it.
 
+pub mod consumer;
+pub mod progress;
 pub mod results;
 pub mod sanitise;
+pub mod summary;
+pub mod tally;
+pub mod term;

@@ -2,7 +2,12 @@
 //! them, classifies every answer, retries what is transient, and emits events
 //! that the views in [`crate::report`] consume. It never prints.
 
+pub mod classify;
+pub mod engine;
+pub mod event;
 pub mod outcome;
+pub mod pace;
+pub mod rate;
 pub mod retry;
 
 pub use outcome::Outcome;

@@ -1,2 +1,8 @@
 //! The integration tests: one binary, a module per concern, every test talking
 //! HTTP over loopback to a real local server.
+
+mod run_basic;
+mod run_faults;
+mod run_signals;
+mod secrets;
+mod support;

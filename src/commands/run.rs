@@ -1,0 +1,161 @@
+//! `greenbatch run`: validate, take the results file, skip what is settled,
+//! run the rest, and sum it up in the exit code.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::UsageError;
+use crate::cli::RunArgs;
+use crate::exit;
+use crate::greenapi::client::{Client, ClientConfig, Endpoint, check_api_url};
+use crate::greenapi::Method;
+use crate::instances::Instances;
+use crate::manifest::{self, Operation};
+use crate::report::results::{self, PriorResults};
+use crate::report::tally::Tally;
+use crate::runner::engine::{EngineConfig, InstanceSetup};
+use crate::runner::rate;
+use crate::runner::retry::RetryPolicy;
+
+use super::session::{Session, run_session};
+
+
+/// Runs the command; the exit code follows the table in the README.
+pub fn execute(args: RunArgs, quiet: u8) -> anyhow::Result<u8> {
+    let env = |k: &str| std::env::var(k).ok();
+    match prepare(&args, &env, quiet)? {
+        Prepared::Exit(code) => Ok(code),
+        Prepared::Ready(session) => run_session(*session),
+    }
+}
+
+/// A run ready to start, or the exit code it ended with before sending anything.
+pub(crate) enum Prepared {
+    Ready(Box<Session>),
+    Exit(u8),
+}
+
+/// Everything before the first request: validate the manifest, check the
+/// instances, take the results file's lock, and skip what is settled. Shared
+/// by `run` and `demo`.
+pub(crate) fn prepare(args: &RunArgs, env: &dyn Fn(&str) -> Option<String>, quiet: u8) -> anyhow::Result<Prepared> {
+    let started = Instant::now();
+    let loaded = match manifest::load(&args.manifest, &args.manifest_args.load_options(), env) {
+        Ok(loaded) => loaded,
+        Err(rejected) => {
+            eprint!("{rejected}");
+            return Ok(Prepared::Exit(exit::USAGE));
+        }
+    };
+    if quiet == 0 {
+        for d in &loaded.diagnostics {
+            eprintln!("{d}");
+        }
+    }
+    let results_path = match &args.results {
+        Some(p) => p.clone(),
+        None => default_results_path(&args.manifest)?,
+    };
+    if args.dry_run {
+        let prior = results::peek(&results_path).map_err(|e| UsageError(e.to_string()))?;
+        let plan = manifest::plan::build(&loaded.operations, &|id| prior.is_settled(id, args.retry_rejected));
+        print!("{}", plan.render_text());
+        return Ok(Prepared::Exit(exit::SUCCESS));
+    }
+    let setups = setups(&loaded.instances, &loaded.operations, args)?;
+    let (file, prior) = match results::open(&results_path) {
+        Ok(opened) => opened,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Prepared::Exit(e.exit_code()));
+        }
+    };
+    if let Some(torn) = &prior.torn {
+        eprintln!("warning: {}: {torn}; its operation will be sent again", results_path.display());
+    }
+    let (ops, tally) = partition(loaded.operations, &prior, args.retry_rejected);
+    let client = Client::new(&ClientConfig { timeout: args.timeout, ..ClientConfig::default() })
+        .map_err(anyhow::Error::msg)?;
+    Ok(Prepared::Ready(Box::new(Session {
+        client,
+        setups,
+        engine: EngineConfig {
+            concurrency: usize::from(args.concurrency),
+            retry: RetryPolicy { max_attempts: args.max_attempts, ..RetryPolicy::default() },
+        },
+        ops,
+        tally,
+        results: file,
+        progress: args.progress,
+        quiet,
+        started,
+    })))
+}
+
+/// The manifest's path with its extension replaced by `.results.csv`.
+fn default_results_path(manifest: &Path) -> anyhow::Result<PathBuf> {
+    if manifest.as_os_str() == "-" {
+        return Err(UsageError("a manifest read from standard input needs --results PATH".into()).into());
+    }
+    Ok(manifest.with_extension("results.csv"))
+}
+
+/// Each used instance's endpoint and pace; a missing token or a refused URL
+/// is a usage error, found before anything is sent.
+fn setups(instances: &Instances, ops: &[Operation], args: &RunArgs) -> anyhow::Result<HashMap<Arc<str>, InstanceSetup>> {
+    let mut setups = HashMap::new();
+    let mut problems = Vec::new();
+    for op in ops {
+        if setups.contains_key(&op.instance) {
+            continue;
+        }
+        let Some(instance) = instances.get(&op.instance) else {
+            problems.push(format!("instance `{}` is not configured", op.instance));
+            continue;
+        };
+        let Some(token) = instance.token.clone() else {
+            problems.push(format!(
+                "instance `{}` has no token: set GREEN_API_TOKEN_INSTANCE (for `default`) or token_env/token_file in --instances",
+                op.instance
+            ));
+            continue;
+        };
+        if let Err(e) = check_api_url(&instance.api_url) {
+            problems.push(format!("instance `{}`: {e}", op.instance));
+            continue;
+        }
+        let local = instance.api_url.starts_with("http://");
+        let asked = args.rate.or(instance.rate.map(rate::Rate::PerSecond));
+        let (pace, warning) = rate::choose(asked, Method::RemoveGroupParticipant, instance.platform, local);
+        if let Some(w) = warning {
+            eprintln!("warning: instance `{}`: {w}", op.instance);
+        }
+        let endpoint = Endpoint {
+            platform: instance.platform,
+            api_url: instance.api_url.clone(),
+            id_instance: instance.id_instance.clone(),
+            token,
+        };
+        setups.insert(op.instance.clone(), InstanceSetup { endpoint, rate: pace });
+    }
+    if problems.is_empty() {
+        Ok(setups)
+    } else {
+        Err(UsageError(problems.join("\n")).into())
+    }
+}
+
+/// Splits off the operations the results file already settles, counting them.
+fn partition(ops: Vec<Operation>, prior: &PriorResults, retry_rejected: bool) -> (Vec<Operation>, Tally) {
+    let mut tally = Tally { total: ops.len() as u64, ..Tally::default() };
+    let mut to_send = Vec::with_capacity(ops.len());
+    for op in ops {
+        match prior.outcome(op.op_id) {
+            Some(outcome) if outcome.is_settled(retry_rejected) => tally.record_earlier(outcome),
+            _ => to_send.push(op),
+        }
+    }
+    (to_send, tally)
+}

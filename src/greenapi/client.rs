@@ -1,0 +1,217 @@
+//! The HTTP client: the one place that builds GREEN-API requests.
+//!
+//! It follows no redirect and sends no Referer (either would carry the token,
+//! which sits in the URL path, to another place), refuses plain `http` except
+//! to loopback, reads answers with a size cap, and strips the URL and the
+//! token from every transport error before anyone can show or log it.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+
+use super::{Method, Platform};
+use crate::secret::Token;
+
+/// Where one instance's requests go.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub platform: Platform,
+    /// `https://…` without a trailing slash (or `http://` to loopback).
+    pub api_url: String,
+    pub id_instance: String,
+    pub token: Token,
+}
+
+/// Timeouts and caps for [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The whole request, from connecting to the last byte of the answer.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Answers longer than this are cut off and treated as unreadable.
+    pub max_body: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        // addGroupParticipant has been seen to hang for over a minute before
+        // answering: the default waits longer than that.
+        ClientConfig { timeout: Duration::from_secs(90), connect_timeout: Duration::from_secs(10), max_body: 64 * 1024 }
+    }
+}
+
+/// An HTTP answer, whatever its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// The `Retry-After` header, if the server sent one.
+    pub retry_after: Option<String>,
+}
+
+/// Why no answer arrived. Messages hold neither the URL nor the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No connection could be made: the request was certainly not applied.
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    /// The answer did not come in time: the request may have been applied.
+    #[error("no answer within the timeout")]
+    Timeout,
+    /// The connection broke after the request was sent: it may have been applied.
+    #[error("connection lost before the answer: {0}")]
+    Lost(String),
+    /// The answer was longer than the cap.
+    #[error("answer longer than {0} bytes")]
+    TooLarge(usize),
+}
+
+impl TransportError {
+    /// Whether the server may have applied the request despite the error.
+    pub fn maybe_applied(&self) -> bool {
+        !matches!(self, TransportError::Connect(_))
+    }
+}
+
+/// A refused configuration, found before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("apiUrl `{0}` is not a URL; it looks like `https://api.green-api.com`")]
+    Invalid(String),
+    #[error(
+        "apiUrl `{0}` uses plain http to a host that is not loopback; the token would cross the network unencrypted: use https"
+    )]
+    PlainHttp(String),
+    #[error("apiUrl `{0}` must use https")]
+    Scheme(String),
+}
+
+/// Accepts `https://…`, or `http://…` only to a loopback address (the sandbox).
+pub fn check_api_url(url: &str) -> Result<(), UrlError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| UrlError::Invalid(url.to_owned()))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&parsed) => Ok(()),
+        "http" => Err(UrlError::PlainHttp(url.to_owned())),
+        _ => Err(UrlError::Scheme(url.to_owned())),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host_str() {
+        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+/// A GREEN-API client shared by every task of a run (it pools connections).
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    max_body: usize,
+}
+
+impl Client {
+    pub fn new(config: &ClientConfig) -> Result<Client, String> {
+        // reqwest is built without a default crypto provider (ring is lighter
+        // to build than aws-lc); a second install attempt is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .no_proxy()
+            .user_agent(concat!("greenbatch/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
+        Ok(Client { http, max_body: config.max_body })
+    }
+
+    /// Sends `method` for `endpoint` with `body` (ignored for GET methods).
+    pub async fn call(
+        &self,
+        endpoint: &Endpoint,
+        method: Method,
+        body: &serde_json::Value,
+    ) -> Result<RawAnswer, TransportError> {
+        let url = format!(
+            "{}{}",
+            endpoint.api_url,
+            method.path(endpoint.platform, &endpoint.id_instance, endpoint.token.expose())
+        );
+        let request = if method.is_get() {
+            self.http.get(url)
+        } else {
+            self.http.post(url).header(CONTENT_TYPE, "application/json").body(body.to_string())
+        };
+        let scrub = |e: reqwest::Error| endpoint.token.scrub(&error_chain(&e.without_url()));
+        let mut response = request.send().await.map_err(|e| {
+            if e.is_timeout() {
+                TransportError::Timeout
+            } else if e.is_connect() {
+                TransportError::Connect(scrub(e))
+            } else {
+                TransportError::Lost(scrub(e))
+            }
+        })?;
+        let status = response.status().as_u16();
+        let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > self.max_body {
+                        return Err(TransportError::TooLarge(self.max_body));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => return Err(TransportError::Timeout),
+                Err(e) => return Err(TransportError::Lost(scrub(e))),
+            }
+        }
+        Ok(RawAnswer { status, body, retry_after })
+    }
+}
+
+/// The error and its causes in one line: reqwest's own message is often just
+/// "error sending request", with the useful part in the source chain.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_api_url("https://api.green-api.com").is_ok());
+        assert!(check_api_url("http://127.0.0.1:8080").is_ok());
+        assert!(check_api_url("http://127.9.9.9").is_ok());
+        assert!(check_api_url("http://[::1]:80").is_ok());
+        assert!(check_api_url("http://localhost:1").is_ok());
+        assert!(matches!(check_api_url("http://api.green-api.com"), Err(UrlError::PlainHttp(_))));
+        assert!(matches!(check_api_url("http://10.0.0.1"), Err(UrlError::PlainHttp(_))));
+        assert!(matches!(check_api_url("ftp://x"), Err(UrlError::Scheme(_))));
+        assert!(matches!(check_api_url("not a url"), Err(UrlError::Invalid(_))));
+    }
+}

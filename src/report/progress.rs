@@ -1,0 +1,108 @@
+//! The progress view on stderr: an indicatif bar on a terminal, a plain line
+//! now and then elsewhere, nothing when asked for quiet.
+
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle as BarStyle};
+
+use super::tally::Tally;
+use super::term::{ProgressStyle, set_active_bar};
+use crate::runner::Outcome;
+
+/// How often the plain view prints a line.
+const LINE_EVERY: Duration = Duration::from_secs(10);
+
+/// Shows how far the operations of this run have got.
+pub struct ProgressView {
+    style: ProgressStyle,
+    bar: ProgressBar,
+    /// Operations this run will send (not those settled earlier).
+    total: u64,
+    started: Instant,
+    last_line: Instant,
+}
+
+impl ProgressView {
+    pub fn new(style: ProgressStyle, total: u64) -> ProgressView {
+        let bar = match style {
+            ProgressStyle::Bar => {
+                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                bar.set_style(
+                    BarStyle::with_template(
+                        "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} {msg} {per_sec} eta {eta}",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
+                );
+                bar.enable_steady_tick(Duration::from_millis(200));
+                set_active_bar(Some(bar.clone()));
+                bar
+            }
+            _ => ProgressBar::hidden(),
+        };
+        let now = Instant::now();
+        ProgressView { style, bar, total, started: now, last_line: now }
+    }
+
+    /// Shows the counts after an operation finished.
+    pub fn update(&mut self, tally: &Tally) {
+        let done = tally.finished_now();
+        match self.style {
+            ProgressStyle::Bar => {
+                self.bar.set_position(done);
+                self.bar.set_message(counts(tally));
+            }
+            ProgressStyle::Lines if self.last_line.elapsed() >= LINE_EVERY => {
+                self.last_line = Instant::now();
+                eprintln!("{}", self.line(tally));
+            }
+            _ => {}
+        }
+    }
+
+    /// One plain progress line: no control characters.
+    pub fn line(&self, tally: &Tally) -> String {
+        let done = tally.finished_now();
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        let rate = done as f64 / secs;
+        let eta = if rate > 0.0 && done < self.total {
+            format!(", eta {}s", ((self.total - done) as f64 / rate).ceil() as u64)
+        } else {
+            String::new()
+        };
+        format!("progress: {done}/{} ({}), {rate:.1}/s{eta}", self.total, counts(tally))
+    }
+
+    /// Clears the bar so the summary prints on a clean line.
+    pub fn finish(&self) {
+        if self.style == ProgressStyle::Bar {
+            self.bar.finish_and_clear();
+            set_active_bar(None);
+        }
+    }
+}
+
+fn counts(tally: &Tally) -> String {
+    let ok = tally.now.get(&Outcome::Done).copied().unwrap_or(0) + tally.now.get(&Outcome::Already).copied().unwrap_or(0);
+    let not_ok: u64 = [Outcome::Rejected, Outcome::Failed, Outcome::Aborted]
+        .iter()
+        .map(|o| tally.now.get(o).copied().unwrap_or(0))
+        .sum();
+    format!("ok {ok}, not ok {not_ok}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_hold_no_control_characters() {
+        let view = ProgressView::new(ProgressStyle::Lines, 10);
+        let mut t = Tally { total: 10, ..Tally::default() };
+        t.record(Outcome::Done, 1);
+        t.record(Outcome::Rejected, 2);
+        let line = view.line(&t);
+        assert!(line.starts_with("progress: 2/10 (ok 1, not ok 1), "), "{line}");
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+    }
+}

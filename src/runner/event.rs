@@ -1,0 +1,38 @@
+//! What the engine tells its views. The engine never prints; the results
+//! journal, the progress bar, the logs and the summary all listen here.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::greenapi::Method;
+use crate::manifest::Operation;
+use crate::runner::Outcome;
+
+/// One operation's final word in this run.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub op: Operation,
+    pub outcome: Outcome,
+    /// The API's text or the failure's; empty when done.
+    pub error: String,
+    /// The last HTTP status seen, if any answer came.
+    pub http_status: Option<u16>,
+    /// Requests sent for this operation in this run.
+    pub attempts: u32,
+    pub finished_at: SystemTime,
+}
+
+/// Something the engine did or learned.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// An attempt failed transiently and the operation will be sent again.
+    Retrying { op: Arc<str>, attempt: u32, delay: Duration, reason: String },
+    /// A 429 slowed an (instance, method) down to 1/`slowdown` of its pace.
+    Throttled { instance: Arc<str>, method: Method, slowdown: u32 },
+    /// Successes brought an (instance, method) back towards its pace.
+    Recovered { instance: Arc<str>, method: Method, slowdown: u32 },
+    /// The instance cannot work: its remaining operations end `aborted`.
+    InstanceRefused { instance: Arc<str>, reason: String },
+    /// An operation reached its outcome.
+    Finished(Box<Finished>),
+}

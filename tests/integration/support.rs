@@ -1,0 +1,86 @@
+//! Shared by the integration tests: a sandbox in-process on port 0, files in
+//! a temporary directory, and the real `greenbatch` binary run against them
+//! with a bounded time.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use greenbatch::report::results::ResultRow;
+use greenbatch::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+
+/// The sandbox instances of the default state.
+pub const WA_MAIN: &str = "1101000001";
+pub const WA_SECOND: &str = "1101000002";
+pub const MAX_MAIN: &str = "3100000001";
+
+pub async fn sandbox(config: SandboxConfig) -> SandboxHandle {
+    Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await.expect("sandbox starts")
+}
+
+/// The `GREEN_API_*` variables that make `default` the sandbox instance `id`.
+pub fn default_env(sandbox: &SandboxHandle, id: &str) -> Vec<(String, String)> {
+    let c = sandbox.instance(id).expect("known instance");
+    vec![
+        ("GREEN_API_URL".into(), sandbox.api_url()),
+        ("GREEN_API_ID_INSTANCE".into(), c.id_instance.clone()),
+        ("GREEN_API_TOKEN_INSTANCE".into(), c.token.expose().to_owned()),
+        ("GREEN_API_PLATFORM".into(), c.platform.as_str().to_owned()),
+    ]
+}
+
+/// Writes `text` to `name` in `dir` and returns its path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs the binary with `args` and `env` (and nothing of the caller's
+/// GREEN_API_* or GREENBATCH_LOG), killed if it takes over a minute.
+pub async fn greenbatch(args: &[&str], env: &[(String, String)]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"));
+    cmd.args(args).kill_on_drop(true);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("GREEN_API_") || k == "GREENBATCH_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .expect("greenbatch finishes within a minute")
+        .expect("greenbatch runs")
+}
+
+/// The rows of a results file, decoded.
+pub fn rows(path: &Path) -> Vec<ResultRow> {
+    let mut reader = csv::Reader::from_path(path).expect("results file");
+    reader
+        .records()
+        .map(|r| ResultRow::from_record(&r.expect("whole row")).expect("valid row"))
+        .collect()
+}
+
+/// The largest number of `times` (seconds) inside any window of `width` seconds.
+pub fn max_in_window(times: &[f64], width: f64) -> usize {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mut best = 0;
+    let mut start = 0;
+    for end in 0..sorted.len() {
+        while sorted[end] - sorted[start] >= width {
+            start += 1;
+        }
+        best = best.max(end - start + 1);
+    }
+    best
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
