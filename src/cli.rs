@@ -126,6 +126,9 @@ pub struct SandboxArgs {
     /// YAML state (instances, groups, limits, faults); the built-in default when absent.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// Seed for probabilistic faults; overrides the state file's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// A duration such as `90s`, `2m` or `500ms`.

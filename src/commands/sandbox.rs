@@ -1,7 +1,95 @@
-//! `greenbatch sandbox`: serve the emulator until Ctrl-C.
+//! `greenbatch sandbox`: serve the emulator until Ctrl-C or SIGTERM, after
+//! printing how to point a client at it.
 
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::UsageError;
 use crate::cli::SandboxArgs;
+use crate::exit;
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
-pub fn execute(_args: SandboxArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("the sandbox is being built (issue 2)")
+pub fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
+    let mut config = match &args.state {
+        Some(path) => SandboxConfig::from_file(path).map_err(|e| UsageError(e.to_string()))?,
+        None => SandboxConfig::default_state(),
+    };
+    if let Some(seed) = args.seed {
+        config = config.with_seed(seed);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let handle = Sandbox::start(config, args.listen)
+            .await
+            .map_err(|e| UsageError(format!("cannot listen on {}: {e}", args.listen)))?;
+        print_instructions(&handle, &mut std::io::stdout().lock())
+            .context("cannot write to stdout")?;
+        wait_for_signal().await?;
+        handle.shutdown().await;
+        Ok(exit::SUCCESS)
+    })
+}
+
+/// The apiUrl, every instance's credentials, and ready-to-paste exports for
+/// the first one. The tokens are the sandbox's own, worthless elsewhere,
+/// which is why showing them here is fine.
+fn print_instructions(handle: &SandboxHandle, out: &mut impl Write) -> std::io::Result<()> {
+    let url = handle.api_url();
+    writeln!(out, "GREEN-API sandbox listening")?;
+    writeln!(out, "apiUrl: {url}")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<12} {:<9} apiTokenInstance",
+        "idInstance", "platform"
+    )?;
+    for i in handle.instances() {
+        writeln!(
+            out,
+            "{:<12} {:<9} {}",
+            i.id_instance,
+            i.platform.as_str(),
+            i.token.expose()
+        )?;
+    }
+    if let Some(first) = handle.instances().first() {
+        writeln!(out)?;
+        writeln!(out, "Point greenbatch at the first instance:")?;
+        writeln!(
+            out,
+            "export GREEN_API_URL={url} GREEN_API_ID_INSTANCE={} GREEN_API_TOKEN_INSTANCE={} GREEN_API_PLATFORM={}",
+            first.id_instance,
+            first.token.expose(),
+            first.platform.as_str()
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Inspect: {url}/__sandbox/ledger and {url}/__sandbox/state. Ctrl-C stops."
+    )?;
+    out.flush()
+}
+
+/// Returns on Ctrl-C (SIGINT) or SIGTERM.
+async fn wait_for_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.context("cannot watch Ctrl-C")?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot watch Ctrl-C")?;
+    Ok(())
 }

@@ -1,1 +1,32 @@
-//! A faithful, stateful GREEN-API emulator on loopback (being built: issue 2).
+//! A faithful, stateful GREEN-API emulator on loopback, used by the
+//! integration tests, the benchmarks, `greenbatch demo` and `greenbatch
+//! sandbox`.
+//!
+//! It answers the group-moderation methods of both platforms as
+//! `GREEN-API.md` documents them, keeps each group's members and admins,
+//! enforces the per-instance, per-method rate limits over a sliding window,
+//! injects faults deterministically from a seed, and records every request in
+//! a ledger that never holds a token. Start one with [`Sandbox::start`] (port
+//! 0 is fine) and inspect it through the [`SandboxHandle`] or over HTTP under
+//! `/__sandbox/` (ledger, state, faults, reset).
+
+mod admin;
+mod api;
+mod config;
+mod faults;
+mod handle;
+mod ledger;
+mod limits;
+mod reply;
+mod request;
+mod schema;
+mod server;
+mod shared;
+mod world;
+
+pub use config::{ConfigError, InstanceCredentials, SandboxConfig};
+pub use faults::{Fault, FaultRule};
+pub use handle::{Sandbox, SandboxHandle};
+pub use ledger::LedgerEntry;
+pub use schema::InstanceState;
+pub use shared::{GroupView, InstanceView, ParticipantView, StateSnapshot};

@@ -1,0 +1,58 @@
+//! The sandbox's own endpoints under `/__sandbox/`, outside the API's paths:
+//!
+//! - `GET /__sandbox/ledger`: every API request so far, as a JSON array;
+//! - `GET /__sandbox/state`: instances (without tokens) and groups;
+//! - `GET /__sandbox/faults`, `PUT /__sandbox/faults`: the fault rules in
+//!   force; a PUT body is a YAML or JSON list of rules and replaces them;
+//! - `POST /__sandbox/reset`: back to the initial state, ledger cleared.
+
+use serde_json::json;
+
+use super::config::SandboxConfig;
+use super::faults::{FaultPlan, FaultRule};
+use super::reply::Reply;
+use super::shared::Shared;
+
+/// The prefix that marks the sandbox's own endpoints.
+pub(crate) const PREFIX: &str = "/__sandbox/";
+
+pub(crate) fn handle(shared: &Shared, verb: &str, path: &str, body: &[u8]) -> Reply {
+    let endpoint = path.strip_prefix(PREFIX).unwrap_or_default();
+    match (verb, endpoint) {
+        ("GET", "ledger") => {
+            let mut ledger = shared.lock().ledger.clone();
+            ledger.sort_by_key(|e| e.seq);
+            Reply::json(200, &json!(ledger))
+        }
+        ("GET", "state") => Reply::json(200, &json!(shared.snapshot())),
+        ("GET", "faults") => Reply::json(200, &json!(shared.lock().faults.rules())),
+        ("PUT", "faults") => match parse_rules(body) {
+            Ok(rules) => {
+                let count = rules.len();
+                set_faults(shared, rules);
+                Reply::json(200, &json!({ "faults": count }))
+            }
+            Err(e) => Reply::text(400, e),
+        },
+        ("POST", "reset") => {
+            shared.reset();
+            Reply::json(200, &json!({ "reset": true }))
+        }
+        _ => Reply::text(404, "Not Found"),
+    }
+}
+
+/// Replaces the fault rules, keeping the seed; the counters start afresh.
+pub(crate) fn set_faults(shared: &Shared, rules: Vec<FaultRule>) {
+    let mut inner = shared.lock();
+    let seed = inner.faults.seed();
+    inner.faults = FaultPlan::new(seed, rules);
+}
+
+fn parse_rules(body: &[u8]) -> Result<Vec<FaultRule>, String> {
+    let text = std::str::from_utf8(body).map_err(|_| "fault rules are not UTF-8".to_owned())?;
+    let rules: Vec<FaultRule> = yaml_serde::from_str(text)
+        .map_err(|e| format!("fault rules are not a YAML or JSON list of rules: {e}"))?;
+    SandboxConfig::check_faults(&rules).map_err(|e| e.to_string())?;
+    Ok(rules)
+}

@@ -1,0 +1,201 @@
+//! One API request from path to answer, in the order the checks happen:
+//!
+//! 1. the path's shape and method name (404 `Not Found`);
+//! 2. the idInstance (403 `Forbidden`), then its token (401 `Unauthorized`);
+//! 3. the path variant: MAX answers with and without `/v3`; a WhatsApp
+//!    instance has no `/v3` routes, so those paths are 404 as for any path
+//!    the service does not serve;
+//! 4. the verb: `getStateInstance` is GET, the rest POST; a wrong verb is
+//!    405 `Method Not Allowed`, what a router answers for a known path;
+//! 5. the injected fault, if a rule fires;
+//! 6. the rate window (429), the instance's state (400), its quota (466,
+//!    never for `getStateInstance`), the body (400), and then the method.
+//!
+//! Every request ends in the ledger, without its token.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::faults::{Fate, Fault};
+use super::ledger::{LedgerEntry, body_value};
+use super::limits::limit_for;
+use super::reply::{Kill, Outcome, Reply};
+use super::request::{parse_body, parse_path};
+use super::shared::{Inner, Shared};
+use crate::greenapi::{Method, Platform};
+
+/// Handles one API request: `verb` is the HTTP method, `path` the URL path.
+pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &[u8]) -> Outcome {
+    let arrived = Instant::now();
+    let at_secs = arrived.duration_since(shared.started).as_secs_f64();
+    let mut entry = LedgerEntry {
+        seq: shared.seq.fetch_add(1, Ordering::Relaxed),
+        at_secs,
+        at_unix_ms: shared.started_unix_ms + (at_secs * 1000.0) as u64,
+        verb: verb.to_owned(),
+        instance: None,
+        method: None,
+        v3: false,
+        token_ok: None,
+        body: body_value(body),
+        status: None,
+        answer: None,
+        changed: false,
+        fault: None,
+    };
+    let route = parse_path(path);
+    if let Some(r) = &route {
+        entry.v3 = r.v3;
+        entry.instance = Some(r.instance.to_owned());
+        entry.method = Some(r.method.to_owned());
+    }
+    let checked = {
+        let mut inner = shared.lock();
+        let checked = route.ok_or(()).and_then(|r| {
+            let method = Method::from_name(r.method).ok_or(())?;
+            Ok((r, method))
+        });
+        match checked {
+            Err(()) => Err(Reply::text(404, "Not Found")),
+            Ok((route, method)) => match inner.world.instances.get(route.instance) {
+                None => Err(Reply::text(403, "Forbidden")),
+                Some(inst) => {
+                    let token_ok = inst.token == route.token;
+                    entry.token_ok = Some(token_ok);
+                    let wrong_variant = route.v3 && inst.platform == Platform::WhatsApp;
+                    if !token_ok {
+                        Err(Reply::text(401, "Unauthorized"))
+                    } else if wrong_variant {
+                        Err(Reply::text(404, "Not Found"))
+                    } else if method.is_get() != (verb == "GET") {
+                        Err(Reply::text(405, "Method Not Allowed"))
+                    } else {
+                        let instance = route.instance.to_owned();
+                        let fate = inner.faults.decide(at_secs, &instance, method, body);
+                        Ok((instance, method, fate))
+                    }
+                }
+            },
+        }
+    };
+    let (instance, method, fate) = match checked {
+        Ok(found) => found,
+        Err(reply) => return finish(shared, entry, Outcome::Answer(reply)),
+    };
+    let Some(Fate { fault, apply }) = fate else {
+        let reply = run(&mut shared.lock(), &instance, method, body, &mut entry);
+        return finish(shared, entry, Outcome::Answer(reply));
+    };
+    entry.fault = Some(fault.name().to_owned());
+    let outcome = match fault {
+        Fault::Reset => Outcome::Kill(Kill::Reset),
+        Fault::Latency { ms } => {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
+                _ = shared.shutdown.cancelled() => return finish(shared, entry, Outcome::Kill(Kill::Drop)),
+            }
+            Outcome::Answer(run(&mut shared.lock(), &instance, method, body, &mut entry))
+        }
+        Fault::DropAfterApply => {
+            run(&mut shared.lock(), &instance, method, body, &mut entry);
+            Outcome::Kill(Kill::Drop)
+        }
+        other => {
+            if apply {
+                run(&mut shared.lock(), &instance, method, body, &mut entry);
+            }
+            match other {
+                Fault::Hang => Outcome::Hang,
+                Fault::TooManyRequests { retry_after } => Outcome::Answer(Reply {
+                    retry_after,
+                    ..Reply::text(429, "Too Many Requests")
+                }),
+                Fault::ServerError => Outcome::Answer(Reply::text(500, "Internal Server Error")),
+                Fault::BadGateway => Outcome::Answer(Reply::text(502, "Bad Gateway")),
+                Fault::ClientClosed => Outcome::Answer(Reply::text(499, "Client Closed Request")),
+                Fault::Garbage => Outcome::Answer(Reply::text(
+                    200,
+                    "<html><body>upstream answered something odd</body></html>",
+                )),
+                _ => Outcome::Answer(Reply::json(
+                    200,
+                    &json!({"code": 401, "description": "Unauthorized"}),
+                )),
+            }
+        }
+    };
+    finish(shared, entry, outcome)
+}
+
+/// Records the request and passes its outcome on.
+fn finish(shared: &Shared, mut entry: LedgerEntry, outcome: Outcome) -> Outcome {
+    if let Outcome::Answer(reply) = &outcome {
+        entry.status = Some(reply.status);
+        entry.answer = Some(reply.body.clone());
+    }
+    shared.lock().ledger.push(entry);
+    outcome
+}
+
+/// The real service's work for an accepted, authenticated request.
+fn run(
+    inner: &mut Inner,
+    instance: &str,
+    method: Method,
+    body: &[u8],
+    entry: &mut LedgerEntry,
+) -> Reply {
+    let inst = &inner.world.instances[instance];
+    let platform = inst.platform;
+    let limit = limit_for(method, platform, &inst.rates, &inner.rates);
+    if inner.limits_enabled && !inner.windows.admit(instance, method, limit, Instant::now()) {
+        return Reply::text(429, "Too Many Requests");
+    }
+    let inst = &inner.world.instances[instance];
+    if method == Method::GetStateInstance {
+        return Reply::json(200, &json!({ "stateInstance": inst.state.as_str() }));
+    }
+    if let Some(text) = inst.state.refusal() {
+        return Reply::text(400, text);
+    }
+    if let Some(left) = inner
+        .world
+        .instances
+        .get_mut(instance)
+        .and_then(|i| i.quota.as_mut())
+    {
+        if *left == 0 {
+            return Reply::json(466, &quota_exceeded());
+        }
+        *left -= 1;
+    }
+    let target = match parse_body(platform, method, body) {
+        Ok(target) => target,
+        Err(text) => return Reply::text(400, text),
+    };
+    match target.participant {
+        None => Reply::json(200, &inner.world.group_data(instance, &target.group)),
+        Some(who) => {
+            let answer = inner.world.act(instance, method, &target.group, &who);
+            entry.changed = answer.changed;
+            Reply::json(200, &answer.body)
+        }
+    }
+}
+
+/// The 466 body: the plan's quota of method calls is used up.
+fn quota_exceeded() -> serde_json::Value {
+    json!({
+        "invokeStatus": {
+            "status": "QUOTE_ALLOWED_EXCEEDED",
+            "description": "the monthly quota of method calls is used up; upgrade the instance's plan"
+        },
+        "correspondentsStatus": {
+            "status": "CORRESPONDENTS_QUOTE_EXCEEDED",
+            "description": "the monthly quota of correspondents is used up"
+        }
+    })
+}
