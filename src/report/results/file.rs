@@ -96,8 +96,8 @@ pub fn open(path: &Path) -> Result<(ResultsFile, PriorResults), OpenError> {
 }
 
 /// Opens (or creates, mode 0600) the results file at `path`, takes its
-/// exclusive lock without waiting, reads what earlier runs recorded, cuts away
-/// a torn last line, and writes the header if the file is new.
+/// exclusive lock (waiting at most 0.1 s), reads what earlier runs
+/// recorded, cuts away a torn last line, and writes the header if the file is new.
 ///
 /// An existing file that others may read is used as it is, with a warning:
 /// its mode was someone's choice, and it holds no secrets.
@@ -116,14 +116,10 @@ pub fn open_with(
         .mode(0o600)
         .open(path)
         .map_err(io_err)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            return Err(OpenError::Locked {
-                path: path.to_owned(),
-            });
-        }
-        Err(TryLockError::Error(e)) => return Err(io_err(e)),
+    if !lock(&file).map_err(io_err)? {
+        return Err(OpenError::Locked {
+            path: path.to_owned(),
+        });
     }
     let meta = file.metadata().map_err(io_err)?;
     if !meta.is_file() {
@@ -174,6 +170,28 @@ pub fn open_with(
         last_sync: Instant::now(),
     };
     Ok((file, prior))
+}
+
+/// How long a held lock is waited for before giving up. A `flock` belongs
+/// to the open file, and a process that forks (to spawn a program) holds a
+/// copy of every open file until the child's `exec` closes it; a lock just
+/// released can thus look held for a moment. Waiting this long removes that
+/// false alarm, while another run still makes `open` fail at once to a person.
+const LOCK_GRACE: Duration = Duration::from_millis(100);
+
+/// Takes the exclusive lock: `false` if another holder kept it through [`LOCK_GRACE`].
+fn lock(file: &File) -> io::Result<bool> {
+    let deadline = Instant::now() + LOCK_GRACE;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(TryLockError::WouldBlock) => return Ok(false),
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+    }
 }
 
 /// Makes a new file's directory entry durable too.
