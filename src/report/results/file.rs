@@ -125,7 +125,7 @@ pub fn open_with(
     if !meta.is_file() {
         return Err(io_err(io::Error::other("not a regular file")));
     }
-    let scan = read::scan(&file).map_err(|e| match e {
+    let scan = read::scan(&file, meta.len()).map_err(|e| match e {
         ScanError::Io(source) => io_err(source),
         ScanError::Corrupt { line, what } => OpenError::Corrupt {
             path: path.to_owned(),
