@@ -108,7 +108,7 @@ fn a_second_open_in_the_same_process_is_locked_until_the_first_is_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.csv");
     let (first, _) = open(&path);
-    let err = results::open(&path).err().expect("locked");
+    let err = results::open(&path).expect_err("locked");
     assert!(matches!(err, OpenError::Locked { .. }), "{err:?}");
     assert_eq!(err.exit_code(), 75);
     assert!(err.to_string().contains("in use by another greenbatch run"));
@@ -144,11 +144,11 @@ fn another_process_holding_the_lock_makes_open_fail_until_it_dies() {
     // Garbage that would be an error if read: the lock is checked first.
     fs::write(&path, "not ours\n").unwrap();
     let mut holder = lock_in_other_process(&path);
-    let err = results::open(&path).err().expect("locked");
+    let err = results::open(&path).expect_err("locked");
     assert!(matches!(err, OpenError::Locked { .. }), "{err:?}");
     holder.kill().unwrap();
     holder.wait().unwrap();
-    let err = results::open(&path).err().expect("now read, and refused");
+    let err = results::open(&path).expect_err("now read, and refused");
     assert!(matches!(err, OpenError::HeaderMismatch { .. }), "{err:?}");
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
@@ -210,7 +210,7 @@ fn a_corrupt_middle_is_an_error_naming_the_line_and_changes_nothing() {
         .replacen(",done,", ",maybe,", 2)
         .replacen(",maybe,", ",done,", 1);
     fs::write(&path, &edited).unwrap();
-    let err = results::open(&path).err().expect("corrupt");
+    let err = results::open(&path).expect_err("corrupt");
     match &err {
         OpenError::Corrupt { line, what, .. } => {
             assert_eq!(*line, 3);
@@ -231,7 +231,7 @@ fn a_foreign_file_is_refused_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cleanup.csv");
     fs::write(&path, "chat_id,participant_id\n-100,1\n").unwrap();
-    let err = results::open(&path).err().expect("refused");
+    let err = results::open(&path).expect_err("refused");
     assert!(matches!(err, OpenError::HeaderMismatch { .. }), "{err:?}");
     assert!(
         err.to_string().ends_with("choose another --results path"),
@@ -261,7 +261,7 @@ fn an_existing_readable_file_is_used_as_is_and_flagged() {
 fn a_missing_directory_is_an_io_error_naming_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no/such/dir/r.csv");
-    let err = results::open(&path).err().expect("io error");
+    let err = results::open(&path).expect_err("io error");
     assert!(matches!(err, OpenError::Io { .. }), "{err:?}");
     assert_eq!(err.exit_code(), 2);
     assert!(err.to_string().contains("no/such/dir/r.csv"));

@@ -159,3 +159,37 @@ fn many_rows_cost_one_map_entry_each() {
     assert_eq!(s.prior.latest.len(), 10_000);
     assert!(s.prior.latest.values().all(|&o| o == Outcome::Done));
 }
+
+#[test]
+fn the_file_format_is_pinned() {
+    // The columns and encodings are a contract with other tools: a change
+    // here must be deliberate.
+    let mut w = ResultsWriter::new(Vec::new(), true).unwrap();
+    let cells = [
+        (Outcome::Done, "", Some(200), "instance \u{1b}[2J one"),
+        (Outcome::Already, "", Some(200), "@max"),
+        (
+            Outcome::Rejected,
+            "participant not found",
+            Some(200),
+            "default",
+        ),
+        (
+            Outcome::Failed,
+            "HTTP 502: \"Bad Gateway\"\r\n, then timed out",
+            Some(502),
+            "a,b",
+        ),
+        (Outcome::Aborted, "instance refused: 401", None, "+1"),
+    ];
+    for (i, (outcome, error, status, instance)) in cells.into_iter().enumerate() {
+        let mut row = sample(outcome);
+        row.op_id = OpId::parse(&format!("{:016x}", 0xabc0 + i)).unwrap();
+        row.error = error.into();
+        row.http_status = status;
+        row.instance = instance.into();
+        row.attempts = i as u32;
+        w.append(&row).unwrap();
+    }
+    insta::assert_snapshot!(String::from_utf8(w.into_inner().unwrap()).unwrap());
+}
