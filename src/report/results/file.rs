@@ -8,54 +8,10 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::read::{self, PriorResults, ScanError};
+use super::error::OpenError;
+use super::read::{self, PriorResults};
 use super::row::ResultRow;
 use super::writer::ResultsWriter;
-use crate::exit;
-
-/// Why a results file could not be opened. Nothing has been sent when this
-/// happens; [`OpenError::exit_code`] says how the run ends.
-#[derive(Debug, thiserror::Error)]
-pub enum OpenError {
-    #[error(
-        "results file {} is in use by another greenbatch run; wait for it to end, \
-         or choose another --results path",
-        path.display()
-    )]
-    Locked { path: PathBuf },
-    #[error("cannot use results file {}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    #[error(
-        "results file {}, line {line}: {what}; the file was edited or is not a greenbatch \
-         results file: repair or delete that line, or choose another --results path",
-        path.display()
-    )]
-    Corrupt {
-        path: PathBuf,
-        line: u64,
-        what: String,
-    },
-    #[error(
-        "{} is not a greenbatch results file (its first line is `{found}`); \
-         choose another --results path",
-        path.display()
-    )]
-    HeaderMismatch { path: PathBuf, found: String },
-}
-
-impl OpenError {
-    /// 75 when another run holds the file, 2 (unusable path) otherwise.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            OpenError::Locked { .. } => exit::LOCKED,
-            _ => exit::USAGE,
-        }
-    }
-}
 
 /// When appended rows are forced to stable storage with fsync. Every row
 /// reaches the operating system at once (a crash of the process loses
@@ -127,18 +83,7 @@ pub fn open_with(
     if !meta.is_file() {
         return Err(io_err(io::Error::other("not a regular file")));
     }
-    let scan = read::scan(&file, meta.len()).map_err(|e| match e {
-        ScanError::Io(source) => io_err(source),
-        ScanError::Corrupt { line, what } => OpenError::Corrupt {
-            path: path.to_owned(),
-            line,
-            what,
-        },
-        ScanError::HeaderMismatch { found } => OpenError::HeaderMismatch {
-            path: path.to_owned(),
-            found,
-        },
-    })?;
+    let scan = read::scan(&file, meta.len()).map_err(|e| OpenError::from_scan(path, e))?;
     let mut prior = scan.prior;
     if scan.keep < meta.len() {
         // Cut the torn bytes for good before anything is appended after them.

@@ -24,12 +24,14 @@
 //! [`sanitise::cell`]: crate::report::sanitise::cell
 //! [`sanitise::uncell`]: crate::report::sanitise::uncell
 
+mod error;
 mod file;
 mod read;
 mod row;
 mod writer;
 
-pub use file::{OpenError, ResultsFile, SyncPolicy, open, open_with};
+pub use error::OpenError;
+pub use file::{ResultsFile, SyncPolicy, open, open_with};
 pub use read::{PriorResults, TornLine};
 pub use row::{HEADER, MAX_ERROR_BYTES, ResultRow};
 pub use writer::ResultsWriter;

@@ -29,6 +29,14 @@ fn empty_input_needs_a_header_and_has_no_rows() {
 }
 
 #[test]
+fn blank_lines_only_are_replaced_by_a_header() {
+    let s = scan(&b"\n\n"[..], 2).unwrap();
+    assert!(s.needs_header);
+    assert_eq!(s.keep, 0);
+    assert_eq!(s.prior.torn.map(|t| t.bytes), Some(2));
+}
+
+#[test]
 fn header_only_is_kept() {
     let s = scan(HEADER_LINE.as_bytes(), 0).unwrap();
     assert!(!s.needs_header);
