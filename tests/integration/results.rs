@@ -116,8 +116,25 @@ fn a_second_open_in_the_same_process_is_locked_until_the_first_is_dropped() {
     open(&path);
 }
 
+/// A child process that is killed when the test ends, even by a panic.
+struct Holder(Child);
+
+impl Holder {
+    /// Kills the process (SIGKILL: no chance to clean up) and reaps it.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// A python3 process holding an exclusive flock on `path`, and ready.
-fn lock_in_other_process(path: &Path) -> Child {
+fn lock_in_other_process(path: &Path) -> Holder {
     let script = "import fcntl, sys, time\n\
                   f = open(sys.argv[1], 'a')\n\
                   fcntl.flock(f, fcntl.LOCK_EX)\n\
@@ -134,7 +151,7 @@ fn lock_in_other_process(path: &Path) -> Child {
         .read_line(&mut line)
         .unwrap();
     assert_eq!(line.trim(), "locked");
-    child
+    Holder(child)
 }
 
 #[test]
@@ -146,8 +163,7 @@ fn another_process_holding_the_lock_makes_open_fail_until_it_dies() {
     let mut holder = lock_in_other_process(&path);
     let err = results::open(&path).expect_err("locked");
     assert!(matches!(err, OpenError::Locked { .. }), "{err:?}");
-    holder.kill().unwrap();
-    holder.wait().unwrap();
+    holder.kill();
     let err = results::open(&path).expect_err("now read, and refused");
     assert!(matches!(err, OpenError::HeaderMismatch { .. }), "{err:?}");
     assert_eq!(
@@ -155,6 +171,41 @@ fn another_process_holding_the_lock_makes_open_fail_until_it_dies() {
         "not ours\n",
         "left untouched"
     );
+}
+
+/// Not a test on its own: when the parent test sets the variable, this
+/// process opens the results file with greenbatch's own code and holds it.
+#[test]
+fn lock_holder_helper() {
+    let Some(path) = std::env::var_os("GREENBATCH_TEST_HOLD_RESULTS") else {
+        return;
+    };
+    let _held = open(Path::new(&path));
+    println!("locked");
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+#[test]
+fn a_killed_greenbatch_run_leaves_no_stale_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.csv");
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["results::lock_holder_helper", "--exact", "--nocapture"])
+        .env("GREENBATCH_TEST_HOLD_RESULTS", &path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut holder = Holder(child);
+    let ready = BufReader::new(holder.0.stdout.take().unwrap())
+        .lines()
+        .take(20)
+        .any(|line| line.unwrap().starts_with("locked"));
+    assert!(ready, "the helper took the lock");
+    let err = results::open(&path).expect_err("held by the helper");
+    assert!(matches!(err, OpenError::Locked { .. }), "{err:?}");
+    holder.kill();
+    let (_file, prior) = open(&path);
+    assert_eq!(prior.rows, 0);
 }
 
 #[test]
