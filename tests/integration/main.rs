@@ -1,6 +1,7 @@
 //! The integration tests: one binary, a module per concern, every test talking
 //! HTTP over loopback to a real local server.
 
+mod results;
 mod run_basic;
 mod run_faults;
 mod run_signals;

@@ -8,54 +8,10 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::read::{self, PriorResults, ScanError};
+use super::error::OpenError;
+use super::read::{self, PriorResults};
 use super::row::ResultRow;
 use super::writer::ResultsWriter;
-use crate::exit;
-
-/// Why a results file could not be opened. Nothing has been sent when this
-/// happens; [`OpenError::exit_code`] says how the run ends.
-#[derive(Debug, thiserror::Error)]
-pub enum OpenError {
-    #[error(
-        "results file {} is in use by another greenbatch run; wait for it to end, \
-         or choose another --results path",
-        path.display()
-    )]
-    Locked { path: PathBuf },
-    #[error("cannot use results file {}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    #[error(
-        "results file {}, line {line}: {what}; the file was edited or is not a greenbatch \
-         results file: repair or delete that line, or choose another --results path",
-        path.display()
-    )]
-    Corrupt {
-        path: PathBuf,
-        line: u64,
-        what: String,
-    },
-    #[error(
-        "{} is not a greenbatch results file (its first line is `{found}`); \
-         choose another --results path",
-        path.display()
-    )]
-    HeaderMismatch { path: PathBuf, found: String },
-}
-
-impl OpenError {
-    /// 75 when another run holds the file, 2 (unusable path) otherwise.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            OpenError::Locked { .. } => exit::LOCKED,
-            _ => exit::USAGE,
-        }
-    }
-}
 
 /// When appended rows are forced to stable storage with fsync. Every row
 /// reaches the operating system at once (a crash of the process loses
@@ -80,7 +36,9 @@ impl Default for SyncPolicy {
 }
 
 /// An open, locked results file positioned for appending. The lock is held
-/// until this value is dropped (or the process dies).
+/// until this value is dropped (or the process dies). Dropping it without
+/// [`finish`](ResultsFile::finish) loses nothing a crash would not: every row
+/// is already in the operating system; only the last fsync is skipped.
 pub struct ResultsFile {
     writer: ResultsWriter<File>,
     path: PathBuf,
@@ -96,8 +54,8 @@ pub fn open(path: &Path) -> Result<(ResultsFile, PriorResults), OpenError> {
 }
 
 /// Opens (or creates, mode 0600) the results file at `path`, takes its
-/// exclusive lock without waiting, reads what earlier runs recorded, cuts away
-/// a torn last line, and writes the header if the file is new.
+/// exclusive lock (waiting at most 0.1 s), reads what earlier runs
+/// recorded, cuts away a torn last line, and writes the header if the file is new.
 ///
 /// An existing file that others may read is used as it is, with a warning:
 /// its mode was someone's choice, and it holds no secrets.
@@ -116,31 +74,16 @@ pub fn open_with(
         .mode(0o600)
         .open(path)
         .map_err(io_err)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            return Err(OpenError::Locked {
-                path: path.to_owned(),
-            });
-        }
-        Err(TryLockError::Error(e)) => return Err(io_err(e)),
+    if !lock(&file).map_err(io_err)? {
+        return Err(OpenError::Locked {
+            path: path.to_owned(),
+        });
     }
     let meta = file.metadata().map_err(io_err)?;
     if !meta.is_file() {
         return Err(io_err(io::Error::other("not a regular file")));
     }
-    let scan = read::scan(&file).map_err(|e| match e {
-        ScanError::Io(source) => io_err(source),
-        ScanError::Corrupt { line, what } => OpenError::Corrupt {
-            path: path.to_owned(),
-            line,
-            what,
-        },
-        ScanError::HeaderMismatch { found } => OpenError::HeaderMismatch {
-            path: path.to_owned(),
-            found,
-        },
-    })?;
+    let scan = read::scan(&file, meta.len()).map_err(|e| OpenError::from_scan(path, e))?;
     let mut prior = scan.prior;
     if scan.keep < meta.len() {
         // Cut the torn bytes for good before anything is appended after them.
@@ -176,6 +119,43 @@ pub fn open_with(
     Ok((file, prior))
 }
 
+/// Reads what a results file records without locking or changing it (for
+/// `--dry-run` and `plan`, which send nothing). A missing file records
+/// nothing. A torn last line is reported and not trusted, as in [`open`].
+pub fn peek(path: &Path) -> Result<PriorResults, OpenError> {
+    let io_err = |source| OpenError::Io { path: path.to_owned(), source };
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(PriorResults::default()),
+        Err(e) => return Err(io_err(e)),
+    };
+    let len = file.metadata().map_err(io_err)?.len();
+    let scan = read::scan(&file, len).map_err(|e| OpenError::from_scan(path, e))?;
+    Ok(scan.prior)
+}
+
+/// How long a held lock is waited for before giving up. A `flock` belongs
+/// to the open file, and a process that forks (to spawn a program) holds a
+/// copy of every open file until the child's `exec` closes it; a lock just
+/// released can thus look held for a moment. Waiting this long removes that
+/// false alarm, while another run still makes `open` fail at once to a person.
+const LOCK_GRACE: Duration = Duration::from_millis(100);
+
+/// Takes the exclusive lock: `false` if another holder kept it through [`LOCK_GRACE`].
+fn lock(file: &File) -> io::Result<bool> {
+    let deadline = Instant::now() + LOCK_GRACE;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(TryLockError::WouldBlock) => return Ok(false),
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
 /// Makes a new file's directory entry durable too.
 fn sync_parent(path: &Path) -> io::Result<()> {
     let parent = match path.parent() {
@@ -183,6 +163,16 @@ fn sync_parent(path: &Path) -> io::Result<()> {
         _ => Path::new("."),
     };
     File::open(parent)?.sync_all()
+}
+
+impl std::fmt::Debug for ResultsFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResultsFile")
+            .field("path", &self.path)
+            .field("rows_written", &self.writer.rows())
+            .field("unsynced", &self.unsynced)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ResultsFile {

@@ -13,9 +13,10 @@
 //!   the exact value back. `error` is cut at [`MAX_ERROR_BYTES`].
 //! - Never a token or a URL: a row has no field for either.
 //! - Created with mode 0600; an existing looser file is used with a warning.
-//! - One run at a time: [`open`] takes an exclusive `flock` before reading,
-//!   without waiting ([`OpenError::Locked`], exit 75). The kernel drops the
-//!   lock when the process dies, so a crash never leaves a stale lock.
+//! - One run at a time: [`open`] takes an exclusive `flock` before reading;
+//!   if another holder keeps it through a 0.1 s grace, [`OpenError::Locked`]
+//!   (exit 75). The kernel drops the lock when the process dies, so a crash
+//!   never leaves a stale lock.
 //! - A torn last line (no final newline, or not a whole row) is reported in
 //!   [`PriorResults::torn`], not trusted, and cut away before appending; a bad
 //!   line before the last is [`OpenError::Corrupt`].
@@ -23,12 +24,14 @@
 //! [`sanitise::cell`]: crate::report::sanitise::cell
 //! [`sanitise::uncell`]: crate::report::sanitise::uncell
 
+mod error;
 mod file;
 mod read;
 mod row;
 mod writer;
 
-pub use file::{OpenError, ResultsFile, SyncPolicy, open, open_with};
+pub use error::OpenError;
+pub use file::{ResultsFile, SyncPolicy, open, open_with, peek};
 pub use read::{PriorResults, TornLine};
 pub use row::{HEADER, MAX_ERROR_BYTES, ResultRow};
 pub use writer::ResultsWriter;

@@ -96,8 +96,13 @@ enum Pending {
     Row(Result<(OpId, Outcome), String>),
 }
 
-/// Reads a whole results file from `input`.
-pub(crate) fn scan(input: impl Read) -> Result<Scan, ScanError> {
+/// A row is rarely shorter than this; it sizes the map for a file's length.
+const SHORT_ROW_BYTES: u64 = 128;
+/// The most map entries reserved up front.
+const MAX_RESERVE: u64 = 4_000_000;
+
+/// Reads a whole results file from `input`, which is about `len` bytes long.
+pub(crate) fn scan(input: impl Read, len: u64) -> Result<Scan, ScanError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -115,7 +120,14 @@ pub(crate) fn scan(input: impl Read) -> Result<Scan, ScanError> {
     {
         let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
         let next = if pending.is_none() {
-            first_line(&record)?
+            let first = first_line(&record)?;
+            if let Pending::Header = first {
+                // Growing by doubling would rehash a million entries several
+                // times; the cap bounds what a huge file makes us reserve.
+                let guess = (len / SHORT_ROW_BYTES).min(MAX_RESERVE);
+                prior.latest.reserve(guess as usize);
+            }
+            first
         } else {
             Pending::Row(parse_row(&record))
         };

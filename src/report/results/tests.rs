@@ -23,14 +23,22 @@ fn file_with(outcomes: &[Outcome]) -> (Vec<u8>, Vec<OpId>) {
 
 #[test]
 fn empty_input_needs_a_header_and_has_no_rows() {
-    let s = scan(&b""[..]).unwrap();
+    let s = scan(&b""[..], 0).unwrap();
     assert!(s.needs_header);
     assert_eq!((s.keep, s.prior.rows, s.prior.torn), (0, 0, None));
 }
 
 #[test]
+fn blank_lines_only_are_replaced_by_a_header() {
+    let s = scan(&b"\n\n"[..], 2).unwrap();
+    assert!(s.needs_header);
+    assert_eq!(s.keep, 0);
+    assert_eq!(s.prior.torn.map(|t| t.bytes), Some(2));
+}
+
+#[test]
 fn header_only_is_kept() {
-    let s = scan(HEADER_LINE.as_bytes()).unwrap();
+    let s = scan(HEADER_LINE.as_bytes(), 0).unwrap();
     assert!(!s.needs_header);
     assert_eq!(s.keep, HEADER_LINE.len() as u64);
     assert!(s.prior.latest.is_empty());
@@ -44,7 +52,7 @@ fn the_latest_row_per_op_wins_and_rerun_rules_apply() {
     again.op_id = ids[0];
     w.append(&again).unwrap();
     drop(w);
-    let s = scan(bytes.as_slice()).unwrap();
+    let s = scan(bytes.as_slice(), 0).unwrap();
     assert_eq!(s.keep, bytes.len() as u64);
     assert_eq!(s.prior.rows, 4);
     assert_eq!(s.prior.latest.len(), 3);
@@ -69,7 +77,7 @@ fn a_last_line_without_newline_is_torn_even_if_it_parses() {
         .unwrap()
         + 1;
     for cut in [bytes.len() - 1, last_start + 20, last_start + 1] {
-        let s = scan(&bytes[..cut]).unwrap();
+        let s = scan(&bytes[..cut], 0).unwrap();
         let torn = s.prior.torn.clone().expect("torn");
         assert_eq!(torn.line, 3);
         assert_eq!(torn.offset, last_start as u64);
@@ -87,7 +95,7 @@ fn a_garbled_last_line_with_newline_is_torn() {
     let (mut bytes, ids) = file_with(&[Outcome::Done]);
     let len = bytes.len();
     bytes.extend_from_slice(b"\0\0\0\0\0\0\n");
-    let s = scan(bytes.as_slice()).unwrap();
+    let s = scan(bytes.as_slice(), 0).unwrap();
     assert_eq!(s.prior.torn.as_ref().unwrap().bytes, 7);
     assert_eq!(s.keep, len as u64);
     assert_eq!(s.prior.outcome(ids[0]), Some(Outcome::Done));
@@ -96,7 +104,7 @@ fn a_garbled_last_line_with_newline_is_torn() {
 #[test]
 fn a_torn_header_is_rewritten() {
     for cut in [1, 10, HEADER_LINE.len() - 1] {
-        let s = scan(&HEADER_LINE.as_bytes()[..cut]).unwrap();
+        let s = scan(&HEADER_LINE.as_bytes()[..cut], 0).unwrap();
         assert!(s.needs_header);
         assert_eq!(s.keep, 0);
         assert_eq!(s.prior.torn.unwrap().bytes, cut as u64);
@@ -118,7 +126,7 @@ fn a_bad_line_before_the_last_is_corrupt_and_names_it() {
         let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
         lines[2] = lines[2].replacen(from, to, 1);
         let edited = lines.join("\n") + "\n";
-        match scan(edited.as_bytes()) {
+        match scan(edited.as_bytes(), 0) {
             Err(ScanError::Corrupt { line, what: got }) => {
                 assert_eq!(line, 3);
                 assert!(got.starts_with(what), "{got} vs {what}");
@@ -131,7 +139,7 @@ fn a_bad_line_before_the_last_is_corrupt_and_names_it() {
 #[test]
 fn a_foreign_header_is_refused() {
     for text in ["name,phone\nann,1\n", "op_id,source\n", "op_id\nmore\n"] {
-        match scan(text.as_bytes()) {
+        match scan(text.as_bytes(), 0) {
             Err(ScanError::HeaderMismatch { found }) => {
                 assert!(text.starts_with(&found), "{found}")
             }
@@ -154,8 +162,42 @@ fn many_rows_cost_one_map_entry_each() {
         w.append(&row).unwrap();
     }
     let bytes = w.into_inner().unwrap();
-    let s = scan(bytes.as_slice()).unwrap();
+    let s = scan(bytes.as_slice(), 0).unwrap();
     assert_eq!(s.prior.rows, 20_000);
     assert_eq!(s.prior.latest.len(), 10_000);
     assert!(s.prior.latest.values().all(|&o| o == Outcome::Done));
+}
+
+#[test]
+fn the_file_format_is_pinned() {
+    // The columns and encodings are a contract with other tools: a change
+    // here must be deliberate.
+    let mut w = ResultsWriter::new(Vec::new(), true).unwrap();
+    let cells = [
+        (Outcome::Done, "", Some(200), "instance \u{1b}[2J one"),
+        (Outcome::Already, "", Some(200), "@max"),
+        (
+            Outcome::Rejected,
+            "participant not found",
+            Some(200),
+            "default",
+        ),
+        (
+            Outcome::Failed,
+            "HTTP 502: \"Bad Gateway\"\r\n, then timed out",
+            Some(502),
+            "a,b",
+        ),
+        (Outcome::Aborted, "instance refused: 401", None, "+1"),
+    ];
+    for (i, (outcome, error, status, instance)) in cells.into_iter().enumerate() {
+        let mut row = sample(outcome);
+        row.op_id = OpId::parse(&format!("{:016x}", 0xabc0 + i)).unwrap();
+        row.error = error.into();
+        row.http_status = status;
+        row.instance = instance.into();
+        row.attempts = i as u32;
+        w.append(&row).unwrap();
+    }
+    insta::assert_snapshot!(String::from_utf8(w.into_inner().unwrap()).unwrap());
 }
