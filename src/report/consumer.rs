@@ -30,16 +30,14 @@ impl Views {
     }
 }
 
-/// Consumes events until the engine is done. A results row that cannot be
-/// written stops the run (`cancel`): an operation whose outcome cannot be
-/// recorded must not be followed by more.
-pub async fn consume(
-    mut events: mpsc::Receiver<Event>,
-    views: &mut Views,
-    cancel: &CancellationToken,
-) -> io::Result<()> {
+/// Consumes events until the engine is done. It blocks (file writes and the
+/// occasional fsync), so it runs on a thread of its own, never on the
+/// engine's workers. A results row that cannot be written stops the run
+/// (`cancel`): an operation whose outcome cannot be recorded must not be
+/// followed by more.
+pub fn consume(mut events: mpsc::Receiver<Event>, views: &mut Views, cancel: &CancellationToken) -> io::Result<()> {
     let mut failure = None;
-    while let Some(event) = events.recv().await {
+    while let Some(event) = events.blocking_recv() {
         match event {
             Event::Finished(finished) => {
                 if failure.is_some() {
