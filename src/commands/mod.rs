@@ -1,7 +1,9 @@
 //! One module per command: each turns its parsed arguments into work and
 //! returns the exit code that sums up that work.
 
+mod plan;
 mod sandbox;
+mod validate;
 
 use crate::cli::{Cli, Command};
 use crate::exit;
@@ -15,6 +17,8 @@ pub struct UsageError(pub String);
 pub fn execute(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Sandbox(args) => sandbox::execute(args),
+        Command::Validate(args) => validate::execute(args),
+        Command::Plan(args) => plan::execute(args),
     }
 }
 
