@@ -241,7 +241,9 @@ impl Validator {
         inst: &Resolved,
     ) -> Result<Option<std::borrow::Cow<'r, str>>, IdProblem> {
         let Some(raw) = raw else {
-            let d = Diagnostic::error(self.at(line), "is missing").field(field);
+            let d = Diagnostic::error(self.at(line), "is missing")
+                .field(field)
+                .hint("every operation needs action, chat_id and participant_id");
             self.report(d);
             return Ok(None);
         };

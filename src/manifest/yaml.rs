@@ -42,8 +42,17 @@ pub(crate) fn read(bytes: &[u8], v: &mut Validator) {
             let line = e
                 .location()
                 .map_or(1, |l| u32::try_from(l.line()).unwrap_or(u32::MAX));
-            let d = Diagnostic::error(v.at(line), format!("not valid YAML: {e}"))
-                .hint("check the indentation and quoting around this line; anchors and aliases are limited");
+            let text = e.to_string();
+            let d = if text.contains("repetition limit") {
+                Diagnostic::error(v.at(line), "its aliases expand too far (an alias bomb?)")
+                    .hint("write the operations out instead of nesting aliases")
+            } else if text.contains("recursion limit") {
+                Diagnostic::error(v.at(line), "is nested too deeply")
+                    .hint("a manifest needs three levels: the top, `operations`, an operation")
+            } else {
+                Diagnostic::error(v.at(line), format!("not valid YAML: {text}"))
+                    .hint("check the indentation and quoting around this line")
+            };
             return v.report(d);
         }
     };

@@ -1,2 +1,4 @@
 //! The integration tests: one binary, a module per concern, every test talking
 //! HTTP over loopback to a real local server.
+
+mod manifest;
