@@ -82,7 +82,11 @@ impl Lines {
         for (i, b) in bytes.iter().enumerate() {
             let at = self.offset + i as u64;
             if *b == b'\n' || *b == b'\r' {
-                let run = self.open.get_or_insert(Run { start: at, end: at, newlines: 0 });
+                let run = self.open.get_or_insert(Run {
+                    start: at,
+                    end: at,
+                    newlines: 0,
+                });
                 run.end = at + 1;
                 run.newlines += u32::from(*b == b'\n');
             } else if let Some(run) = self.open.take() {
@@ -127,8 +131,14 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(Counting { inner: reader, lines: lines.clone() });
-    let line_of = |rec: &csv::ByteRecord| rec.position().map_or(0, |p| lines.borrow_mut().line_at(p.byte()));
+        .from_reader(Counting {
+            inner: reader,
+            lines: lines.clone(),
+        });
+    let line_of = |rec: &csv::ByteRecord| {
+        rec.position()
+            .map_or(0, |p| lines.borrow_mut().line_at(p.byte()))
+    };
     let mut rec = csv::ByteRecord::new();
     // The header: the first non-empty record.
     match rdr.read_byte_record(&mut rec) {
@@ -265,11 +275,6 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
     }
 }
 
-fn line_of(rec: &csv::ByteRecord) -> u32 {
-    rec.position()
-        .map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX))
-}
-
 fn binary(v: &Validator, line: u32) -> Diagnostic {
     Diagnostic::error(
         v.at(line),
@@ -300,7 +305,10 @@ mod tests {
             .has_headers(false)
             .flexible(true)
             .buffer_capacity(16)
-            .from_reader(Counting { inner: input.as_bytes(), lines: lines.clone() });
+            .from_reader(Counting {
+                inner: input.as_bytes(),
+                lines: lines.clone(),
+            });
         let mut rec = csv::ByteRecord::new();
         let mut got = Vec::new();
         while r.read_byte_record(&mut rec).unwrap() {

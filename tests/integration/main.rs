@@ -2,3 +2,6 @@
 //! HTTP over loopback to a real local server.
 
 mod manifest;
+mod manifest_hostile;
+mod manifest_instances;
+mod manifest_spectrum;

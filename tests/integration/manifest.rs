@@ -23,12 +23,20 @@ pub(crate) fn dir(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 /// Loads `name` from `d` with `env` and an optional instances file in `d`.
-pub(crate) fn load_in(d: &Path, name: &str, env: &[(&str, &str)], instances: Option<&str>) -> Result<Loaded, Rejected> {
+pub(crate) fn load_in(
+    d: &Path,
+    name: &str,
+    env: &[(&str, &str)],
+    instances: Option<&str>,
+) -> Result<Loaded, Rejected> {
     let opts = LoadOptions {
         instances_file: instances.map(|i| d.join(i)),
         ..LoadOptions::default()
     };
-    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let lookup = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     // Names are shown relative to the directory, so snapshots do not depend on it.
     let cwd = PathBuf::from(d);
@@ -66,7 +74,16 @@ pub(crate) fn clean(text: &str) -> String {
     let tmp = re_tmp.to_string_lossy();
     text.split(&*tmp)
         .enumerate()
-        .map(|(i, part)| if i == 0 { part.to_owned() } else { part.split_once('/').map_or(part, |(_, rest)| rest).split_once('/').map_or(part.to_owned(), |(_, rest)| rest.to_owned()) })
+        .map(|(i, part)| {
+            if i == 0 {
+                part.to_owned()
+            } else {
+                part.split_once('/')
+                    .map_or(part, |(_, rest)| rest)
+                    .split_once('/')
+                    .map_or(part.to_owned(), |(_, rest)| rest.to_owned())
+            }
+        })
         .collect()
 }
 
@@ -74,7 +91,12 @@ pub(crate) fn clean(text: &str) -> String {
 pub(crate) fn ops(l: &Loaded) -> Vec<String> {
     l.operations
         .iter()
-        .map(|o| format!("{} {} {} {} {}", o.source.line, o.action, o.chat_id, o.participant_id, o.instance))
+        .map(|o| {
+            format!(
+                "{} {} {} {} {}",
+                o.source.line, o.action, o.chat_id, o.participant_id, o.instance
+            )
+        })
         .collect()
 }
 
@@ -102,12 +124,24 @@ fn csv_reads_aliases_bom_crlf_quotes_blank_lines_and_spaces() {
 
 #[test]
 fn csv_header_problems_stop_before_the_rows() {
-    let r = load("h.csv", "action,chat,participant_id,token\nremove,1,2,3\n", WA_ENV);
+    let r = load(
+        "h.csv",
+        "action,chat,participant_id,token\nremove,1,2,3\n",
+        WA_ENV,
+    );
     insta::assert_snapshot!(shown(&r));
     let r = load("d.csv", "action,chat_id,groupId,participant_id\n", WA_ENV);
-    assert!(shown(&r).contains("d.csv:1: error: groupId: two columns name the chat_id"), "{}", shown(&r));
+    assert!(
+        shown(&r).contains("d.csv:1: error: groupId: two columns name the chat_id"),
+        "{}",
+        shown(&r)
+    );
     let r = load("e.csv", "", WA_ENV);
-    assert!(shown(&r).contains("e.csv:1: error: the manifest is empty"), "{}", shown(&r));
+    assert!(
+        shown(&r).contains("e.csv:1: error: the manifest is empty"),
+        "{}",
+        shown(&r)
+    );
 }
 
 #[test]
@@ -142,10 +176,27 @@ operations:
         ]
     );
     let wa = |a, c, p| OpId::new(Platform::WhatsApp, "1101000001", a, c, p);
-    assert_eq!(l.operations[0].op_id, wa(Action::Remove, "120363043968066561@g.us", "79001234565@c.us"));
-    assert_eq!(l.operations[4].op_id, wa(Action::Promote, "120363169960827018@g.us", "79005550003@c.us"));
+    assert_eq!(
+        l.operations[0].op_id,
+        wa(
+            Action::Remove,
+            "120363043968066561@g.us",
+            "79001234565@c.us"
+        )
+    );
+    assert_eq!(
+        l.operations[4].op_id,
+        wa(
+            Action::Promote,
+            "120363169960827018@g.us",
+            "79005550003@c.us"
+        )
+    );
     let inst = l.instances.get("default").unwrap();
-    assert_eq!((inst.platform, inst.api_url.as_str(), inst.token.is_none()), (Platform::WhatsApp, "http://127.0.0.1:7700", true));
+    assert_eq!(
+        (inst.platform, inst.api_url.as_str(), inst.token.is_none()),
+        (Platform::WhatsApp, "http://127.0.0.1:7700", true)
+    );
 }
 
 #[test]
@@ -230,13 +281,23 @@ fn same_participant_keeps_manifest_order_and_duplicates_are_dropped() {
             "7 remove 120363043968066561@g.us 79001234561@c.us default",
         ]
     );
-    let warnings: Vec<String> = l.diagnostics.iter().filter(|d| d.severity == manifest::Severity::Warning).map(|d| d.to_string()).collect();
+    let warnings: Vec<String> = l
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == manifest::Severity::Warning)
+        .map(|d| d.to_string())
+        .collect();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
 }
 
 #[test]
 fn op_ids_ignore_lines_and_spelling() {
-    let a = load("a.csv", "action,chat_id,participant_id\nremove,120363043968066561@g.us,+7 900 123-45-65\n", WA_ENV).unwrap();
+    let a = load(
+        "a.csv",
+        "action,chat_id,participant_id\nremove,120363043968066561@g.us,+7 900 123-45-65\n",
+        WA_ENV,
+    )
+    .unwrap();
     let b = load("b.yaml", "operations:\n  - action: removeGroupParticipant\n    groupId: 120363043968066561@g.us\n    participants: [79001234561@c.us, 79001234565]\n", WA_ENV).unwrap();
     assert_eq!(a.operations[0].op_id, b.operations[1].op_id);
     assert_ne!(a.operations[0].source, b.operations[1].source);

@@ -33,7 +33,7 @@ impl Validator {
             let d = Diagnostic::error(
                 self.at(lines[0]),
                 format!(
-                    "instance `default` could be whatsapp or max, and no ID on {} tells which",
+                    "`default` could be whatsapp or max, and no ID on {} tells which",
                     on_lines(&lines)
                 ),
             )
