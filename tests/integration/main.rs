@@ -2,6 +2,8 @@
 //! HTTP over loopback to a real local server.
 
 mod manifest;
+mod manifest_cli;
+mod manifest_examples;
 mod manifest_hostile;
 mod manifest_instances;
 mod manifest_spectrum;
