@@ -56,7 +56,7 @@ impl<R: Read> Read for Capped<R> {
         // and exceeding it is seen.
         let want = buf
             .len()
-            .min(usize::try_from(self.remaining + 1).unwrap_or(usize::MAX));
+            .min(usize::try_from(self.remaining.saturating_add(1)).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n as u64 > self.remaining {
             return Err(io::Error::other(TooLarge(self.cap)));

@@ -169,3 +169,68 @@ pub fn render_json(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Resu
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Source;
+
+    fn op(line: u32, instance: &str, action: Action, chat: &str, participant: &str) -> Operation {
+        Operation {
+            op_id: OpId::new(Platform::WhatsApp, "1", action, chat, participant),
+            source: Source {
+                file: "m.csv".into(),
+                line,
+            },
+            action,
+            platform: Platform::WhatsApp,
+            instance: instance.into(),
+            chat_id: chat.into(),
+            participant_id: participant.into(),
+        }
+    }
+
+    #[test]
+    fn groups_by_instance_and_chat_in_first_seen_order_and_skips() {
+        let ops = [
+            op(2, "a", Action::Add, "g2", "p1"),
+            op(3, "a", Action::Remove, "g1", "p2"),
+            op(4, "b", Action::Remove, "g2", "p3"),
+            op(5, "a", Action::Promote, "g2", "p1"),
+            op(6, "a", Action::Remove, "g1", "p4"),
+        ];
+        let skipped = ops[4].op_id;
+        let plan = build(&ops, &|id| id == skipped);
+        let shape: Vec<(String, String, Vec<u32>)> = plan
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.instance.to_string(),
+                    g.chat_id.clone(),
+                    g.steps
+                        .iter()
+                        .map(|s| s.source.rsplit(':').next().unwrap().parse().unwrap())
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("a".into(), "g2".into(), vec![2, 5]),
+                ("a".into(), "g1".into(), vec![3]),
+                ("b".into(), "g2".into(), vec![4])
+            ]
+        );
+        assert_eq!((plan.to_send, plan.skipped), (4, 1));
+        assert_eq!(
+            plan.per_action,
+            [(Action::Remove, 2), (Action::Add, 1), (Action::Promote, 1)]
+        );
+        let mut text = Vec::new();
+        render_text(&plan, "m.csv", &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.starts_with("m.csv: 4 operations to send in 3 groups (remove 2, add 1, promote 1); 1 already done\n"), "{text}");
+    }
+}

@@ -302,3 +302,25 @@ fn op_ids_ignore_lines_and_spelling() {
     assert_eq!(a.operations[0].op_id, b.operations[1].op_id);
     assert_ne!(a.operations[0].source, b.operations[1].source);
 }
+
+#[test]
+fn a_token_in_a_manifest_is_refused_without_being_shown() {
+    let text = "action,chat_id,participant_id,instance,secret\nremove,120363043968066561@g.us,79001234561@c.us,937ed244c1cc696205c938138dad7e6ef4c0437ca777802ff9,x\nremove,120363043968066561@g.us,79001234562@c.us,,65a08eb313485a71682bf547159e588f9183ae9da2ba4d48ad\n";
+    let s = shown(&load("t.csv", text, WA_ENV));
+    assert!(!s.contains("937ed244") && !s.contains("65a08eb3"), "{s}");
+    assert!(
+        s.contains(
+            "t.csv:2: error: instance: holds what looks like an API token\n  hint: keep tokens out"
+        ),
+        "{s}"
+    );
+    assert!(
+        s.contains("t.csv:3: error: secret: holds what looks like an API token"),
+        "{s}"
+    );
+    let yaml = "apiTokenInstance: abc\noperations: []\n";
+    assert!(
+        shown(&load("t.yaml", yaml, WA_ENV))
+            .contains("t.yaml:1: error: apiTokenInstance: a token is written literally")
+    );
+}
