@@ -59,12 +59,154 @@ pub enum LogFormat {
 pub enum Command {
     /// Run a local, stateful GREEN-API emulator for tests and rehearsals.
     Sandbox(SandboxArgs),
+    /// Check manifests without sending anything: every problem at once, each
+    /// with its file:line, field and a hint (exit code 2), or a summary.
+    ///
+    /// A CSV manifest has a header `action,chat_id,participant_id` and
+    /// optionally `instance`; a YAML manifest has `operations` (each with
+    /// `action`, `chat_id`, `participant_id` or a `participants` list, and
+    /// optionally `instance`), and optionally a default `instance` and a
+    /// `protect` list. Actions: remove, add, promote, demote. Operations
+    /// without an instance use `default`, configured by GREEN_API_URL,
+    /// GREEN_API_ID_INSTANCE, GREEN_API_TOKEN_INSTANCE and GREEN_API_PLATFORM
+    /// (inferred from the IDs when unset).
+    Validate(ValidateArgs),
+    /// Show, offline, what a run would send: per group, in manifest order.
+    Plan(PlanArgs),
     /// Run every operation of a manifest, paced, retried and recorded in a
     /// results file; a rerun sends only what is left.
     Run(RunArgs),
     /// Show the whole job on the embedded sandbox: a run with retries, then a
     /// rerun that sends nothing.
     Demo(DemoArgs),
+}
+
+/// How manifests are read; shared by every command that reads one.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestArgs {
+    /// Instances file (YAML) configuring instances besides `default`.
+    ///
+    /// A YAML list (or a map from name to settings), for example:
+    ///
+    ///   - name: wa-main
+    ///     platform: whatsapp          # or max
+    ///     api_url: https://7105.api.greenapi.com
+    ///     id_instance: "7105187566"
+    ///     token_env: WA_MAIN_TOKEN    # or token_file: wa-main.token (chmod 600)
+    ///     rate: 2                     # optional, requests per second
+    ///
+    /// A token written in the file itself is refused.
+    #[arg(long, value_name = "FILE", verbatim_doc_comment)]
+    pub instances: Option<PathBuf>,
+    /// Largest manifest accepted, like `64MiB`, `200MB` or a byte count.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_manifest_size: u64,
+    /// Output `text` or `json`; `csv` or `yaml` is the input format when the
+    /// manifest is `-` (standard input). May be given twice, as in
+    /// `--format yaml --format json`.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Vec<FormatArg>,
+    /// The manifests' format, whatever their names say.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormatArg>,
+}
+
+/// A value of `--format`: an output format or an input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Csv,
+    Yaml,
+}
+
+/// A value of `--input-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    Csv,
+    Yaml,
+}
+
+/// How a command prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+impl Default for ManifestArgs {
+    /// What the flags mean when none is given.
+    fn default() -> ManifestArgs {
+        ManifestArgs {
+            instances: None,
+            max_manifest_size: crate::manifest::DEFAULT_MAX_SIZE,
+            format: Vec::new(),
+            input_format: None,
+        }
+    }
+}
+
+impl ManifestArgs {
+    /// The options for [`crate::manifest::load`], or why the flags disagree.
+    pub fn load_options(&self) -> Result<crate::manifest::LoadOptions, String> {
+        use crate::manifest::InputFormat;
+        let mut input = self.input_format.map(|f| match f {
+            InputFormatArg::Csv => InputFormat::Csv,
+            InputFormatArg::Yaml => InputFormat::Yaml,
+        });
+        for f in &self.format {
+            let given = match f {
+                FormatArg::Csv => InputFormat::Csv,
+                FormatArg::Yaml => InputFormat::Yaml,
+                _ => continue,
+            };
+            if input.is_some_and(|i| i != given) {
+                return Err("two different input formats given; say one of csv or yaml".into());
+            }
+            input = Some(given);
+        }
+        Ok(crate::manifest::LoadOptions {
+            format: input,
+            max_size: self.max_manifest_size,
+            instances_file: self.instances.clone(),
+        })
+    }
+
+    /// The output format (`text` unless `--format json`).
+    pub fn output(&self) -> Result<OutputFormat, String> {
+        let text = self.format.contains(&FormatArg::Text);
+        let json = self.format.contains(&FormatArg::Json);
+        match (text, json) {
+            (true, true) => Err("--format text and --format json both given; say one".into()),
+            (_, true) => Ok(OutputFormat::Json),
+            _ => Ok(OutputFormat::Text),
+        }
+    }
+}
+
+/// `greenbatch validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Manifests to check (`.csv`, `.yaml`, `.yml`; `-` reads standard input
+    /// and needs `--format csv` or `--format yaml`).
+    #[arg(required = true, value_name = "MANIFEST")]
+    pub manifests: Vec<PathBuf>,
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+}
+
+/// `greenbatch plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The manifest (`-` reads standard input and needs `--format csv|yaml`).
+    #[arg(value_name = "MANIFEST")]
+    pub path: PathBuf,
+    /// A results file of an earlier run: operations it records as settled
+    /// (`done`, `already`, `rejected`) are left out, as a rerun would skip them.
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
 }
 
 /// `greenbatch run`.
@@ -137,6 +279,28 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("`{s}` is not a duration ({e}); try `30s` or `2m`"))
 }
 
+/// A size such as `64MiB`, `200MB`, `1G` or `1048576` (bytes).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size; try `64MiB` or `200MB`"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "kb" => 1000,
+        "m" | "mib" => 1 << 20,
+        "mb" => 1_000_000,
+        "g" | "gib" => 1 << 30,
+        "gb" => 1_000_000_000,
+        _ => return Err(format!("`{s}` is not a size; try `64MiB` or `200MB`")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +309,15 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("200MB"), Ok(200_000_000));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
     }
 }

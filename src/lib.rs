@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod exit;
 pub mod greenapi;
+pub mod instances;
 pub mod logging;
 pub mod manifest;
 pub mod report;

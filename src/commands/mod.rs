@@ -2,9 +2,11 @@
 //! returns the exit code that sums up that work.
 
 mod demo;
+mod plan;
 mod run;
 mod sandbox;
 mod session;
+mod validate;
 
 use crate::cli::{Cli, Command};
 use crate::exit;
@@ -18,6 +20,8 @@ pub struct UsageError(pub String);
 pub fn execute(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Sandbox(args) => sandbox::execute(args),
+        Command::Validate(args) => validate::execute(args),
+        Command::Plan(args) => plan::execute(args),
         Command::Run(args) => run::execute(args, cli.log.quiet),
         Command::Demo(args) => demo::execute(args, cli.log.quiet),
     }

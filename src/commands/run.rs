@@ -42,7 +42,8 @@ pub(crate) enum Prepared {
 /// by `run` and `demo`.
 pub(crate) fn prepare(args: &RunArgs, env: &dyn Fn(&str) -> Option<String>, quiet: u8) -> anyhow::Result<Prepared> {
     let started = Instant::now();
-    let loaded = match manifest::load(&args.manifest, &args.manifest_args.load_options(), env) {
+    let options = args.manifest_args.load_options().map_err(UsageError)?;
+    let loaded = match manifest::load(&args.manifest, &options, env) {
         Ok(loaded) => loaded,
         Err(rejected) => {
             eprint!("{rejected}");
@@ -61,7 +62,7 @@ pub(crate) fn prepare(args: &RunArgs, env: &dyn Fn(&str) -> Option<String>, quie
     if args.dry_run {
         let prior = results::peek(&results_path).map_err(|e| UsageError(e.to_string()))?;
         let plan = manifest::plan::build(&loaded.operations, &|id| prior.is_settled(id, args.retry_rejected));
-        print!("{}", plan.render_text());
+        manifest::plan::render_text(&plan, &loaded.manifest_name, &mut std::io::stdout().lock())?;
         return Ok(Prepared::Exit(exit::SUCCESS));
     }
     let setups = setups(&loaded.instances, &loaded.operations, args)?;

@@ -61,11 +61,11 @@ pub async fn drive(session: Session, signals: bool) -> anyhow::Result<(Tally, Op
     );
     let tokens = setups.values().map(|s| s.endpoint.token.clone()).collect();
     let results_path = results.path().to_owned();
-    let views = Views { results, progress: ProgressView::new(style, ops.len() as u64), tally, tokens };
+    let mut views = Views { results, progress: ProgressView::new(style, ops.len() as u64), tally, tokens };
     let (tx, rx) = mpsc::channel(1024);
     let engine = tokio::spawn(engine::run(client, setups, config, ops, tx, cancel.clone()));
     let listener_cancel = cancel.clone();
-    let (mut views, consumed) = tokio::task::spawn_blocking(move || {
+    let (views, consumed) = tokio::task::spawn_blocking(move || {
         let consumed = consume(rx, &mut views, &listener_cancel);
         (views, consumed)
     })

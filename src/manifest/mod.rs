@@ -1,6 +1,125 @@
 //! Manifests: the operations a user asks for, read from CSV or YAML and
 //! validated as a whole before anything is sent.
+//!
+//! [`load`] is the one entry point: it reads the instances (environment and
+//! `--instances` file), reads the manifest in its format, validates every
+//! row, and returns either the operations with the warnings and notes, or
+//! [`Rejected`] with every problem at once.
 
+mod conflicts;
+mod csv;
+mod diagnostic;
+pub(crate) mod input;
 pub mod model;
+pub mod plan;
+mod validate;
+mod yaml;
+pub(crate) mod yaml_lines;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use diagnostic::{Diagnostic, Rejected, Severity};
+pub use input::{DEFAULT_MAX_SIZE, InputFormat};
 pub use model::{OpId, Operation, Source};
+
+use crate::instances::Instances;
+
+/// How to read a manifest.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The format; `None` follows the extension (required for `-`).
+    pub format: Option<InputFormat>,
+    /// The size cap in bytes ([`DEFAULT_MAX_SIZE`] unless raised).
+    pub max_size: u64,
+    /// `--instances FILE`.
+    pub instances_file: Option<PathBuf>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions {
+            format: None,
+            max_size: DEFAULT_MAX_SIZE,
+            instances_file: None,
+        }
+    }
+}
+
+/// A valid manifest.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// In manifest order, exact duplicates dropped. Operations on the same
+    /// (instance, chat, participant) must run in this order.
+    pub operations: Vec<Operation>,
+    /// The configured instances, `default` among them once decided.
+    pub instances: Instances,
+    /// Warnings and notes (never errors).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The manifest as the user named it (`<stdin>` for `-`).
+    pub manifest_name: String,
+}
+
+/// Reads and validates the manifest at `path` (`-` for standard input).
+/// `env` looks up environment variables, so tests need no process
+/// environment; the binary passes `|k| std::env::var(k).ok()`.
+pub fn load(
+    path: &Path,
+    opts: &LoadOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, Rejected> {
+    let manifest_name = input::display_name(path);
+    let file: Arc<str> = Arc::from(manifest_name.as_str());
+    let reject = |d: Diagnostic| Rejected {
+        manifest_name: manifest_name.clone(),
+        diagnostics: vec![d],
+    };
+    let format = match opts.format.or_else(|| InputFormat::from_path(path)) {
+        Some(f) => f,
+        None if input::is_stdin(path) => {
+            return Err(reject(
+                Diagnostic::error(None, "standard input needs a format")
+                    .hint("say `--format csv` or `--format yaml` when reading standard input"),
+            ));
+        }
+        None => {
+            return Err(reject(
+                Diagnostic::error(
+                    None,
+                    format!("{manifest_name} has no .csv, .yaml or .yml extension"),
+                )
+                .hint("rename it, or say `--input-format csv` or `--input-format yaml`"),
+            ));
+        }
+    };
+    let mut early = Vec::new();
+    let instances = Instances::load(opts.instances_file.as_deref(), env, &mut early);
+    let mut v = validate::Validator::new(file.clone(), instances);
+    for d in early {
+        v.report(d);
+    }
+    match format {
+        InputFormat::Csv => match input::open(path, opts.max_size) {
+            Ok(reader) => csv::read(reader, &mut v, opts.max_size),
+            Err(d) => return Err(reject(d)),
+        },
+        InputFormat::Yaml => match input::read_all(path, opts.max_size) {
+            Ok(bytes) => yaml::read(&bytes, &mut v),
+            Err(d) => return Err(reject(d)),
+        },
+    }
+    let (operations, instances, diagnostics, errors) = v.finish();
+    if errors > 0 {
+        Err(Rejected {
+            manifest_name,
+            diagnostics,
+        })
+    } else {
+        Ok(Loaded {
+            operations,
+            instances,
+            diagnostics,
+            manifest_name,
+        })
+    }
+}

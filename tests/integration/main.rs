@@ -1,6 +1,12 @@
 //! The integration tests: one binary, a module per concern, every test talking
 //! HTTP over loopback to a real local server.
 
+mod manifest;
+mod manifest_cli;
+mod manifest_examples;
+mod manifest_hostile;
+mod manifest_instances;
+mod manifest_spectrum;
 mod results;
 mod run_basic;
 mod run_faults;

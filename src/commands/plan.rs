@@ -1,0 +1,42 @@
+//! `greenbatch plan`: load one manifest and print, offline, what a run would
+//! send per group, leaving out what a results file already settles; the core
+//! is [`crate::manifest::plan::build`].
+
+use std::io::{self, Write};
+
+use super::UsageError;
+use crate::cli::{OutputFormat, PlanArgs};
+use crate::exit;
+use crate::manifest::{self, plan};
+use crate::report::results;
+
+pub fn execute(args: PlanArgs) -> anyhow::Result<u8> {
+    let opts = args.manifest.load_options().map_err(UsageError)?;
+    let output = args.manifest.output().map_err(UsageError)?;
+    let env = |k: &str| std::env::var(k).ok();
+    let loaded = match manifest::load(&args.path, &opts, &env) {
+        Ok(l) => l,
+        Err(rejected) => {
+            eprintln!("{rejected}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let mut err = io::stderr().lock();
+    for d in &loaded.diagnostics {
+        writeln!(err, "{d}")?;
+    }
+    let prior = match &args.results {
+        Some(path) => results::peek(path).map_err(|e| UsageError(e.to_string()))?,
+        None => results::PriorResults::default(),
+    };
+    if let (Some(path), Some(torn)) = (&args.results, &prior.torn) {
+        writeln!(err, "warning: {}: {torn}", path.display())?;
+    }
+    let plan = plan::build(&loaded.operations, &|id| prior.is_settled(id, false));
+    let mut out = io::stdout().lock();
+    match output {
+        OutputFormat::Text => plan::render_text(&plan, &loaded.manifest_name, &mut out)?,
+        OutputFormat::Json => plan::render_json(&plan, &loaded.manifest_name, &mut out)?,
+    }
+    Ok(exit::SUCCESS)
+}

@@ -1,0 +1,165 @@
+//! `greenbatch validate`: load each manifest, then print either its summary
+//! (operations per action, platform and instance; distinct groups) or every
+//! problem, as text or JSON. Exit code 2 when any manifest is rejected.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::UsageError;
+use crate::cli::{OutputFormat, ValidateArgs};
+use crate::exit;
+use crate::manifest::{self, Diagnostic, Loaded, Rejected, Severity};
+
+pub fn execute(args: ValidateArgs) -> anyhow::Result<u8> {
+    let opts = args.manifest.load_options().map_err(UsageError)?;
+    let output = args.manifest.output().map_err(UsageError)?;
+    if args
+        .manifests
+        .iter()
+        .filter(|p| p.as_os_str() == "-")
+        .count()
+        > 1
+    {
+        return Err(UsageError("standard input (`-`) can be read only once".into()).into());
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let results: Vec<Result<Loaded, Rejected>> = args
+        .manifests
+        .iter()
+        .map(|p| manifest::load(p, &opts, &env))
+        .collect();
+    let reports: Vec<Report<'_>> = results.iter().map(Report::of).collect();
+    let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
+    match output {
+        OutputFormat::Text => render_text(&reports, &mut out, &mut err)?,
+        OutputFormat::Json => render_json(&reports, &mut out)?,
+    }
+    Ok(if reports.iter().all(|r| r.valid) {
+        exit::SUCCESS
+    } else {
+        exit::USAGE
+    })
+}
+
+/// One manifest's outcome, as both renderers show it.
+#[derive(Debug, Serialize)]
+pub(crate) struct Report<'a> {
+    manifest: &'a str,
+    valid: bool,
+    operations: usize,
+    actions: BTreeMap<&'static str, usize>,
+    platforms: BTreeMap<&'static str, usize>,
+    instances: BTreeMap<&'a str, usize>,
+    groups: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    diagnostics: &'a [Diagnostic],
+}
+
+impl<'a> Report<'a> {
+    pub(crate) fn of(result: &'a Result<Loaded, Rejected>) -> Report<'a> {
+        let (manifest, diagnostics, ops) = match result {
+            Ok(l) => (
+                l.manifest_name.as_str(),
+                &l.diagnostics[..],
+                &l.operations[..],
+            ),
+            Err(r) => (r.manifest_name.as_str(), &r.diagnostics[..], &[][..]),
+        };
+        let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+        let mut report = Report {
+            manifest,
+            valid: result.is_ok(),
+            operations: ops.len(),
+            actions: BTreeMap::new(),
+            platforms: BTreeMap::new(),
+            instances: BTreeMap::new(),
+            groups: 0,
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            notes: count(Severity::Note),
+            diagnostics,
+        };
+        let mut groups = std::collections::HashSet::new();
+        for op in ops {
+            *report.actions.entry(op.action.as_str()).or_default() += 1;
+            *report.platforms.entry(op.platform.as_str()).or_default() += 1;
+            *report.instances.entry(&op.instance).or_default() += 1;
+            groups.insert((&*op.instance, op.chat_id.as_str()));
+        }
+        report.groups = groups.len();
+        report
+    }
+}
+
+fn counts<K: std::fmt::Display>(m: &BTreeMap<K, usize>) -> String {
+    m.iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Diagnostics on `err`; summaries (valid manifests) on `out`.
+pub(crate) fn render_text(
+    reports: &[Report<'_>],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<()> {
+    for r in reports {
+        for d in r.diagnostics {
+            writeln!(err, "{d}")?;
+        }
+        if !r.valid {
+            writeln!(
+                err,
+                "{}: {}; nothing was sent",
+                r.manifest,
+                plural(r.errors, "problem")
+            )?;
+            continue;
+        }
+        writeln!(
+            out,
+            "{}: valid, {} in {}",
+            r.manifest,
+            plural(r.operations, "operation"),
+            plural(r.groups, "group")
+        )?;
+        if r.operations > 0 {
+            writeln!(out, "  actions:   {}", counts(&r.actions))?;
+            writeln!(out, "  platforms: {}", counts(&r.platforms))?;
+            writeln!(out, "  instances: {}", counts(&r.instances))?;
+        }
+        if r.warnings + r.notes > 0 {
+            writeln!(
+                out,
+                "  {}, {}",
+                plural(r.warnings, "warning"),
+                plural(r.notes, "note")
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// One JSON document on `out`: `{"valid": …, "manifests": [...]}`.
+pub(crate) fn render_json(reports: &[Report<'_>], out: &mut dyn Write) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Doc<'r, 'a> {
+        valid: bool,
+        manifests: &'r [Report<'a>],
+    }
+    let doc = Doc {
+        valid: reports.iter().all(|r| r.valid),
+        manifests: reports,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

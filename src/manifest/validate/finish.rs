@@ -1,0 +1,94 @@
+//! What a manifest's validation can only judge once every row is read: the
+//! instances it names that are not configured, a `default` whose platform
+//! nothing told, the tokens the used instances lack.
+
+use super::{MAX_KEPT, Validator};
+use crate::instances::{self, Instances};
+use crate::manifest::{Diagnostic, Operation};
+
+/// Lines as `3, 5, 9` with the rest counted.
+fn some_lines(lines: &[u32]) -> String {
+    let shown: Vec<String> = lines.iter().take(5).map(u32::to_string).collect();
+    let mut s = shown.join(", ");
+    if lines.len() > 5 {
+        s.push_str(&format!(" and {} more", lines.len() - 5));
+    }
+    s
+}
+
+fn on_lines(lines: &[u32]) -> String {
+    format!(
+        "line{} {}",
+        if lines.len() == 1 { "" } else { "s" },
+        some_lines(lines)
+    )
+}
+
+impl Validator {
+    /// Ends validation: the operations, the instances (with `default`
+    /// decided) and every diagnostic, in line order.
+    pub(crate) fn finish(mut self) -> (Vec<Operation>, Instances, Vec<Diagnostic>, usize) {
+        if !self.pending.is_empty() {
+            let lines: Vec<u32> = self.pending.iter().map(|r| r.line).collect();
+            let d = Diagnostic::error(
+                self.at(lines[0]),
+                format!(
+                    "`default` could be whatsapp or max, and no ID on {} tells which",
+                    on_lines(&lines)
+                ),
+            )
+            .field("instance")
+            .hint("set GREEN_API_PLATFORM to `whatsapp` or `max`");
+            self.report(d);
+        }
+        for (name, lines) in std::mem::take(&mut self.unknown) {
+            let configured: Vec<&str> = self.instances.iter().map(|i| &*i.name).collect();
+            let hint = if name == instances::DEFAULT {
+                instances::SETTINGS_HINT.to_owned()
+            } else if configured.is_empty() {
+                "configure it in an instances file given with --instances".to_owned()
+            } else {
+                format!(
+                    "configured instances: {}; or add it to the --instances file",
+                    configured.join(", ")
+                )
+            };
+            let d = Diagnostic::error(
+                self.at(lines[0]),
+                format!("`{name}` is not configured (used on {})", on_lines(&lines)),
+            )
+            .field("instance")
+            .hint(hint);
+            self.report(d);
+            if name == instances::DEFAULT {
+                for p in std::mem::take(&mut self.instances.default_problems) {
+                    self.report(p);
+                }
+            }
+        }
+        for name in self.used.clone() {
+            if let Some(inst) = self.instances.get(&name)
+                && inst.token.is_none()
+            {
+                let d = self.instances.no_token(inst, Diagnostic::note);
+                self.report(d);
+            }
+        }
+        if self.errors > MAX_KEPT {
+            let d = Diagnostic::note(
+                None,
+                format!("{} more errors not shown", self.errors - MAX_KEPT),
+            );
+            self.diags.push(d);
+        }
+        let file = self.file.clone();
+        // Findings in this manifest by line; those about other files or no
+        // line (the environment, an instances file) first.
+        self.diags.sort_by_key(|d| match &d.location {
+            Some(l) if l.file == file => (1, l.line),
+            Some(l) => (0, l.line),
+            None => (0, 0),
+        });
+        (self.ops, self.instances, self.diags, self.errors)
+    }
+}

@@ -1,0 +1,280 @@
+//! YAML manifests: an optional default `instance`, an optional `protect`
+//! list, and `operations`, each with `action`, `chat_id` (or `groupId`,
+//! `chatId`), `participant_id` (or `participantChatId`) or a `participants`
+//! list, and optionally `instance`.
+//!
+//! The document is parsed whole with yaml_serde (its alias-expansion and
+//! nesting limits stop alias bombs and deep nesting with an error), then
+//! walked here, item by item, so that every problem is reported, not only
+//! the first. Lines come from [`super::yaml_lines`].
+
+use std::sync::Arc;
+
+use yaml_serde::Value;
+
+use super::Diagnostic;
+use super::validate::{Raw, Validator};
+use super::yaml_lines::{Lines, line_no};
+use crate::instances;
+
+/// Reads the YAML manifest `bytes` into `v`.
+pub(crate) fn read(bytes: &[u8], v: &mut Validator) {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = line_at(bytes, e.valid_up_to());
+            let d = Diagnostic::error(v.at(line), "is not valid UTF-8")
+                .hint("a manifest is UTF-8 text; check that the right file was given");
+            return v.report(d);
+        }
+    };
+    if let Some(at) = text.find('\0') {
+        let d = Diagnostic::error(
+            v.at(line_at(bytes, at)),
+            "contains a NUL byte: this looks like a binary file, not a YAML manifest",
+        )
+        .hint("a manifest is UTF-8 text; check that the right file was given");
+        return v.report(d);
+    }
+    let mut root: Value = match yaml_serde::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e
+                .location()
+                .map_or(1, |l| u32::try_from(l.line()).unwrap_or(u32::MAX));
+            let text = e.to_string();
+            let d = if text.contains("repetition limit") {
+                Diagnostic::error(v.at(line), "its aliases expand too far (an alias bomb?)")
+                    .hint("write the operations out instead of nesting aliases")
+            } else if text.contains("recursion limit") {
+                Diagnostic::error(v.at(line), "is nested too deeply")
+                    .hint("a manifest needs three levels: the top, `operations`, an operation")
+            } else {
+                Diagnostic::error(v.at(line), format!("not valid YAML: {text}"))
+                    .hint("check the indentation and quoting around this line")
+            };
+            return v.report(d);
+        }
+    };
+    if let Err(e) = root.apply_merge() {
+        return v.report(Diagnostic::error(v.at(1), format!("not valid YAML: {e}")));
+    }
+    let Value::Mapping(top) = root else {
+        let d = Diagnostic::error(v.at(1), if root.is_null() { "the manifest is empty" } else { "is not a map with `operations`" })
+            .hint("a YAML manifest is a map with an `operations` list (and optionally `instance` and `protect`)");
+        return v.report(d);
+    };
+    let lines = Lines::new(text);
+    let all = 0..lines.len();
+    let key_line = |k: &str| lines.key(all.clone(), 0, k).map(|(l, _)| l);
+    let mut unknown: Vec<(String, u32)> = Vec::new();
+    let mut operations = None;
+    for (k, value) in &top {
+        let key = scalar(k).unwrap_or_default();
+        let line = key_line(&key).map_or(1, line_no);
+        match norm(&key).as_str() {
+            "instance" => match scalar(value) {
+                Some(name) if !name.is_empty() => v.default_instance = Arc::from(name.as_str()),
+                _ => v.report(
+                    Diagnostic::error(v.at(line), "must be an instance name").field("instance"),
+                ),
+            },
+            "protect" => protect(value, key_line(&key), &lines, v),
+            "operations" => operations = Some((value, key_line(&key))),
+            _ if instances::is_token_key(&key) => {
+                let d = Diagnostic::error(v.at(line), "a token is written literally")
+                    .field(key)
+                    .hint(instances::LITERAL_TOKEN_HINT);
+                v.report(d);
+            }
+            _ => unknown.push((key, line)),
+        }
+    }
+    match operations {
+        Some((Value::Sequence(items), at)) => {
+            let found = at
+                .and_then(|a| lines.block_items(Some(a), lines.len(), 0))
+                .filter(|(l, _)| l.len() == items.len());
+            for (k, item) in items.iter().enumerate() {
+                let span = found
+                    .as_ref()
+                    .map(|(starts, end)| (starts[k], starts.get(k + 1).copied().unwrap_or(*end)));
+                let fallback = at.map_or(1, line_no);
+                operation(item, span, fallback, &lines, v, &mut unknown);
+            }
+        }
+        Some((_, at)) => {
+            let d = Diagnostic::error(v.at(at.map_or(1, line_no)), "must be a list of operations")
+                .field("operations");
+            v.report(d);
+        }
+        None => {
+            let d = Diagnostic::error(v.at(1), "is missing")
+                .field("operations")
+                .hint("list the operations under `operations:`");
+            v.report(d);
+        }
+    }
+    if let Some((_, line)) = unknown.first() {
+        let mut names: Vec<&str> = unknown.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        let d = Diagnostic::warning(v.at(*line), format!("not used, ignored: {}", names.join(", ")))
+            .hint("known keys: instance, protect, operations; in an operation: action, chat_id, participant_id, participants, instance");
+        v.report(d);
+    }
+}
+
+/// `key` without case, `_`, `-` or spaces: `chatId` and `chat_id` alike.
+fn norm(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// A scalar as text: integers too, since an unquoted MAX ID is one.
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn line_at(bytes: &[u8], offset: usize) -> u32 {
+    let n = bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count();
+    line_no(n)
+}
+
+fn protect(value: &Value, at: Option<usize>, lines: &Lines<'_>, v: &mut Validator) {
+    let key_line = at.map_or(1, line_no);
+    let Value::Sequence(items) = value else {
+        if !value.is_null() {
+            v.report(
+                Diagnostic::error(v.at(key_line), "must be a list of participants")
+                    .field("protect"),
+            );
+        }
+        return;
+    };
+    let found = at
+        .and_then(|a| lines.block_items(Some(a), lines.len(), 0))
+        .filter(|(l, _)| l.len() == items.len());
+    for (k, item) in items.iter().enumerate() {
+        let line = found.as_ref().map_or(key_line, |(l, _)| line_no(l[k]));
+        match scalar(item) {
+            Some(id) => v.protect(&id, line),
+            None => {
+                v.report(Diagnostic::error(v.at(line), "must be a participant ID").field("protect"))
+            }
+        }
+    }
+}
+
+/// One item of `operations`; `span` is its first line and the line after it
+/// when the scan found them.
+fn operation(
+    item: &Value,
+    span: Option<(usize, usize)>,
+    fallback: u32,
+    lines: &Lines<'_>,
+    v: &mut Validator,
+    unknown: &mut Vec<(String, u32)>,
+) {
+    let line = span.map_or(fallback, |(s, _)| line_no(s));
+    let Value::Mapping(map) = item else {
+        let d = Diagnostic::error(v.at(line), "an operation is a map")
+            .hint("give action, chat_id and participant_id (or participants)");
+        return v.report(d);
+    };
+    let (mut action, mut chat, mut participant, mut participants, mut instance) =
+        (None, None, None, None, None);
+    let mut bad = false;
+    for (k, value) in map {
+        let key = scalar(k).unwrap_or_default();
+        let n = norm(&key);
+        if instances::is_token_key(&key) {
+            let d = Diagnostic::error(v.at(line), "a token is written literally")
+                .field(key)
+                .hint(instances::LITERAL_TOKEN_HINT);
+            v.report(d);
+            bad = true;
+            continue;
+        }
+        if n == "participants" {
+            participants = Some((key, value));
+            continue;
+        }
+        let slot = match n.as_str() {
+            "action" => &mut action,
+            "chatid" | "groupid" => &mut chat,
+            "participantid" | "participantchatid" | "participant" => &mut participant,
+            "instance" => &mut instance,
+            _ => {
+                unknown.push((key, line));
+                continue;
+            }
+        };
+        match scalar(value) {
+            Some(s) => *slot = Some(s),
+            None => {
+                v.report(Diagnostic::error(v.at(line), "must be a single value").field(key));
+                bad = true;
+            }
+        }
+    }
+    if bad {
+        return;
+    }
+    let raw = Raw {
+        line,
+        action: action.as_deref(),
+        chat: chat.as_deref(),
+        participant: participant.as_deref(),
+        instance: instance.as_deref(),
+    };
+    let Some((key, list)) = participants else {
+        return v.push(raw);
+    };
+    if participant.is_some() {
+        let d = Diagnostic::error(v.at(line), "both participant_id and participants are given")
+            .field(key)
+            .hint("list every participant under `participants`");
+        return v.report(d);
+    }
+    let Value::Sequence(list) = list else {
+        return v
+            .report(Diagnostic::error(v.at(line), "must be a list of participant IDs").field(key));
+    };
+    if list.is_empty() {
+        return v.report(Diagnostic::error(v.at(line), "is empty").field(key));
+    }
+    // Each participant's own line when the list is in block style.
+    let own = span.and_then(|(start, end)| {
+        let col = lines.item_content_column(start);
+        let (at, rest) = lines.key(start..end, col, &key)?;
+        if !rest.is_empty() && !rest.starts_with('#') {
+            return Some(vec![line_no(at); list.len()]);
+        }
+        let (items, _) = lines.block_items(Some(at), end, col)?;
+        (items.len() == list.len()).then(|| items.into_iter().map(line_no).collect())
+    });
+    for (k, p) in list.iter().enumerate() {
+        let pline = own.as_ref().map_or(line, |l| l[k]);
+        match scalar(p) {
+            Some(id) => v.push(Raw {
+                line: pline,
+                participant: Some(&id),
+                ..raw
+            }),
+            None => v.report(
+                Diagnostic::error(v.at(pline), "must be a participant ID").field(key.clone()),
+            ),
+        }
+    }
+}
