@@ -18,6 +18,9 @@ pub fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
     if let Some(seed) = args.seed {
         config = config.with_seed(seed);
     }
+    if args.no_rate_limits {
+        config = config.without_rate_limits();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -9,7 +9,8 @@
 use serde_json::json;
 
 use super::config::SandboxConfig;
-use super::faults::{FaultPlan, FaultRule};
+use super::fate::FaultPlan;
+use super::faults::FaultRule;
 use super::reply::Reply;
 use super::shared::Shared;
 

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::faults::{Fate, Fault};
+use super::fate::Fate;
+use super::faults::Fault;
 use super::ledger::{LedgerEntry, body_value};
 use super::limits::limit_for;
 use super::reply::{Kill, Outcome, Reply};
@@ -134,10 +135,24 @@ pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &
 fn finish(shared: &Shared, mut entry: LedgerEntry, outcome: Outcome) -> Outcome {
     if let Outcome::Answer(reply) = &outcome {
         entry.status = Some(reply.status);
-        entry.answer = Some(reply.body.clone());
+        entry.answer = Some(clip(&reply.body));
     }
     shared.lock().ledger.push(entry);
     outcome
+}
+
+/// An answer as the ledger keeps it: group data can be large and a
+/// benchmark sends many requests, so long answers are cut.
+fn clip(body: &str) -> String {
+    const KEEP: usize = 1024;
+    if body.len() <= KEEP {
+        return body.to_owned();
+    }
+    let mut end = KEEP;
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &body[..end])
 }
 
 /// The real service's work for an accepted, authenticated request.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::config::SandboxConfig;
-use super::faults::FaultPlan;
+use super::fate::FaultPlan;
 use super::ledger::LedgerEntry;
 use super::limits::RateWindows;
 use super::schema::InstanceState;

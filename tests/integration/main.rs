@@ -4,6 +4,7 @@
 mod sandbox_api;
 mod sandbox_cli;
 mod sandbox_conn;
+mod sandbox_errors;
 mod sandbox_faults;
 mod sandbox_ledger;
 mod sandbox_limits;

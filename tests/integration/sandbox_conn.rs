@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use greenbatch::greenapi::Method;
-use greenbatch::sandbox::{Fault, FaultRule, SandboxConfig};
+use greenbatch::sandbox::{Fault, FaultRule, Sandbox, SandboxConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -93,4 +93,42 @@ async fn reset_is_an_rst_and_drop_a_silent_close() {
         "closed, unanswered"
     );
     assert!(!api.is_member(MARKET, "79001234561@c.us"));
+}
+
+#[test]
+fn starts_from_synchronous_code_on_a_given_runtime() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = SandboxConfig::default_state();
+    let sb = Sandbox::start_on(runtime.handle(), config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    assert!(sb.api_url().starts_with("http://127.0.0.1:"));
+    let path = format!(
+        "/waInstance{WA}/getStateInstance/{}",
+        sb.instance(WA).unwrap().token.expose()
+    );
+    let url = format!("{}{path}", sb.api_url());
+    let status = runtime.block_on(async {
+        client(Duration::from_secs(10))
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(sb.ledger().len(), 1);
+    let refused = Sandbox::start_on(
+        runtime.handle(),
+        SandboxConfig::default_state(),
+        "0.0.0.0:0".parse().unwrap(),
+    );
+    assert_eq!(
+        refused.err().map(|e| e.kind()),
+        Some(std::io::ErrorKind::InvalidInput),
+        "loopback only"
+    );
+    runtime.block_on(sb.shutdown());
 }

@@ -22,10 +22,9 @@ async fn with_faults(rules: Vec<FaultRule>) -> Api {
 }
 
 fn once(fault: Fault) -> FaultRule {
-    FaultRule {
-        first_n: Some(1),
-        ..FaultRule::always(fault).for_method(Method::RemoveGroupParticipant)
-    }
+    FaultRule::always(fault)
+        .for_method(Method::RemoveGroupParticipant)
+        .first(1)
 }
 
 #[tokio::test]
@@ -68,11 +67,7 @@ async fn status_faults_answer_and_change_nothing() {
 
 #[tokio::test]
 async fn a_fault_can_apply_the_change_first() {
-    let api = with_faults(vec![FaultRule {
-        apply: true,
-        ..once(Fault::BadGateway)
-    }])
-    .await;
+    let api = with_faults(vec![once(Fault::BadGateway).applying()]).await;
     assert_eq!(api.act(WA, RM, MARKET, WHO).await.status, 502);
     assert!(!api.is_member(MARKET, WHO));
     assert!(api.sb.ledger()[0].changed);
@@ -177,10 +172,7 @@ async fn drop_after_apply_loses_the_answer_but_not_the_change() {
 
 /// The fates of 24 distinct additions sent concurrently, by participant.
 async fn fates(seed: u64) -> Vec<(String, Option<String>)> {
-    let rule = FaultRule {
-        probability: Some(0.5),
-        ..FaultRule::always(Fault::ServerError)
-    };
+    let rule = FaultRule::always(Fault::ServerError).with_probability(0.5);
     let config = SandboxConfig::default_state()
         .without_rate_limits()
         .with_faults(vec![rule]);
