@@ -81,6 +81,17 @@ impl Shared {
         inner.faults = FaultPlan::new(seed, rules);
     }
 
+    /// False when there is no such instance.
+    pub fn set_instance_state(&self, id_instance: &str, state: InstanceState) -> bool {
+        match self.lock().world.instances.get_mut(id_instance) {
+            Some(instance) => {
+                instance.state = state;
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn snapshot(&self) -> StateSnapshot {
         let inner = self.lock();
         let instances = inner

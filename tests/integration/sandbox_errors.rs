@@ -188,6 +188,30 @@ async fn instance_states_answer_as_documented() {
     }
     assert!(api.is_member(MARKET, "79001234561@c.us"));
     assert!(api.sb.set_instance_state(WA, InstanceState::Authorized));
+    let over_http = api
+        .admin("PUT", &format!("instances/{MAX}/state"), "starting")
+        .await;
+    assert_eq!(
+        (over_http.status, over_http.json()),
+        (200, json!({"stateInstance": "starting"}))
+    );
+    let a = api.act(MAX, "removeAdmin", CITY, "10000001").await;
+    assert_eq!(
+        (a.status, a.text.as_str()),
+        (400, "instance in starting process try later")
+    );
+    assert_eq!(
+        api.admin("PUT", "instances/1/state", "starting")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        api.admin("PUT", &format!("instances/{MAX}/state"), "asleep")
+            .await
+            .status,
+        400
+    );
     assert_eq!(
         api.act(WA, "removeGroupParticipant", MARKET, "79001234561@c.us")
             .await

@@ -126,9 +126,13 @@ async fn a_hang_is_cut_by_the_client_and_by_shutdown() {
         let path = api.path(WA, "getStateInstance", false);
         tokio::spawn(async move { http.get(format!("{url}{path}")).send().await })
     };
-    while api.sb.ledger().len() < 2 {
+    for _ in 0..1000 {
+        if api.sb.ledger().len() == 2 {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert_eq!(api.sb.ledger()[1].fault.as_deref(), Some("hang"));
     tokio::time::timeout(Duration::from_secs(10), api.sb.shutdown())
         .await
         .expect("shutdown ends in bounded time");
