@@ -57,6 +57,10 @@ fn serves_until_sigint() {
     );
 
     let addr = api_url.strip_prefix("http://").unwrap();
+    insta::assert_snapshot!(
+        "sandbox_instructions",
+        printed.join("\n").replace(addr, "127.0.0.1:PORT")
+    );
     let mut conn = TcpStream::connect(addr).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
