@@ -4,7 +4,7 @@
 //! token-free snapshot of the state that tests and `/__sandbox/state` read.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -72,13 +72,16 @@ impl Shared {
     }
 
     /// Back to the initial state: groups, quotas, windows, fault counters
-    /// and the ledger. Fault rules set at runtime are kept.
+    /// and the ledger (numbered from 0 again). Fault rules set at runtime
+    /// are kept.
     pub fn reset(&self) {
         let mut inner = self.lock();
         let rules = inner.faults.rules().to_vec();
         let seed = inner.faults.seed();
         *inner = Inner::new(&self.initial);
         inner.faults = FaultPlan::new(seed, rules);
+        // Under the lock, so that a request cannot take a number in between.
+        self.seq.store(0, Ordering::SeqCst);
     }
 
     /// False when there is no such instance.

@@ -103,5 +103,9 @@ async fn state_follows_changes_and_reset_restores_it() {
     assert_eq!(api.admin("POST", "reset", "").await.status, 200);
     assert_eq!(api.sb.state(), initial);
     assert!(api.sb.ledger().is_empty());
+    api.send("GET", &api.path(WA, "getStateInstance", false), "")
+        .await
+        .unwrap();
+    assert_eq!(api.sb.ledger()[0].seq, 0, "numbered afresh");
     assert_eq!(api.admin("GET", "nothing", "").await.status, 404);
 }
