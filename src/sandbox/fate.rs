@@ -200,4 +200,38 @@ mod tests {
         assert!(plan.decide(6.9, "1", Method::RemoveAdmin, b"").is_some());
         assert!(plan.decide(7.0, "1", Method::RemoveAdmin, b"").is_none());
     }
+
+    #[test]
+    fn windows_and_instance_filters_select() {
+        let mut plan = FaultPlan::new(
+            1,
+            vec![
+                FaultRule::always(Fault::ServerError)
+                    .for_instance("2")
+                    .during(1.0, 2.0),
+            ],
+        );
+        assert!(plan.decide(0.5, "2", Method::RemoveAdmin, b"").is_none());
+        assert!(plan.decide(1.5, "2", Method::RemoveAdmin, b"").is_some());
+        assert!(plan.decide(1.5, "1", Method::RemoveAdmin, b"").is_none());
+        assert!(plan.decide(2.0, "2", Method::RemoveAdmin, b"").is_none());
+    }
+
+    #[test]
+    fn rules_read_from_yaml_refuse_stray_fields() {
+        let ok: Vec<FaultRule> =
+            yaml_serde::from_str("- fault: { kind: latency, ms: 5 }\n  first_n: 1\n").unwrap();
+        assert_eq!(ok[0], FaultRule::always(Fault::Latency { ms: 5 }).first(1));
+        for bad in [
+            "- fault: { kind: hang, ms: 3 }\n",
+            "- fault: { kind: latency }\n",
+            "- fault: { kind: explode }\n",
+            "- fault: { kind: hang }\n  firstn: 1\n",
+        ] {
+            assert!(
+                yaml_serde::from_str::<Vec<FaultRule>>(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
 }

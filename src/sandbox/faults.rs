@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::greenapi::Method;
 
-/// What goes wrong with a selected request.
+/// What goes wrong with a selected request. Written `{kind: hang}`,
+/// `{kind: latency, ms: 300}`, `{kind: too_many_requests, retry_after: 2}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "RawFault")]
 pub enum Fault {
     /// HTTP 429, with a `Retry-After` header (seconds) when given.
     TooManyRequests {
@@ -53,12 +54,60 @@ impl Fault {
         }
     }
 
+    /// The fault whose [`Fault::name`] is `name`, with its parameters.
+    fn from_parts(name: &str, retry_after: Option<u64>, ms: Option<u64>) -> Result<Fault, String> {
+        let fault = match name {
+            "too_many_requests" => Fault::TooManyRequests { retry_after },
+            "server_error" => Fault::ServerError,
+            "bad_gateway" => Fault::BadGateway,
+            "client_closed" => Fault::ClientClosed,
+            "latency" => Fault::Latency {
+                ms: ms.ok_or("a latency fault needs `ms`")?,
+            },
+            "hang" => Fault::Hang,
+            "reset" => Fault::Reset,
+            "drop_after_apply" => Fault::DropAfterApply,
+            "garbage" => Fault::Garbage,
+            "embedded_401" => Fault::Embedded401,
+            other => return Err(format!("unknown fault kind `{other}`")),
+        };
+        let stray = match fault {
+            Fault::TooManyRequests { .. } => ms.map(|_| "ms"),
+            Fault::Latency { .. } => retry_after.map(|_| "retry_after"),
+            _ => ms.map(|_| "ms").or(retry_after.map(|_| "retry_after")),
+        };
+        match stray {
+            Some(field) => Err(format!("`{field}` has no meaning for `{name}`")),
+            None => Ok(fault),
+        }
+    }
+
     /// Whether `apply: true` means something for this fault.
     fn may_apply(&self) -> bool {
         !matches!(
             self,
             Fault::Reset | Fault::DropAfterApply | Fault::Latency { .. }
         )
+    }
+}
+
+/// A fault as written, checked field by field: serde's tagged enums let
+/// stray fields of unit variants (`{kind: hang, ms: 3}`) pass silently.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFault {
+    kind: String,
+    #[serde(default)]
+    retry_after: Option<u64>,
+    #[serde(default)]
+    ms: Option<u64>,
+}
+
+impl TryFrom<RawFault> for Fault {
+    type Error = String;
+
+    fn try_from(raw: RawFault) -> Result<Fault, String> {
+        Fault::from_parts(&raw.kind, raw.retry_after, raw.ms)
     }
 }
 
@@ -220,5 +269,33 @@ mod tests {
             .check()
             .is_err()
         );
+    }
+
+    #[test]
+    fn every_fault_round_trips_through_yaml() {
+        let all = [
+            Fault::TooManyRequests {
+                retry_after: Some(2),
+            },
+            Fault::TooManyRequests { retry_after: None },
+            Fault::ServerError,
+            Fault::BadGateway,
+            Fault::ClientClosed,
+            Fault::Latency { ms: 300 },
+            Fault::Hang,
+            Fault::Reset,
+            Fault::DropAfterApply,
+            Fault::Garbage,
+            Fault::Embedded401,
+        ];
+        for fault in all {
+            let yaml = yaml_serde::to_string(&fault).unwrap();
+            assert!(yaml.contains(fault.name()), "{yaml}");
+            assert_eq!(
+                yaml_serde::from_str::<Fault>(&yaml).unwrap(),
+                fault,
+                "{yaml}"
+            );
+        }
     }
 }
