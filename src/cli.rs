@@ -271,6 +271,9 @@ pub struct SandboxArgs {
     /// Seed for probabilistic faults; overrides the state file's `seed`.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Switch rate limits off (for measuring a client's own overhead).
+    #[arg(long)]
+    pub no_rate_limits: bool,
 }
 
 /// A duration such as `90s`, `2m` or `500ms`.

@@ -18,18 +18,22 @@ pub fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
     if let Some(seed) = args.seed {
         config = config.with_seed(seed);
     }
+    if args.no_rate_limits {
+        config = config.without_rate_limits();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
+        let mut stop = Stop::watch()?;
         let handle = Sandbox::start(config, args.listen)
             .await
             .map_err(|e| UsageError(format!("cannot listen on {}: {e}", args.listen)))?;
         print_instructions(&handle, &mut std::io::stdout().lock())
             .context("cannot write to stdout")?;
-        wait_for_signal().await?;
+        stop.requested().await;
         handle.shutdown().await;
         Ok(exit::SUCCESS)
     })
@@ -76,20 +80,37 @@ fn print_instructions(handle: &SandboxHandle, out: &mut impl Write) -> std::io::
     out.flush()
 }
 
-/// Returns on Ctrl-C (SIGINT) or SIGTERM.
-async fn wait_for_signal() -> anyhow::Result<()> {
+/// Ctrl-C (SIGINT) and SIGTERM, watched from the moment this is created:
+/// the handlers must be in place before the instructions are printed, or a
+/// script that signals right after reading them would kill the process.
+struct Stop {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.context("cannot watch Ctrl-C")?,
-            _ = term.recv() => {}
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn watch() -> anyhow::Result<Stop> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Stop {
+                int: signal(SignalKind::interrupt()).context("cannot watch SIGINT")?,
+                term: signal(SignalKind::terminate()).context("cannot watch SIGTERM")?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Stop {})
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot watch Ctrl-C")?;
-    Ok(())
+
+    async fn requested(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

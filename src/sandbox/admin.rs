@@ -4,13 +4,17 @@
 //! - `GET /__sandbox/state`: instances (without tokens) and groups;
 //! - `GET /__sandbox/faults`, `PUT /__sandbox/faults`: the fault rules in
 //!   force; a PUT body is a YAML or JSON list of rules and replaces them;
+//! - `PUT /__sandbox/instances/{idInstance}/state`: the body (`starting`,
+//!   `"blocked"`, ...) becomes the instance's state;
 //! - `POST /__sandbox/reset`: back to the initial state, ledger cleared.
 
 use serde_json::json;
 
 use super::config::SandboxConfig;
-use super::faults::{FaultPlan, FaultRule};
+use super::fate::FaultPlan;
+use super::faults::FaultRule;
 use super::reply::Reply;
+use super::schema::InstanceState;
 use super::shared::Shared;
 
 /// The prefix that marks the sandbox's own endpoints.
@@ -34,6 +38,19 @@ pub(crate) fn handle(shared: &Shared, verb: &str, path: &str, body: &[u8]) -> Re
             }
             Err(e) => Reply::text(400, e),
         },
+        ("PUT", p) if p.starts_with("instances/") && p.ends_with("/state") => {
+            let id = &p["instances/".len()..p.len() - "/state".len()];
+            let state = std::str::from_utf8(body)
+                .ok()
+                .and_then(|text| yaml_serde::from_str::<InstanceState>(text.trim()).ok());
+            match state {
+                Some(state) if shared.set_instance_state(id, state) => {
+                    Reply::json(200, &json!({ "stateInstance": state.as_str() }))
+                }
+                Some(_) => Reply::text(404, "Not Found"),
+                None => Reply::text(400, "Bad Request: the body must be a state like `starting`"),
+            }
+        }
         ("POST", "reset") => {
             shared.reset();
             Reply::json(200, &json!({ "reset": true }))

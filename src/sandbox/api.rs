@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::faults::{Fate, Fault};
+use super::fate::Fate;
+use super::faults::Fault;
 use super::ledger::{LedgerEntry, body_value};
 use super::limits::limit_for;
 use super::reply::{Kill, Outcome, Reply};
@@ -46,43 +47,9 @@ pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &
         changed: false,
         fault: None,
     };
-    let route = parse_path(path);
-    if let Some(r) = &route {
-        entry.v3 = r.v3;
-        entry.instance = Some(r.instance.to_owned());
-        entry.method = Some(r.method.to_owned());
-    }
-    let checked = {
-        let mut inner = shared.lock();
-        let checked = route.ok_or(()).and_then(|r| {
-            let method = Method::from_name(r.method).ok_or(())?;
-            Ok((r, method))
-        });
-        match checked {
-            Err(()) => Err(Reply::text(404, "Not Found")),
-            Ok((route, method)) => match inner.world.instances.get(route.instance) {
-                None => Err(Reply::text(403, "Forbidden")),
-                Some(inst) => {
-                    let token_ok = inst.token == route.token;
-                    entry.token_ok = Some(token_ok);
-                    let wrong_variant = route.v3 && inst.platform == Platform::WhatsApp;
-                    if !token_ok {
-                        Err(Reply::text(401, "Unauthorized"))
-                    } else if wrong_variant {
-                        Err(Reply::text(404, "Not Found"))
-                    } else if method.is_get() != (verb == "GET") {
-                        Err(Reply::text(405, "Method Not Allowed"))
-                    } else {
-                        let instance = route.instance.to_owned();
-                        let fate = inner.faults.decide(at_secs, &instance, method, body);
-                        Ok((instance, method, fate))
-                    }
-                }
-            },
-        }
-    };
-    let (instance, method, fate) = match checked {
-        Ok(found) => found,
+    let admitted = admit(&mut shared.lock(), &mut entry, verb, path, body);
+    let (instance, method, fate) = match admitted {
+        Ok(admitted) => admitted,
         Err(reply) => return finish(shared, entry, Outcome::Answer(reply)),
     };
     let Some(Fate { fault, apply }) = fate else {
@@ -120,24 +87,77 @@ pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &
                     200,
                     "<html><body>upstream answered something odd</body></html>",
                 )),
-                _ => Outcome::Answer(Reply::json(
+                Fault::Embedded401 => Outcome::Answer(Reply::json(
                     200,
                     &json!({"code": 401, "description": "Unauthorized"}),
                 )),
+                Fault::Reset | Fault::Latency { .. } | Fault::DropAfterApply => {
+                    unreachable!("handled above")
+                }
             }
         }
     };
     finish(shared, entry, outcome)
 }
 
+/// Steps 1 to 5: the route, the credentials, the verb, and the request's
+/// fate. `Err` is the answer to a request that goes no further.
+fn admit(
+    inner: &mut Inner,
+    entry: &mut LedgerEntry,
+    verb: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<(String, Method, Option<Fate>), Reply> {
+    let not_found = || Reply::text(404, "Not Found");
+    let route = parse_path(path).ok_or_else(not_found)?;
+    entry.v3 = route.v3;
+    entry.instance = Some(route.instance.to_owned());
+    entry.method = Some(route.method.to_owned());
+    let method = Method::from_name(route.method).ok_or_else(not_found)?;
+    let inst = inner
+        .world
+        .instances
+        .get(route.instance)
+        .ok_or_else(|| Reply::text(403, "Forbidden"))?;
+    let token_ok = inst.token == route.token;
+    entry.token_ok = Some(token_ok);
+    if !token_ok {
+        return Err(Reply::text(401, "Unauthorized"));
+    }
+    if route.v3 && inst.platform == Platform::WhatsApp {
+        return Err(not_found());
+    }
+    if method.is_get() != (verb == "GET") {
+        return Err(Reply::text(405, "Method Not Allowed"));
+    }
+    let instance = route.instance.to_owned();
+    let fate = inner.faults.decide(entry.at_secs, &instance, method, body);
+    Ok((instance, method, fate))
+}
+
 /// Records the request and passes its outcome on.
 fn finish(shared: &Shared, mut entry: LedgerEntry, outcome: Outcome) -> Outcome {
     if let Outcome::Answer(reply) = &outcome {
         entry.status = Some(reply.status);
-        entry.answer = Some(reply.body.clone());
+        entry.answer = Some(clip(&reply.body));
     }
     shared.lock().ledger.push(entry);
     outcome
+}
+
+/// An answer as the ledger keeps it: group data can be large and a
+/// benchmark sends many requests, so long answers are cut.
+fn clip(body: &str) -> String {
+    const KEEP: usize = 1024;
+    if body.len() <= KEEP {
+        return body.to_owned();
+    }
+    let mut end = KEEP;
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &body[..end])
 }
 
 /// The real service's work for an accepted, authenticated request.

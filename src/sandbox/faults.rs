@@ -1,22 +1,15 @@
-//! Fault injection: which requests fail, how, and the deterministic choice.
-//!
-//! A rule names the fault and selects requests (by method, instance,
-//! probability, the first N or every Nth match, or a time window). The
-//! probability is not drawn from a generator whose state depends on arrival
-//! order: it hashes (seed, rule, instance, method, body, how many times this
-//! exact body was seen before), so the k-th attempt of an operation has the
-//! same fate in every run with the same seed, however requests interleave.
-
-use std::collections::HashMap;
+//! Fault injection rules: what goes wrong ([`Fault`]) and which requests it
+//! hits ([`FaultRule`]: by method, instance, probability, the first N or
+//! every Nth match, or a time window). `fate` makes the choice.
 
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::greenapi::Method;
 
-/// What goes wrong with a selected request.
+/// What goes wrong with a selected request. Written `{kind: hang}`,
+/// `{kind: latency, ms: 300}`, `{kind: too_many_requests, retry_after: 2}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "RawFault")]
 pub enum Fault {
     /// HTTP 429, with a `Retry-After` header (seconds) when given.
     TooManyRequests {
@@ -61,12 +54,60 @@ impl Fault {
         }
     }
 
+    /// The fault whose [`Fault::name`] is `name`, with its parameters.
+    fn from_parts(name: &str, retry_after: Option<u64>, ms: Option<u64>) -> Result<Fault, String> {
+        let fault = match name {
+            "too_many_requests" => Fault::TooManyRequests { retry_after },
+            "server_error" => Fault::ServerError,
+            "bad_gateway" => Fault::BadGateway,
+            "client_closed" => Fault::ClientClosed,
+            "latency" => Fault::Latency {
+                ms: ms.ok_or("a latency fault needs `ms`")?,
+            },
+            "hang" => Fault::Hang,
+            "reset" => Fault::Reset,
+            "drop_after_apply" => Fault::DropAfterApply,
+            "garbage" => Fault::Garbage,
+            "embedded_401" => Fault::Embedded401,
+            other => return Err(format!("unknown fault kind `{other}`")),
+        };
+        let stray = match fault {
+            Fault::TooManyRequests { .. } => ms.map(|_| "ms"),
+            Fault::Latency { .. } => retry_after.map(|_| "retry_after"),
+            _ => ms.map(|_| "ms").or(retry_after.map(|_| "retry_after")),
+        };
+        match stray {
+            Some(field) => Err(format!("`{field}` has no meaning for `{name}`")),
+            None => Ok(fault),
+        }
+    }
+
     /// Whether `apply: true` means something for this fault.
     fn may_apply(&self) -> bool {
         !matches!(
             self,
             Fault::Reset | Fault::DropAfterApply | Fault::Latency { .. }
         )
+    }
+}
+
+/// A fault as written, checked field by field: serde's tagged enums let
+/// stray fields of unit variants (`{kind: hang, ms: 3}`) pass silently.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFault {
+    kind: String,
+    #[serde(default)]
+    retry_after: Option<u64>,
+    #[serde(default)]
+    ms: Option<u64>,
+}
+
+impl TryFrom<RawFault> for Fault {
+    type Error = String;
+
+    fn try_from(raw: RawFault) -> Result<Fault, String> {
+        Fault::from_parts(&raw.kind, raw.retry_after, raw.ms)
     }
 }
 
@@ -126,6 +167,48 @@ impl FaultRule {
         self
     }
 
+    /// Restricts the rule to one instance.
+    pub fn for_instance(mut self, id_instance: &str) -> FaultRule {
+        self.instance = Some(id_instance.to_owned());
+        self
+    }
+
+    /// Fires with probability `p`, decided by the seeded hash.
+    pub fn with_probability(mut self, p: f64) -> FaultRule {
+        self.probability = Some(p);
+        self
+    }
+
+    /// Fires on the first `n` matching requests only.
+    pub fn first(mut self, n: u64) -> FaultRule {
+        self.first_n = Some(n);
+        self
+    }
+
+    /// Fires on every `n`th matching request.
+    pub fn every(mut self, n: u64) -> FaultRule {
+        self.every_nth = Some(n);
+        self
+    }
+
+    /// Fires only between these seconds since the sandbox started.
+    pub fn during(mut self, from_secs: f64, until_secs: f64) -> FaultRule {
+        self.between = Some([from_secs, until_secs]);
+        self
+    }
+
+    /// An outage: fires for `secs` seconds after the first matching request.
+    pub fn lasting(mut self, secs: f64) -> FaultRule {
+        self.for_secs = Some(secs);
+        self
+    }
+
+    /// Applies the change before failing (status, garbage and hang faults).
+    pub fn applying(mut self) -> FaultRule {
+        self.apply = true;
+        self
+    }
+
     /// Checks the rule's values; the message names the field.
     pub fn check(&self) -> Result<(), String> {
         if let Some(m) = &self.method
@@ -159,197 +242,17 @@ impl FaultRule {
     }
 }
 
-/// The fate chosen for one request.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Fate {
-    pub fault: Fault,
-    pub apply: bool,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Counter {
-    matched: u64,
-    first_at: Option<f64>,
-}
-
-/// The rules in force plus the counters that selectors need.
-#[derive(Debug, Clone)]
-pub(crate) struct FaultPlan {
-    seed: u64,
-    rules: Vec<FaultRule>,
-    counters: Vec<Counter>,
-    seen: HashMap<u64, u32>,
-}
-
-impl FaultPlan {
-    pub fn new(seed: u64, rules: Vec<FaultRule>) -> FaultPlan {
-        let counters = vec![Counter::default(); rules.len()];
-        FaultPlan {
-            seed,
-            rules,
-            counters,
-            seen: HashMap::new(),
-        }
-    }
-
-    pub fn rules(&self) -> &[FaultRule] {
-        &self.rules
-    }
-
-    pub fn seed(&self) -> u64 {
-        self.seed
-    }
-
-    /// Chooses the fate of a request arriving `now` seconds after start.
-    pub fn decide(
-        &mut self,
-        now: f64,
-        instance: &str,
-        method: Method,
-        body: &[u8],
-    ) -> Option<Fate> {
-        if self.rules.is_empty() {
-            return None;
-        }
-        let key = hash_parts(0, &[instance.as_bytes(), method.name().as_bytes(), body]);
-        let seen = self.seen.entry(key).or_insert(0);
-        let attempt = *seen;
-        *seen += 1;
-        let mut fate = None;
-        for (index, rule) in self.rules.iter().enumerate() {
-            let matches = rule.method.as_deref().is_none_or(|m| m == method.name())
-                && rule.instance.as_deref().is_none_or(|i| i == instance);
-            if !matches {
-                continue;
-            }
-            let counter = &mut self.counters[index];
-            let n = counter.matched;
-            counter.matched += 1;
-            let first_at = *counter.first_at.get_or_insert(now);
-            let fires = rule.first_n.is_none_or(|first| n < first)
-                && rule
-                    .every_nth
-                    .is_none_or(|every| (n + 1).is_multiple_of(every))
-                && rule.between.is_none_or(|[a, b]| a <= now && now < b)
-                && rule.for_secs.is_none_or(|d| now < first_at + d)
-                && rule.probability.is_none_or(|p| {
-                    let attempt = attempt.to_le_bytes();
-                    let index = (index as u64).to_le_bytes();
-                    let parts: [&[u8]; 5] = [
-                        &index,
-                        instance.as_bytes(),
-                        method.name().as_bytes(),
-                        body,
-                        &attempt,
-                    ];
-                    unit(hash_parts(self.seed, &parts)) < p
-                });
-            if fires && fate.is_none() {
-                fate = Some(Fate {
-                    fault: rule.fault.clone(),
-                    apply: rule.apply,
-                });
-            }
-        }
-        fate
-    }
-}
-
-/// Hashes length-prefixed parts, so that ("ab", "c") and ("a", "bc") differ.
-fn hash_parts(seed: u64, parts: &[&[u8]]) -> u64 {
-    let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len() + 8).sum());
-    for part in parts {
-        bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(part);
-    }
-    xxh3_64_with_seed(&bytes, seed)
-}
-
-/// A hash as a number in [0, 1).
-fn unit(hash: u64) -> f64 {
-    (hash >> 11) as f64 / (1u64 << 53) as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rule(p: f64) -> FaultRule {
-        FaultRule {
-            probability: Some(p),
-            ..FaultRule::always(Fault::BadGateway)
-        }
-    }
-
-    #[test]
-    fn the_same_seed_gives_the_same_fates_in_any_order() {
-        let bodies: Vec<String> = (0..50).map(|i| format!("{{\"n\":{i}}}")).collect();
-        let fates = |order: &mut dyn Iterator<Item = usize>| {
-            let mut plan = FaultPlan::new(7, vec![rule(0.5)]);
-            let mut out = vec![None; bodies.len()];
-            for i in order {
-                out[i] = plan.decide(0.0, "1", Method::RemoveAdmin, bodies[i].as_bytes());
-            }
-            out
-        };
-        let forward = fates(&mut (0..50));
-        assert_eq!(forward, fates(&mut (0..50).rev()));
-        let fired = forward.iter().filter(|f| f.is_some()).count();
-        assert!((10..=40).contains(&fired), "{fired} of 50 at p=0.5");
-    }
-
-    #[test]
-    fn first_n_and_every_nth_count_matching_requests() {
-        let mut plan = FaultPlan::new(
-            1,
-            vec![
-                FaultRule {
-                    first_n: Some(2),
-                    ..FaultRule::always(Fault::Hang).for_method(Method::AddGroupParticipant)
-                },
-                FaultRule {
-                    every_nth: Some(3),
-                    ..FaultRule::always(Fault::ServerError)
-                },
-            ],
-        );
-        let names: Vec<_> = (0..6)
-            .map(|_| {
-                plan.decide(0.0, "1", Method::AddGroupParticipant, b"{}")
-                    .map(|f| f.fault.name())
-            })
-            .collect();
-        assert_eq!(
-            names,
-            [
-                Some("hang"),
-                Some("hang"),
-                Some("server_error"),
-                None,
-                None,
-                Some("server_error")
-            ]
-        );
-        assert_eq!(plan.decide(0.0, "1", Method::RemoveAdmin, b"{}"), None);
-    }
-
-    #[test]
-    fn an_outage_lasts_from_the_first_match() {
-        let mut plan = FaultPlan::new(
-            1,
-            vec![FaultRule {
-                for_secs: Some(2.0),
-                ..FaultRule::always(Fault::BadGateway)
-            }],
-        );
-        assert!(plan.decide(5.0, "1", Method::RemoveAdmin, b"").is_some());
-        assert!(plan.decide(6.9, "1", Method::RemoveAdmin, b"").is_some());
-        assert!(plan.decide(7.0, "1", Method::RemoveAdmin, b"").is_none());
-    }
-
     #[test]
     fn checks_values() {
-        assert!(rule(1.5).check().is_err());
+        let p = FaultRule {
+            probability: Some(1.5),
+            ..FaultRule::always(Fault::BadGateway)
+        };
+        assert!(p.check().is_err());
         assert!(
             FaultRule {
                 apply: true,
@@ -366,5 +269,33 @@ mod tests {
             .check()
             .is_err()
         );
+    }
+
+    #[test]
+    fn every_fault_round_trips_through_yaml() {
+        let all = [
+            Fault::TooManyRequests {
+                retry_after: Some(2),
+            },
+            Fault::TooManyRequests { retry_after: None },
+            Fault::ServerError,
+            Fault::BadGateway,
+            Fault::ClientClosed,
+            Fault::Latency { ms: 300 },
+            Fault::Hang,
+            Fault::Reset,
+            Fault::DropAfterApply,
+            Fault::Garbage,
+            Fault::Embedded401,
+        ];
+        for fault in all {
+            let yaml = yaml_serde::to_string(&fault).unwrap();
+            assert!(yaml.contains(fault.name()), "{yaml}");
+            assert_eq!(
+                yaml_serde::from_str::<Fault>(&yaml).unwrap(),
+                fault,
+                "{yaml}"
+            );
+        }
     }
 }

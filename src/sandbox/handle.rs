@@ -99,14 +99,7 @@ impl SandboxHandle {
     /// Changes an instance's state (for example to `starting` mid-run);
     /// false when there is no such instance.
     pub fn set_instance_state(&self, id_instance: &str, state: InstanceState) -> bool {
-        let mut inner = self.shared.lock();
-        match inner.world.instances.get_mut(id_instance) {
-            Some(instance) => {
-                instance.state = state;
-                true
-            }
-            None => false,
-        }
+        self.shared.set_instance_state(id_instance, state)
     }
 
     /// Restores the initial state and clears the ledger.

@@ -28,7 +28,7 @@ pub struct LedgerEntry {
     pub body: Value,
     /// The HTTP status answered; `None` when no answer was sent.
     pub status: Option<u16>,
-    /// The answer's body, when one was sent.
+    /// The answer's body (cut after 1 KiB, marked `…`), when one was sent.
     pub answer: Option<String>,
     /// Whether the request changed the state.
     pub changed: bool,

@@ -13,10 +13,12 @@
 mod admin;
 mod api;
 mod config;
+mod fate;
 mod faults;
 mod handle;
 mod ledger;
 mod limits;
+mod load;
 mod reply;
 mod request;
 mod schema;

@@ -1,7 +1,8 @@
 //! The sandbox state file's YAML shape, exactly as written: instances, groups,
 //! rate limits, faults and the seed. Unknown fields are refused so that a typo
 //! in a state file is an error instead of a silently ignored setting.
-//! [`super::config`] checks the meaning (IDs, references, duplicates).
+//! `load` checks the meaning (IDs, references, duplicates).
+//! `state_reference.yaml` beside this file shows every field.
 
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 //! token-free snapshot of the state that tests and `/__sandbox/state` read.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::config::SandboxConfig;
-use super::faults::FaultPlan;
+use super::fate::FaultPlan;
 use super::ledger::LedgerEntry;
 use super::limits::RateWindows;
 use super::schema::InstanceState;
@@ -72,13 +72,27 @@ impl Shared {
     }
 
     /// Back to the initial state: groups, quotas, windows, fault counters
-    /// and the ledger. Fault rules set at runtime are kept.
+    /// and the ledger (numbered from 0 again). Fault rules set at runtime
+    /// are kept.
     pub fn reset(&self) {
         let mut inner = self.lock();
         let rules = inner.faults.rules().to_vec();
         let seed = inner.faults.seed();
         *inner = Inner::new(&self.initial);
         inner.faults = FaultPlan::new(seed, rules);
+        // Under the lock, so that a request cannot take a number in between.
+        self.seq.store(0, Ordering::SeqCst);
+    }
+
+    /// False when there is no such instance.
+    pub fn set_instance_state(&self, id_instance: &str, state: InstanceState) -> bool {
+        match self.lock().world.instances.get_mut(id_instance) {
+            Some(instance) => {
+                instance.state = state;
+                true
+            }
+            None => false,
+        }
     }
 
     pub fn snapshot(&self) -> StateSnapshot {

@@ -116,7 +116,6 @@ impl World {
         // The owner (isSuperAdmin) cannot be removed or demoted, and the
         // instance does not remove or demote itself: the real service refuses.
         let protected = who == group.owner || who == wid;
-        let max_not_found = (platform == Platform::Max && member.is_none()).then_some(NOT_FOUND);
         let changed = match method {
             Method::RemoveGroupParticipant => {
                 we_moderate && member.is_some() && !protected && group.members.remove(who).is_some()
@@ -138,7 +137,8 @@ impl World {
             }
             Method::RemoveAdmin => {
                 if member.is_none() {
-                    return refuse(max_not_found);
+                    // MAX names the reason; WhatsApp answers a bare false.
+                    return refuse((platform == Platform::Max).then_some(NOT_FOUND));
                 }
                 we_moderate
                     && member.is_some_and(|m| m.admin)

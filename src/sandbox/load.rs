@@ -1,0 +1,215 @@
+//! Turning a parsed state file into the sandbox's world, checking what the
+//! schema cannot: canonical IDs of the right platform and kind, known method
+//! names, no duplicates, owners among the participants. Every problem is
+//! reported at once, each with its place in the file.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::config::{ConfigError, SandboxConfig};
+use super::schema::{InstanceState, StateFile};
+use super::world::{Group, Instance, World};
+use crate::greenapi::ids::{self, IdKind};
+use crate::greenapi::{Method, Platform};
+
+pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
+    let mut problems = Vec::new();
+    let mut world = World::default();
+    let bad_id = |what: String, platform: Platform, kind: IdKind, id: &str| {
+        if ids::kind_of(platform, id) == Some(kind) {
+            return None;
+        }
+        // State files hold canonical IDs only: a loosely written number that
+        // `check` would normalise is still refused here.
+        let problem = ids::check(platform, kind, id)
+            .err()
+            .unwrap_or(ids::IdProblem::Malformed);
+        Some(format!(
+            "{what} `{id}` {problem}; {}",
+            problem.hint(platform, kind)
+        ))
+    };
+    for (i, spec) in file.instances.into_iter().enumerate() {
+        let at = format!("instances[{i}]");
+        if spec.id_instance.is_empty() || !spec.id_instance.bytes().all(|b| b.is_ascii_digit()) {
+            problems.push(format!(
+                "{at}: id_instance `{}` is not digits",
+                spec.id_instance
+            ));
+        }
+        if spec.token.trim().is_empty() {
+            problems.push(format!("{at}: token is empty"));
+        }
+        problems.extend(bad_id(
+            format!("{at}: wid"),
+            spec.platform,
+            IdKind::Person,
+            &spec.wid,
+        ));
+        for c in spec.contacts.iter().flatten() {
+            problems.extend(bad_id(
+                format!("{at}: contact"),
+                spec.platform,
+                IdKind::Person,
+                c,
+            ));
+        }
+        let rates = method_rates(&spec.rates, &format!("{at}: rates"), &mut problems);
+        let instance = Instance {
+            id: spec.id_instance.clone(),
+            token: spec.token,
+            platform: spec.platform,
+            state: spec.state,
+            wid: spec.wid,
+            contacts: spec.contacts.map(|c| c.into_iter().collect()),
+            quota: spec.quota,
+            rates,
+        };
+        if world
+            .instances
+            .insert(spec.id_instance.clone(), instance)
+            .is_some()
+        {
+            problems.push(format!(
+                "{at}: id_instance `{}` appears twice",
+                spec.id_instance
+            ));
+        }
+    }
+    for (i, spec) in file.groups.into_iter().enumerate() {
+        let at = format!("groups[{i}]");
+        let p = spec.platform;
+        problems.extend(bad_id(format!("{at}: id"), p, IdKind::Group, &spec.id));
+        problems.extend(bad_id(
+            format!("{at}: owner"),
+            p,
+            IdKind::Person,
+            &spec.owner,
+        ));
+        let mut group = Group::new(spec.id.clone(), p, spec.subject, spec.owner.clone());
+        let mut seen = HashSet::new();
+        for member in &spec.participants {
+            problems.extend(bad_id(
+                format!("{at}: participant"),
+                p,
+                IdKind::Person,
+                member.id(),
+            ));
+            if !seen.insert(member.id()) {
+                problems.push(format!("{at}: participant `{}` appears twice", member.id()));
+            }
+            // The owner is always an admin, whatever the file says.
+            group.insert(member.id(), member.admin() || member.id() == spec.owner);
+        }
+        if !seen.contains(spec.owner.as_str()) {
+            problems.push(format!(
+                "{at}: owner `{}` is not among the participants",
+                spec.owner
+            ));
+        }
+        if world.groups.insert((p, spec.id.clone()), group).is_some() {
+            problems.push(format!("{at}: group `{}` appears twice", spec.id));
+        }
+    }
+    let rates = method_rates(&file.limits.rates, "limits: rates", &mut problems);
+    for (i, rule) in file.faults.iter().enumerate() {
+        if let Err(e) = rule.check() {
+            problems.push(format!("faults[{i}]: {e}"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid(problems.join("; ")));
+    }
+    Ok(SandboxConfig {
+        world,
+        seed: file.seed.unwrap_or(0),
+        faults: file.faults,
+        limits_enabled: file.limits.enabled,
+        rates,
+    })
+}
+
+fn method_rates(
+    raw: &BTreeMap<String, u32>,
+    at: &str,
+    problems: &mut Vec<String>,
+) -> HashMap<Method, u32> {
+    let mut rates = HashMap::new();
+    for (name, &rate) in raw {
+        match Method::from_name(name) {
+            Some(m) => {
+                rates.insert(m, rate);
+            }
+            None => problems.push(format!(
+                "{at}: unknown method `{name}`; methods are named as in the API, like `getGroupData`"
+            )),
+        }
+    }
+    rates
+}
+
+impl InstanceState {
+    /// The 400 text a method call gets from an instance in this state, or
+    /// `None` when the instance can work.
+    pub(crate) fn refusal(self) -> Option<&'static str> {
+        match self {
+            InstanceState::Authorized => None,
+            InstanceState::Starting => Some("instance in starting process try later"),
+            InstanceState::NotAuthorized => Some("instance account not authorized"),
+            InstanceState::Blocked | InstanceState::Suspended => {
+                Some("Instance account is expired or blocked")
+            }
+            InstanceState::YellowCard | InstanceState::SleepMode => {
+                Some("instance is starting or not authorized")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+instances:
+  - { id_instance: "1", token: "t", platform: max, state: starting, wid: "10" }
+groups:
+  - { id: "-5", platform: max, owner: "10", participants: ["10", { id: "11", admin: true }] }
+"#;
+
+    #[test]
+    fn the_reference_state_loads() {
+        let config = SandboxConfig::from_yaml(include_str!("state_reference.yaml")).unwrap();
+        assert_eq!((config.seed, config.faults.len()), (42, 4));
+        assert_eq!(config.rates[&Method::RemoveGroupParticipant], 20);
+    }
+
+    #[test]
+    fn the_default_state_loads() {
+        let config = SandboxConfig::default_state();
+        assert_eq!(config.instances().len(), 3);
+        assert_eq!(config.world.groups.len(), 5);
+    }
+
+    #[test]
+    fn the_owner_is_always_an_admin() {
+        let config = SandboxConfig::from_yaml(MINIMAL).unwrap();
+        let group = &config.world.groups[&(Platform::Max, "-5".to_owned())];
+        assert_eq!(group.members(), vec![("10", true), ("11", true)]);
+    }
+
+    #[test]
+    fn refuses_unknown_fields_and_bad_values() {
+        let typo = MINIMAL.replace("state: starting", "state: starting, quotta: 3");
+        let err = SandboxConfig::from_yaml(&typo).unwrap_err().to_string();
+        assert!(err.contains("quotta"), "{err}");
+        let bad = MINIMAL.replace("wid: \"10\"", "wid: \"79001234565@c.us\"");
+        let err = SandboxConfig::from_yaml(&bad).unwrap_err().to_string();
+        assert!(err.contains("instances[0]: wid"), "{err}");
+        let rate = format!("{MINIMAL}limits: {{ rates: {{ kick: 3 }} }}\n");
+        let err = SandboxConfig::from_yaml(&rate).unwrap_err().to_string();
+        assert!(err.contains("`kick`"), "{err}");
+        let fault = format!("{MINIMAL}faults: [{{ fault: {{ kind: hang }}, probability: 2 }}]\n");
+        let err = SandboxConfig::from_yaml(&fault).unwrap_err().to_string();
+        assert!(err.contains("faults[0]"), "{err}");
+    }
+}
