@@ -27,7 +27,9 @@ pub fn execute(args: DemoArgs, quiet: u8) -> anyhow::Result<u8> {
     std::fs::create_dir_all(&dir)?;
     let manifest = dir.join(MANIFEST_NAME);
     std::fs::write(&manifest, MANIFEST)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let sandbox = Sandbox::start(config(), "127.0.0.1:0".parse()?).await?;
         let outcome = demo(&sandbox, &manifest, args.progress, quiet).await;
@@ -42,15 +44,33 @@ fn config() -> SandboxConfig {
         probability: Some(probability),
         ..FaultRule::always(fault).for_method(Method::RemoveGroupParticipant)
     };
-    SandboxConfig::default_state().with_seed(2026).with_faults(vec![
-        sometimes(Fault::TooManyRequests { retry_after: Some(1) }, 0.15),
-        sometimes(Fault::BadGateway, 0.15),
-    ])
+    SandboxConfig::default_state()
+        .with_seed(2026)
+        .with_faults(vec![
+            sometimes(
+                Fault::TooManyRequests {
+                    retry_after: Some(1),
+                },
+                0.15,
+            ),
+            sometimes(Fault::BadGateway, 0.15),
+        ])
 }
 
-async fn demo(sandbox: &SandboxHandle, manifest: &Path, progress: crate::cli::ProgressMode, quiet: u8) -> anyhow::Result<u8> {
-    let credentials = sandbox.instance(INSTANCE).ok_or_else(|| anyhow::anyhow!("the sandbox has no instance {INSTANCE}"))?;
-    let (url, id, token) = (sandbox.api_url(), credentials.id_instance.clone(), credentials.token.clone());
+async fn demo(
+    sandbox: &SandboxHandle,
+    manifest: &Path,
+    progress: crate::cli::ProgressMode,
+    quiet: u8,
+) -> anyhow::Result<u8> {
+    let credentials = sandbox
+        .instance(INSTANCE)
+        .ok_or_else(|| anyhow::anyhow!("the sandbox has no instance {INSTANCE}"))?;
+    let (url, id, token) = (
+        sandbox.api_url(),
+        credentials.id_instance.clone(),
+        credentials.token.clone(),
+    );
     let env = move |key: &str| match key {
         "GREEN_API_URL" => Some(url.clone()),
         "GREEN_API_ID_INSTANCE" => Some(id.clone()),
@@ -72,10 +92,19 @@ async fn demo(sandbox: &SandboxHandle, manifest: &Path, progress: crate::cli::Pr
         dry_run: false,
         progress,
     };
-    println!("sandbox GREEN-API listening on {} (rate limits enforced; some 429s and 502s injected)", sandbox.api_url());
-    println!("instance `default` is sandbox instance {INSTANCE}; manifest: {}\n", manifest.display());
+    println!(
+        "sandbox GREEN-API listening on {} (rate limits enforced; some 429s and 502s injected)",
+        sandbox.api_url()
+    );
+    println!(
+        "instance `default` is sandbox instance {INSTANCE}; manifest: {}\n",
+        manifest.display()
+    );
     let mut code = 0;
-    for (round, title) in [(1, "first run"), (2, "rerun over the same results file: nothing is sent twice")] {
+    for (round, title) in [
+        (1, "first run"),
+        (2, "rerun over the same results file: nothing is sent twice"),
+    ] {
         println!("== {title}");
         let sent_before = sandbox.ledger().len();
         let session = match prepare(&args, &env, quiet)? {
@@ -84,7 +113,10 @@ async fn demo(sandbox: &SandboxHandle, manifest: &Path, progress: crate::cli::Pr
         };
         let (tally, interrupt) = drive(*session, true).await?;
         code = tally.exit_code(interrupt);
-        println!("  the sandbox saw {} requests\n", sandbox.ledger().len() - sent_before);
+        println!(
+            "  the sandbox saw {} requests\n",
+            sandbox.ledger().len() - sent_before
+        );
         if interrupt.is_some() || round == 2 {
             break;
         }

@@ -9,8 +9,8 @@ use std::time::Instant;
 use super::UsageError;
 use crate::cli::RunArgs;
 use crate::exit;
-use crate::greenapi::client::{Client, ClientConfig, Endpoint, check_api_url};
 use crate::greenapi::Method;
+use crate::greenapi::client::{Client, ClientConfig, Endpoint, check_api_url};
 use crate::instances::Instances;
 use crate::manifest::{self, Operation};
 use crate::report::results::{self, PriorResults};
@@ -20,7 +20,6 @@ use crate::runner::rate;
 use crate::runner::retry::RetryPolicy;
 
 use super::session::{Session, run_session};
-
 
 /// Runs the command; the exit code follows the table in the README.
 pub fn execute(args: RunArgs, quiet: u8) -> anyhow::Result<u8> {
@@ -40,7 +39,11 @@ pub(crate) enum Prepared {
 /// Everything before the first request: validate the manifest, check the
 /// instances, take the results file's lock, and skip what is settled. Shared
 /// by `run` and `demo`.
-pub(crate) fn prepare(args: &RunArgs, env: &dyn Fn(&str) -> Option<String>, quiet: u8) -> anyhow::Result<Prepared> {
+pub(crate) fn prepare(
+    args: &RunArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    quiet: u8,
+) -> anyhow::Result<Prepared> {
     let started = Instant::now();
     let options = args.manifest_args.load_options().map_err(UsageError)?;
     let loaded = match manifest::load(&args.manifest, &options, env) {
@@ -61,7 +64,9 @@ pub(crate) fn prepare(args: &RunArgs, env: &dyn Fn(&str) -> Option<String>, quie
     };
     if args.dry_run {
         let prior = results::peek(&results_path).map_err(|e| UsageError(e.to_string()))?;
-        let plan = manifest::plan::build(&loaded.operations, &|id| prior.is_settled(id, args.retry_rejected));
+        let plan = manifest::plan::build(&loaded.operations, &|id| {
+            prior.is_settled(id, args.retry_rejected)
+        });
         manifest::plan::render_text(&plan, &loaded.manifest_name, &mut std::io::stdout().lock())?;
         return Ok(Prepared::Exit(exit::SUCCESS));
     }
@@ -74,17 +79,26 @@ pub(crate) fn prepare(args: &RunArgs, env: &dyn Fn(&str) -> Option<String>, quie
         }
     };
     if let Some(torn) = &prior.torn {
-        eprintln!("warning: {}: {torn}; its operation will be sent again", results_path.display());
+        eprintln!(
+            "warning: {}: {torn}; its operation will be sent again",
+            results_path.display()
+        );
     }
     let (ops, tally) = partition(loaded.operations, &prior, args.retry_rejected);
-    let client = Client::new(&ClientConfig { timeout: args.timeout, ..ClientConfig::default() })
-        .map_err(anyhow::Error::msg)?;
+    let client = Client::new(&ClientConfig {
+        timeout: args.timeout,
+        ..ClientConfig::default()
+    })
+    .map_err(anyhow::Error::msg)?;
     Ok(Prepared::Ready(Box::new(Session {
         client,
         setups,
         engine: EngineConfig {
             concurrency: usize::from(args.concurrency),
-            retry: RetryPolicy { max_attempts: args.max_attempts, ..RetryPolicy::default() },
+            retry: RetryPolicy {
+                max_attempts: args.max_attempts,
+                ..RetryPolicy::default()
+            },
         },
         ops,
         tally,
@@ -98,14 +112,20 @@ pub(crate) fn prepare(args: &RunArgs, env: &dyn Fn(&str) -> Option<String>, quie
 /// The manifest's path with its extension replaced by `.results.csv`.
 fn default_results_path(manifest: &Path) -> anyhow::Result<PathBuf> {
     if manifest.as_os_str() == "-" {
-        return Err(UsageError("a manifest read from standard input needs --results PATH".into()).into());
+        return Err(
+            UsageError("a manifest read from standard input needs --results PATH".into()).into(),
+        );
     }
     Ok(manifest.with_extension("results.csv"))
 }
 
 /// Each used instance's endpoint and pace; a missing token or a refused URL
 /// is a usage error, found before anything is sent.
-fn setups(instances: &Instances, ops: &[Operation], args: &RunArgs) -> anyhow::Result<HashMap<Arc<str>, InstanceSetup>> {
+fn setups(
+    instances: &Instances,
+    ops: &[Operation],
+    args: &RunArgs,
+) -> anyhow::Result<HashMap<Arc<str>, InstanceSetup>> {
     let mut setups = HashMap::new();
     let mut problems = Vec::new();
     for op in ops {
@@ -129,7 +149,12 @@ fn setups(instances: &Instances, ops: &[Operation], args: &RunArgs) -> anyhow::R
         }
         let local = instance.api_url.starts_with("http://");
         let asked = args.rate.or(instance.rate.map(rate::Rate::PerSecond));
-        let (pace, warning) = rate::choose(asked, Method::RemoveGroupParticipant, instance.platform, local);
+        let (pace, warning) = rate::choose(
+            asked,
+            Method::RemoveGroupParticipant,
+            instance.platform,
+            local,
+        );
         if let Some(w) = warning {
             eprintln!("warning: instance `{}`: {w}", op.instance);
         }
@@ -139,7 +164,13 @@ fn setups(instances: &Instances, ops: &[Operation], args: &RunArgs) -> anyhow::R
             id_instance: instance.id_instance.clone(),
             token,
         };
-        setups.insert(op.instance.clone(), InstanceSetup { endpoint, rate: pace });
+        setups.insert(
+            op.instance.clone(),
+            InstanceSetup {
+                endpoint,
+                rate: pace,
+            },
+        );
     }
     if problems.is_empty() {
         Ok(setups)
@@ -149,8 +180,15 @@ fn setups(instances: &Instances, ops: &[Operation], args: &RunArgs) -> anyhow::R
 }
 
 /// Splits off the operations the results file already settles, counting them.
-fn partition(ops: Vec<Operation>, prior: &PriorResults, retry_rejected: bool) -> (Vec<Operation>, Tally) {
-    let mut tally = Tally { total: ops.len() as u64, ..Tally::default() };
+fn partition(
+    ops: Vec<Operation>,
+    prior: &PriorResults,
+    retry_rejected: bool,
+) -> (Vec<Operation>, Tally) {
+    let mut tally = Tally {
+        total: ops.len() as u64,
+        ..Tally::default()
+    };
     let mut to_send = Vec::with_capacity(ops.len());
     for op in ops {
         match prior.outcome(op.op_id) {

@@ -41,7 +41,9 @@ pub struct Session {
 
 /// Runs the session to its end on a fresh runtime and returns the exit code.
 pub fn run_session(session: Session) -> anyhow::Result<u8> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let (tally, interrupt) = runtime.block_on(drive(session, true))?;
     Ok(tally.exit_code(interrupt))
 }
@@ -49,10 +51,24 @@ pub fn run_session(session: Session) -> anyhow::Result<u8> {
 /// Drives a session inside a runtime. `signals` installs the SIGINT/SIGTERM
 /// handlers (the demo and tests that drive sessions in-process leave them off).
 pub async fn drive(session: Session, signals: bool) -> anyhow::Result<(Tally, Option<Interrupt>)> {
-    let Session { client, setups, engine: config, ops, tally, results, progress, quiet, started } = session;
+    let Session {
+        client,
+        setups,
+        engine: config,
+        ops,
+        tally,
+        results,
+        progress,
+        quiet,
+        started,
+    } = session;
     let cancel = CancellationToken::new();
     let interrupt = Arc::new(OnceLock::new());
-    let watcher = if signals { Some(watch_signals(cancel.clone(), interrupt.clone())?) } else { None };
+    let watcher = if signals {
+        Some(watch_signals(cancel.clone(), interrupt.clone())?)
+    } else {
+        None
+    };
     let style = progress_style(
         progress,
         std::io::stderr().is_terminal(),
@@ -61,7 +77,12 @@ pub async fn drive(session: Session, signals: bool) -> anyhow::Result<(Tally, Op
     );
     let tokens = setups.values().map(|s| s.endpoint.token.clone()).collect();
     let results_path = results.path().to_owned();
-    let mut views = Views { results, progress: ProgressView::new(style, ops.len() as u64), tally, tokens };
+    let mut views = Views {
+        results,
+        progress: ProgressView::new(style, ops.len() as u64),
+        tally,
+        tokens,
+    };
     let (tx, rx) = mpsc::channel(1024);
     let engine = tokio::spawn(engine::run(client, setups, config, ops, tx, cancel.clone()));
     let listener_cancel = cancel.clone();
@@ -81,7 +102,10 @@ pub async fn drive(session: Session, signals: bool) -> anyhow::Result<(Tally, Op
     }
     let interrupt = interrupt.get().copied();
     if quiet < 2 {
-        print!("{}", summary::render(&tally, started.elapsed(), &results_path, interrupt));
+        print!(
+            "{}",
+            summary::render(&tally, started.elapsed(), &results_path, interrupt)
+        );
     }
     Ok((tally, interrupt))
 }

@@ -37,7 +37,11 @@ impl Default for ClientConfig {
     fn default() -> Self {
         // addGroupParticipant has been seen to hang for over a minute before
         // answering: the default waits longer than that.
-        ClientConfig { timeout: Duration::from_secs(90), connect_timeout: Duration::from_secs(10), max_body: 64 * 1024 }
+        ClientConfig {
+            timeout: Duration::from_secs(90),
+            connect_timeout: Duration::from_secs(10),
+            max_body: 64 * 1024,
+        }
     }
 }
 
@@ -132,7 +136,10 @@ impl Client {
             .user_agent(concat!("greenbatch/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
-        Ok(Client { http, max_body: config.max_body })
+        Ok(Client {
+            http,
+            max_body: config.max_body,
+        })
     }
 
     /// Sends `method` for `endpoint` with `body` (ignored for GET methods).
@@ -145,12 +152,19 @@ impl Client {
         let url = format!(
             "{}{}",
             endpoint.api_url,
-            method.path(endpoint.platform, &endpoint.id_instance, endpoint.token.expose())
+            method.path(
+                endpoint.platform,
+                &endpoint.id_instance,
+                endpoint.token.expose()
+            )
         );
         let request = if method.is_get() {
             self.http.get(url)
         } else {
-            self.http.post(url).header(CONTENT_TYPE, "application/json").body(body.to_string())
+            self.http
+                .post(url)
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_string())
         };
         let scrub = |e: reqwest::Error| endpoint.token.scrub(&error_chain(&e.without_url()));
         let mut response = request.send().await.map_err(|e| {
@@ -163,7 +177,11 @@ impl Client {
             }
         })?;
         let status = response.status().as_u16();
-        let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let mut body = Vec::new();
         loop {
             match response.chunk().await {
@@ -178,7 +196,11 @@ impl Client {
                 Err(e) => return Err(TransportError::Lost(scrub(e))),
             }
         }
-        Ok(RawAnswer { status, body, retry_after })
+        Ok(RawAnswer {
+            status,
+            body,
+            retry_after,
+        })
     }
 }
 
@@ -209,9 +231,18 @@ mod tests {
         assert!(check_api_url("http://127.9.9.9").is_ok());
         assert!(check_api_url("http://[::1]:80").is_ok());
         assert!(check_api_url("http://localhost:1").is_ok());
-        assert!(matches!(check_api_url("http://api.green-api.com"), Err(UrlError::PlainHttp(_))));
-        assert!(matches!(check_api_url("http://10.0.0.1"), Err(UrlError::PlainHttp(_))));
+        assert!(matches!(
+            check_api_url("http://api.green-api.com"),
+            Err(UrlError::PlainHttp(_))
+        ));
+        assert!(matches!(
+            check_api_url("http://10.0.0.1"),
+            Err(UrlError::PlainHttp(_))
+        ));
         assert!(matches!(check_api_url("ftp://x"), Err(UrlError::Scheme(_))));
-        assert!(matches!(check_api_url("not a url"), Err(UrlError::Invalid(_))));
+        assert!(matches!(
+            check_api_url("not a url"),
+            Err(UrlError::Invalid(_))
+        ));
     }
 }

@@ -26,7 +26,9 @@ pub struct Views {
 
 impl Views {
     fn scrub(&self, text: &str) -> String {
-        self.tokens.iter().fold(text.to_owned(), |t, token| token.scrub(&t))
+        self.tokens
+            .iter()
+            .fold(text.to_owned(), |t, token| token.scrub(&t))
     }
 }
 
@@ -35,7 +37,11 @@ impl Views {
 /// engine's workers. A results row that cannot be written stops the run
 /// (`cancel`): an operation whose outcome cannot be recorded must not be
 /// followed by more.
-pub fn consume(mut events: mpsc::Receiver<Event>, views: &mut Views, cancel: &CancellationToken) -> io::Result<()> {
+pub fn consume(
+    mut events: mpsc::Receiver<Event>,
+    views: &mut Views,
+    cancel: &CancellationToken,
+) -> io::Result<()> {
     let mut failure = None;
     while let Some(event) = events.blocking_recv() {
         match event {
@@ -48,14 +54,27 @@ pub fn consume(mut events: mpsc::Receiver<Event>, views: &mut Views, cancel: &Ca
                     failure = Some(e);
                 }
             }
-            Event::Retrying { op, attempt, delay, reason } => {
+            Event::Retrying {
+                op,
+                attempt,
+                delay,
+                reason,
+            } => {
                 let reason = views.scrub(&reason);
                 tracing::info!(op = %op, attempt, delay_ms = delay.as_millis() as u64, reason = %sanitise::terminal(&reason), "retrying");
             }
-            Event::Throttled { instance, method, slowdown } => {
+            Event::Throttled {
+                instance,
+                method,
+                slowdown,
+            } => {
                 tracing::warn!(instance = %instance, method = %method, slowdown, "HTTP 429: slowing down to 1/{slowdown} of the pace");
             }
-            Event::Recovered { instance, method, slowdown } => {
+            Event::Recovered {
+                instance,
+                method,
+                slowdown,
+            } => {
                 tracing::info!(instance = %instance, method = %method, slowdown, "pace recovering");
             }
             Event::InstanceRefused { instance, reason } => {

@@ -41,7 +41,13 @@ impl ProgressView {
             _ => ProgressBar::hidden(),
         };
         let now = Instant::now();
-        ProgressView { style, bar, total, started: now, last_line: now }
+        ProgressView {
+            style,
+            bar,
+            total,
+            started: now,
+            last_line: now,
+        }
     }
 
     /// Shows the counts after an operation finished.
@@ -66,11 +72,18 @@ impl ProgressView {
         let secs = self.started.elapsed().as_secs_f64().max(1e-3);
         let rate = done as f64 / secs;
         let eta = if rate > 0.0 && done < self.total {
-            format!(", eta {}s", ((self.total - done) as f64 / rate).ceil() as u64)
+            format!(
+                ", eta {}s",
+                ((self.total - done) as f64 / rate).ceil() as u64
+            )
         } else {
             String::new()
         };
-        format!("progress: {done}/{} ({}), {rate:.1}/s{eta}", self.total, counts(tally))
+        format!(
+            "progress: {done}/{} ({}), {rate:.1}/s{eta}",
+            self.total,
+            counts(tally)
+        )
     }
 
     /// Clears the bar so the summary prints on a clean line.
@@ -83,7 +96,8 @@ impl ProgressView {
 }
 
 fn counts(tally: &Tally) -> String {
-    let ok = tally.now.get(&Outcome::Done).copied().unwrap_or(0) + tally.now.get(&Outcome::Already).copied().unwrap_or(0);
+    let ok = tally.now.get(&Outcome::Done).copied().unwrap_or(0)
+        + tally.now.get(&Outcome::Already).copied().unwrap_or(0);
     let not_ok: u64 = [Outcome::Rejected, Outcome::Failed, Outcome::Aborted]
         .iter()
         .map(|o| tally.now.get(o).copied().unwrap_or(0))
@@ -98,11 +112,17 @@ mod tests {
     #[test]
     fn plain_lines_hold_no_control_characters() {
         let view = ProgressView::new(ProgressStyle::Lines, 10);
-        let mut t = Tally { total: 10, ..Tally::default() };
+        let mut t = Tally {
+            total: 10,
+            ..Tally::default()
+        };
         t.record(Outcome::Done, 1);
         t.record(Outcome::Rejected, 2);
         let line = view.line(&t);
-        assert!(line.starts_with("progress: 2/10 (ok 1, not ok 1), "), "{line}");
+        assert!(
+            line.starts_with("progress: 2/10 (ok 1, not ok 1), "),
+            "{line}"
+        );
         assert!(!line.chars().any(char::is_control), "{line:?}");
     }
 }

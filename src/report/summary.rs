@@ -9,12 +9,25 @@ use crate::runner::Outcome;
 
 /// The end-of-run summary: counts per outcome (now and from earlier runs),
 /// elapsed time, achieved rate and where the results are.
-pub fn render(tally: &Tally, elapsed: Duration, results: &Path, interrupt: Option<Interrupt>) -> String {
+pub fn render(
+    tally: &Tally,
+    elapsed: Duration,
+    results: &Path,
+    interrupt: Option<Interrupt>,
+) -> String {
     let mut out = String::new();
     let secs = elapsed.as_secs_f64();
     let _ = match interrupt {
-        Some(_) => writeln!(out, "interrupted after {}", humantime::format_duration(round(elapsed))),
-        None => writeln!(out, "finished in {}", humantime::format_duration(round(elapsed))),
+        Some(_) => writeln!(
+            out,
+            "interrupted after {}",
+            humantime::format_duration(round(elapsed))
+        ),
+        None => writeln!(
+            out,
+            "finished in {}",
+            humantime::format_duration(round(elapsed))
+        ),
     };
     for outcome in Outcome::ALL {
         let now = tally.now.get(&outcome).copied().unwrap_or(0);
@@ -24,14 +37,31 @@ pub fn render(tally: &Tally, elapsed: Duration, results: &Path, interrupt: Optio
         }
         let _ = match earlier {
             0 => writeln!(out, "  {:<9}{now}", outcome.as_str()),
-            _ => writeln!(out, "  {:<9}{now} (+{earlier} from earlier runs)", outcome.as_str()),
+            _ => writeln!(
+                out,
+                "  {:<9}{now} (+{earlier} from earlier runs)",
+                outcome.as_str()
+            ),
         };
     }
     if tally.not_started() > 0 {
-        let _ = writeln!(out, "  {:<9}{} (a rerun sends them)", "not sent", tally.not_started());
+        let _ = writeln!(
+            out,
+            "  {:<9}{} (a rerun sends them)",
+            "not sent",
+            tally.not_started()
+        );
     }
-    let rate = if secs > 0.0 { tally.requests as f64 / secs } else { 0.0 };
-    let _ = writeln!(out, "  {} operations, {} requests sent, {rate:.1} requests/s", tally.total, tally.requests);
+    let rate = if secs > 0.0 {
+        tally.requests as f64 / secs
+    } else {
+        0.0
+    };
+    let _ = writeln!(
+        out,
+        "  {} operations, {} requests sent, {rate:.1} requests/s",
+        tally.total, tally.requests
+    );
     let _ = writeln!(out, "  results: {}", results.display());
     out
 }
@@ -47,11 +77,19 @@ mod tests {
 
     #[test]
     fn lists_outcomes_now_and_earlier() {
-        let mut t = Tally { total: 5, ..Tally::default() };
+        let mut t = Tally {
+            total: 5,
+            ..Tally::default()
+        };
         t.record(Outcome::Done, 2);
         t.record(Outcome::Rejected, 1);
         t.record_earlier(Outcome::Done);
-        let text = render(&t, Duration::from_millis(1234), Path::new("x.results.csv"), None);
+        let text = render(
+            &t,
+            Duration::from_millis(1234),
+            Path::new("x.results.csv"),
+            None,
+        );
         assert_eq!(
             text,
             "finished in 1s 200ms\n  done     1 (+1 from earlier runs)\n  rejected 1\n  not sent 2 (a rerun sends them)\n  5 operations, 3 requests sent, 2.4 requests/s\n  results: x.results.csv\n"

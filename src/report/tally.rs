@@ -37,7 +37,8 @@ impl Tally {
 
     /// Operations with this outcome, now or earlier.
     pub fn count(&self, outcome: Outcome) -> u64 {
-        self.now.get(&outcome).copied().unwrap_or(0) + self.earlier.get(&outcome).copied().unwrap_or(0)
+        self.now.get(&outcome).copied().unwrap_or(0)
+            + self.earlier.get(&outcome).copied().unwrap_or(0)
     }
 
     pub fn finished_now(&self) -> u64 {
@@ -50,7 +51,8 @@ impl Tally {
 
     /// Operations neither finished now nor settled earlier (interrupted before sending).
     pub fn not_started(&self) -> u64 {
-        self.total.saturating_sub(self.finished_now() + self.skipped())
+        self.total
+            .saturating_sub(self.finished_now() + self.skipped())
     }
 
     /// The exit code: the first of 130/143, 4, 3, 1 that applies, else 0.
@@ -71,7 +73,10 @@ mod tests {
     use super::*;
 
     fn tally(now: &[Outcome], earlier: &[Outcome]) -> Tally {
-        let mut t = Tally { total: (now.len() + earlier.len()) as u64, ..Tally::default() };
+        let mut t = Tally {
+            total: (now.len() + earlier.len()) as u64,
+            ..Tally::default()
+        };
         now.iter().for_each(|o| t.record(*o, 1));
         earlier.iter().for_each(|o| t.record_earlier(*o));
         t
@@ -81,13 +86,24 @@ mod tests {
     fn exit_code_takes_the_first_that_applies() {
         use Outcome::*;
         assert_eq!(tally(&[Done, Already], &[Done]).exit_code(None), 0);
-        assert_eq!(tally(&[Done], &[Rejected]).exit_code(None), 1, "rejected earlier still counts");
+        assert_eq!(
+            tally(&[Done], &[Rejected]).exit_code(None),
+            1,
+            "rejected earlier still counts"
+        );
         assert_eq!(tally(&[Rejected, Failed], &[]).exit_code(None), 3);
         assert_eq!(tally(&[Rejected, Failed, Aborted], &[]).exit_code(None), 4);
-        assert_eq!(tally(&[Aborted], &[]).exit_code(Some(Interrupt::Sigint)), 130);
+        assert_eq!(
+            tally(&[Aborted], &[]).exit_code(Some(Interrupt::Sigint)),
+            130
+        );
         assert_eq!(tally(&[], &[]).exit_code(Some(Interrupt::Sigterm)), 143);
         let mut t = tally(&[Done], &[]);
         t.total = 2;
-        assert_eq!(t.exit_code(None), 3, "an operation never sent is left for a rerun");
+        assert_eq!(
+            t.exit_code(None),
+            3,
+            "an operation never sent is left for a rerun"
+        );
     }
 }

@@ -28,7 +28,12 @@ pub enum ProgressStyle {
 }
 
 /// Decides once how progress is shown, from the flag and the environment.
-pub fn progress_style(mode: ProgressMode, stderr_is_terminal: bool, term: Option<&str>, quiet: bool) -> ProgressStyle {
+pub fn progress_style(
+    mode: ProgressMode,
+    stderr_is_terminal: bool,
+    term: Option<&str>,
+    quiet: bool,
+) -> ProgressStyle {
     match mode {
         ProgressMode::Never => ProgressStyle::Hidden,
         ProgressMode::Always => ProgressStyle::Bar,
@@ -81,7 +86,10 @@ mod tests {
     fn the_bar_is_drawn_only_where_it_belongs() {
         use ProgressMode::*;
         use ProgressStyle::*;
-        assert_eq!(progress_style(Auto, true, Some("xterm-256color"), false), Bar);
+        assert_eq!(
+            progress_style(Auto, true, Some("xterm-256color"), false),
+            Bar
+        );
         assert_eq!(progress_style(Auto, true, Some("dumb"), false), Lines);
         assert_eq!(progress_style(Auto, false, Some("xterm"), false), Lines);
         assert_eq!(progress_style(Auto, true, None, true), Hidden);

@@ -5,9 +5,9 @@
 //! A 200 is not success: the body decides. Any non-empty `error` text is a
 //! refusal, whatever the flag says. `{"code":401}` inside a 200 is a 401.
 
+use crate::greenapi::Action;
 use crate::greenapi::client::{RawAnswer, TransportError};
 use crate::greenapi::response::{ActionAnswer, parse_action_answer};
-use crate::greenapi::Action;
 
 /// What an answer means for its operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,13 +44,26 @@ pub fn classify(action: Action, answer: &Result<RawAnswer, TransportError>) -> V
             maybe_applied: e.maybe_applied(),
         },
         Ok(a) if a.status == 200 => match parse_action_answer(action, &a.body) {
-            ActionAnswer::Flag { flag: true, error: None } => Verdict::Done,
-            ActionAnswer::Flag { flag, error: Some(error) } => Verdict::Rejected {
-                error: format!("{} {flag}: {}", action.answer_flag(), excerpt(error.as_bytes())),
+            ActionAnswer::Flag {
+                flag: true,
+                error: None,
+            } => Verdict::Done,
+            ActionAnswer::Flag {
+                flag,
+                error: Some(error),
+            } => Verdict::Rejected {
+                error: format!(
+                    "{} {flag}: {}",
+                    action.answer_flag(),
+                    excerpt(error.as_bytes())
+                ),
             },
-            ActionAnswer::Flag { flag: false, error: None } => {
-                Verdict::Rejected { error: format!("{} false", action.answer_flag()) }
-            }
+            ActionAnswer::Flag {
+                flag: false,
+                error: None,
+            } => Verdict::Rejected {
+                error: format!("{} false", action.answer_flag()),
+            },
             ActionAnswer::EmbeddedError { code, description } if code != 200 => {
                 by_status(code, description.as_bytes(), None)
             }
@@ -75,20 +88,30 @@ fn by_status(status: u16, body: &[u8], retry_after: Option<String>) -> Verdict {
         throttled: status == 429,
         maybe_applied,
     };
-    let fatal = |hint: &str| Verdict::Fatal { reason: join(status, &text, hint) };
+    let fatal = |hint: &str| Verdict::Fatal {
+        reason: join(status, &text, hint),
+    };
     match status {
-        300..=399 => fatal("a redirect is never followed, since the token is in the URL: check the apiUrl"),
+        300..=399 => {
+            fatal("a redirect is never followed, since the token is in the URL: check the apiUrl")
+        }
         400 if lower.contains("starting process") => transient(join(status, &text, ""), false),
-        400 if ["not authorized", "expired", "deleted", "blocked"].iter().any(|w| lower.contains(w)) => {
+        400 if ["not authorized", "expired", "deleted", "blocked"]
+            .iter()
+            .any(|w| lower.contains(w)) =>
+        {
             fatal("the instance cannot moderate: check it in the GREEN-API console")
         }
         401 => fatal("wrong apiTokenInstance"),
         403 => fatal("wrong idInstance or apiUrl"),
         466 => fatal("the plan's quota is used up"),
         429 => transient(join(status, &text, "over the rate limit"), false),
-        499 | 500..=599 => transient(join(status, &text, ""), true),
+        // 499 (the client gave up) and every 5xx: the outcome is unknown.
+        499..=599 => transient(join(status, &text, ""), true),
         200..=299 => transient(join(status, &text, "unexpected status"), true),
-        _ => Verdict::Rejected { error: join(status, &text, "") },
+        _ => Verdict::Rejected {
+            error: join(status, &text, ""),
+        },
     }
 }
 
@@ -121,15 +144,24 @@ mod tests {
     use super::*;
 
     fn answer(status: u16, body: &str) -> Result<RawAnswer, TransportError> {
-        Ok(RawAnswer { status, body: body.as_bytes().to_vec(), retry_after: None })
+        Ok(RawAnswer {
+            status,
+            body: body.as_bytes().to_vec(),
+            retry_after: None,
+        })
     }
 
     fn kind(v: &Verdict) -> &'static str {
         match v {
             Verdict::Done => "done",
             Verdict::Rejected { .. } => "rejected",
-            Verdict::Transient { throttled: true, .. } => "throttled",
-            Verdict::Transient { maybe_applied: true, .. } => "transient?",
+            Verdict::Transient {
+                throttled: true, ..
+            } => "throttled",
+            Verdict::Transient {
+                maybe_applied: true,
+                ..
+            } => "transient?",
             Verdict::Transient { .. } => "transient",
             Verdict::Fatal { .. } => "fatal",
         }
@@ -144,18 +176,53 @@ mod tests {
             (Add, 200, r#"{"addParticipant":true}"#, "done"),
             (Add, 200, r#"{"addParticipant":false}"#, "rejected"),
             (Promote, 200, r#"{"setGroupAdmin":true}"#, "done"),
-            (Promote, 200, r#"{"setGroupAdmin":false,"error":"failed to set group admin"}"#, "rejected"),
-            (Promote, 200, r#"{"setGroupAdmin":true,"error":"participant not found"}"#, "rejected"),
+            (
+                Promote,
+                200,
+                r#"{"setGroupAdmin":false,"error":"failed to set group admin"}"#,
+                "rejected",
+            ),
+            (
+                Promote,
+                200,
+                r#"{"setGroupAdmin":true,"error":"participant not found"}"#,
+                "rejected",
+            ),
             (Demote, 200, r#"{"removeAdmin":true}"#, "done"),
-            (Demote, 200, r#"{"removeAdmin":false,"error":"participant not found"}"#, "rejected"),
-            (Remove, 200, r#"{"code":401,"description":"Unauthorized"}"#, "fatal"),
+            (
+                Demote,
+                200,
+                r#"{"removeAdmin":false,"error":"participant not found"}"#,
+                "rejected",
+            ),
+            (
+                Remove,
+                200,
+                r#"{"code":401,"description":"Unauthorized"}"#,
+                "fatal",
+            ),
             (Remove, 200, r#"{"addParticipant":true}"#, "transient?"),
             (Remove, 200, "<html>garbage", "transient?"),
             (Remove, 200, "", "transient?"),
-            (Remove, 400, "instance in starting process try later", "transient"),
+            (
+                Remove,
+                400,
+                "instance in starting process try later",
+                "transient",
+            ),
             (Remove, 400, "instance account not authorized", "fatal"),
-            (Remove, 400, "instance is starting or not authorized", "fatal"),
-            (Remove, 400, "Instance account is expired. Please, pay", "fatal"),
+            (
+                Remove,
+                400,
+                "instance is starting or not authorized",
+                "fatal",
+            ),
+            (
+                Remove,
+                400,
+                "Instance account is expired. Please, pay",
+                "fatal",
+            ),
             (Remove, 400, "Instance is deleted", "fatal"),
             (Remove, 400, "Bad Request", "rejected"),
             (Remove, 400, "Validation failed", "rejected"),
@@ -164,7 +231,12 @@ mod tests {
             (Remove, 403, "Forbidden", "fatal"),
             (Remove, 404, "Not Found", "rejected"),
             (Remove, 429, "Too Many Requests", "throttled"),
-            (Remove, 466, r#"{"invokeStatus":{"status":"QUOTE_ALLOWED"}}"#, "fatal"),
+            (
+                Remove,
+                466,
+                r#"{"invokeStatus":{"status":"QUOTE_ALLOWED"}}"#,
+                "fatal",
+            ),
             (Remove, 499, "Client Closed Request", "transient?"),
             (Remove, 500, "", "transient?"),
             (Remove, 502, "Bad Gateway", "transient?"),
@@ -180,12 +252,36 @@ mod tests {
 
     #[test]
     fn texts_name_the_flag_and_the_api_error() {
-        let v = classify(Action::Promote, &answer(200, r#"{"setGroupAdmin":true,"error":"participant not found"}"#));
-        assert_eq!(v, Verdict::Rejected { error: "setGroupAdmin true: participant not found".into() });
-        let v = classify(Action::Remove, &answer(200, r#"{"removeParticipant":false}"#));
-        assert_eq!(v, Verdict::Rejected { error: "removeParticipant false".into() });
+        let v = classify(
+            Action::Promote,
+            &answer(
+                200,
+                r#"{"setGroupAdmin":true,"error":"participant not found"}"#,
+            ),
+        );
+        assert_eq!(
+            v,
+            Verdict::Rejected {
+                error: "setGroupAdmin true: participant not found".into()
+            }
+        );
+        let v = classify(
+            Action::Remove,
+            &answer(200, r#"{"removeParticipant":false}"#),
+        );
+        assert_eq!(
+            v,
+            Verdict::Rejected {
+                error: "removeParticipant false".into()
+            }
+        );
         let v = classify(Action::Remove, &answer(401, "Unauthorized"));
-        assert_eq!(v, Verdict::Fatal { reason: "HTTP 401 Unauthorized: wrong apiTokenInstance".into() });
+        assert_eq!(
+            v,
+            Verdict::Fatal {
+                reason: "HTTP 401 Unauthorized: wrong apiTokenInstance".into()
+            }
+        );
     }
 
     #[test]
@@ -200,10 +296,21 @@ mod tests {
 
     #[test]
     fn retry_after_is_carried_and_long_bodies_are_cut() {
-        let a = Ok(RawAnswer { status: 429, body: vec![], retry_after: Some("3".into()) });
-        assert!(matches!(classify(Action::Remove, &a), Verdict::Transient { retry_after: Some(r), .. } if r == "3"));
-        let long = format!("{{\"removeParticipant\":false,\"error\":\"{}\"}}", "x".repeat(5000));
-        let Verdict::Rejected { error } = classify(Action::Remove, &answer(200, &long)) else { panic!() };
+        let a = Ok(RawAnswer {
+            status: 429,
+            body: vec![],
+            retry_after: Some("3".into()),
+        });
+        assert!(
+            matches!(classify(Action::Remove, &a), Verdict::Transient { retry_after: Some(r), .. } if r == "3")
+        );
+        let long = format!(
+            "{{\"removeParticipant\":false,\"error\":\"{}\"}}",
+            "x".repeat(5000)
+        );
+        let Verdict::Rejected { error } = classify(Action::Remove, &answer(200, &long)) else {
+            panic!()
+        };
         assert!(error.chars().count() < MAX_TEXT + 40, "{}", error.len());
     }
 }

@@ -16,11 +16,11 @@ use std::time::SystemTime;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::Outcome;
 use super::classify::{Verdict, classify};
 use super::event::{Event, Finished};
 use super::pace::Pacer;
 use super::retry::{Decision, RetryBudget, RetryPolicy, parse_retry_after};
-use super::Outcome;
 use crate::greenapi::client::{Client, Endpoint};
 use crate::greenapi::{Action, Method};
 use crate::manifest::Operation;
@@ -72,7 +72,10 @@ pub async fn run(
             // Validation guarantees every instance is configured.
             unreachable!("instance `{name}` has no set-up");
         };
-        let pacers = Action::ALL.into_iter().map(|a| (a.method(), Pacer::new(setup.rate))).collect();
+        let pacers = Action::ALL
+            .into_iter()
+            .map(|a| (a.method(), Pacer::new(setup.rate)))
+            .collect();
         let instance = Arc::new(Instance {
             name: name.clone(),
             endpoint: setup.endpoint.clone(),
@@ -85,7 +88,7 @@ pub async fn run(
             let worker = Worker {
                 client: client.clone(),
                 instance: instance.clone(),
-                retry: config.retry.clone(),
+                retry: config.retry,
                 events: events.clone(),
                 cancel: cancel.clone(),
                 rng: fastrand::Rng::new(),
@@ -136,8 +139,15 @@ impl Worker {
             let chain = self.instance.chains.lock().expect("queue lock").pop_front();
             let Some(chain) = chain else { return };
             for op in chain {
-                let Some(finished) = self.run_op(op).await else { return };
-                if self.events.send(Event::Finished(Box::new(finished))).await.is_err() {
+                let Some(finished) = self.run_op(op).await else {
+                    return;
+                };
+                if self
+                    .events
+                    .send(Event::Finished(Box::new(finished)))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -157,7 +167,14 @@ impl Worker {
         let mut lost_before = false;
         let mut retried = false;
         let end = |op, outcome, error: String, attempts, http_status| {
-            Some(Finished { op, outcome, error, http_status, attempts, finished_at: SystemTime::now() })
+            Some(Finished {
+                op,
+                outcome,
+                error,
+                http_status,
+                attempts,
+                finished_at: SystemTime::now(),
+            })
         };
         loop {
             if let Some(reason) = self.instance.refused.get() {
@@ -187,7 +204,10 @@ impl Worker {
                 retried = true;
             }
             attempts += 1;
-            let answer = self.client.call(&self.instance.endpoint, method, &body).await;
+            let answer = self
+                .client
+                .call(&self.instance.endpoint, method, &body)
+                .await;
             if let Ok(a) = &answer {
                 http_status = Some(a.status);
             }
@@ -204,24 +224,45 @@ impl Worker {
                 Verdict::Rejected { mut error } => {
                     self.recovered(method, pacer.succeeded()).await;
                     if lost_before {
-                        error.push_str(" (an earlier attempt's answer was lost: it may have applied)");
+                        error.push_str(
+                            " (an earlier attempt's answer was lost: it may have applied)",
+                        );
                     }
                     return end(op, Outcome::Rejected, error, attempts, http_status);
                 }
                 Verdict::Fatal { reason } => {
                     if self.instance.refused.set(reason.clone()).is_ok() {
                         let name = self.instance.name.clone();
-                        let _ = self.events.send(Event::InstanceRefused { instance: name, reason: reason.clone() }).await;
+                        let _ = self
+                            .events
+                            .send(Event::InstanceRefused {
+                                instance: name,
+                                reason: reason.clone(),
+                            })
+                            .await;
                     }
                     return end(op, Outcome::Aborted, reason, attempts, http_status);
                 }
-                Verdict::Transient { reason, retry_after, throttled, maybe_applied } => {
+                Verdict::Transient {
+                    reason,
+                    retry_after,
+                    throttled,
+                    maybe_applied,
+                } => {
                     lost_before |= maybe_applied;
-                    let retry_after = retry_after.and_then(|v| parse_retry_after(&v, SystemTime::now()));
+                    let retry_after =
+                        retry_after.and_then(|v| parse_retry_after(&v, SystemTime::now()));
                     if throttled {
                         let slowdown = pacer.throttled(retry_after);
                         let instance = self.instance.name.clone();
-                        let _ = self.events.send(Event::Throttled { instance, method, slowdown }).await;
+                        let _ = self
+                            .events
+                            .send(Event::Throttled {
+                                instance,
+                                method,
+                                slowdown,
+                            })
+                            .await;
                     } else {
                         self.recovered(method, pacer.succeeded()).await;
                     }
@@ -230,7 +271,12 @@ impl Worker {
                     let decision = if throttled && self.retry.allows_another(attempts) {
                         Decision::Retry(self.retry.delay(attempts, retry_after, &mut self.rng))
                     } else {
-                        self.retry.decide(attempts, retry_after, &self.instance.budget, &mut self.rng)
+                        self.retry.decide(
+                            attempts,
+                            retry_after,
+                            &self.instance.budget,
+                            &mut self.rng,
+                        )
                     };
                     let delay = match decision {
                         Decision::Retry(delay) => delay,
@@ -240,7 +286,12 @@ impl Worker {
                         }
                     };
                     let op_ref: Arc<str> = op.source.to_string().into();
-                    let retrying = Event::Retrying { op: op_ref, attempt: attempts, delay, reason: reason.clone() };
+                    let retrying = Event::Retrying {
+                        op: op_ref,
+                        attempt: attempts,
+                        delay,
+                        reason: reason.clone(),
+                    };
                     let _ = self.events.send(retrying).await;
                     tokio::select! {
                         biased;
@@ -258,7 +309,14 @@ impl Worker {
     async fn recovered(&self, method: Method, slowdown: Option<u32>) {
         if let Some(slowdown) = slowdown {
             let instance = self.instance.name.clone();
-            let _ = self.events.send(Event::Recovered { instance, method, slowdown }).await;
+            let _ = self
+                .events
+                .send(Event::Recovered {
+                    instance,
+                    method,
+                    slowdown,
+                })
+                .await;
         }
     }
 }

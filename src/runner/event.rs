@@ -26,11 +26,24 @@ pub struct Finished {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// An attempt failed transiently and the operation will be sent again.
-    Retrying { op: Arc<str>, attempt: u32, delay: Duration, reason: String },
+    Retrying {
+        op: Arc<str>,
+        attempt: u32,
+        delay: Duration,
+        reason: String,
+    },
     /// A 429 slowed an (instance, method) down to 1/`slowdown` of its pace.
-    Throttled { instance: Arc<str>, method: Method, slowdown: u32 },
+    Throttled {
+        instance: Arc<str>,
+        method: Method,
+        slowdown: u32,
+    },
     /// Successes brought an (instance, method) back towards its pace.
-    Recovered { instance: Arc<str>, method: Method, slowdown: u32 },
+    Recovered {
+        instance: Arc<str>,
+        method: Method,
+        slowdown: u32,
+    },
     /// The instance cannot work: its remaining operations end `aborted`.
     InstanceRefused { instance: Arc<str>, reason: String },
     /// An operation reached its outcome.

@@ -37,7 +37,12 @@ impl Pacer {
             .filter(|r| r.is_finite() && *r > 0.0)
             .and_then(|r| Quota::with_period(Duration::from_secs_f64(1.0 / r)))
             .map(RateLimiter::direct);
-        Pacer { limiter, slowdown: AtomicU32::new(1), successes: AtomicU32::new(0), paused_until: Mutex::new(None) }
+        Pacer {
+            limiter,
+            slowdown: AtomicU32::new(1),
+            successes: AtomicU32::new(0),
+            paused_until: Mutex::new(None),
+        }
     }
 
     /// Waits until this pacer lets one more request go.
@@ -70,7 +75,9 @@ impl Pacer {
         }
         let previous = self
             .slowdown
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| Some((f * 2).min(MAX_SLOWDOWN)))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| {
+                Some((f * 2).min(MAX_SLOWDOWN))
+            })
             .expect("always Some");
         (previous * 2).min(MAX_SLOWDOWN)
     }
@@ -87,7 +94,9 @@ impl Pacer {
         self.successes.store(0, Ordering::Relaxed);
         let previous = self
             .slowdown
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| Some(f.saturating_sub(1).max(1)))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| {
+                Some(f.saturating_sub(1).max(1))
+            })
             .expect("always Some");
         Some(previous.saturating_sub(1).max(1))
     }

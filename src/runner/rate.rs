@@ -31,7 +31,11 @@ impl FromStr for Rate {
                 "s" | "sec" | "second" => (n, 1.0),
                 "m" | "min" | "minute" => (n, 60.0),
                 "h" | "hour" => (n, 3600.0),
-                other => return Err(format!("unknown unit `{other}` in rate `{s}`; try `5/s` or `30/m`")),
+                other => {
+                    return Err(format!(
+                        "unknown unit `{other}` in rate `{s}`; try `5/s` or `30/m`"
+                    ));
+                }
             },
             None => (s, 1.0),
         };
@@ -46,18 +50,27 @@ impl FromStr for Rate {
 /// file) capped at the documented ceiling unless the server is local, or the
 /// conservative default. Returns the pace (`None` = unpaced) and, when the
 /// asked pace was lowered, a warning to show.
-pub fn choose(asked: Option<Rate>, method: Method, platform: Platform, local: bool) -> (Option<f64>, Option<String>) {
+pub fn choose(
+    asked: Option<Rate>,
+    method: Method,
+    platform: Platform,
+    local: bool,
+) -> (Option<f64>, Option<String>) {
     let ceiling = f64::from(method.documented_rate(platform));
     match asked {
         None => (Some(ceiling * DEFAULT_SHARE), None),
         Some(Rate::Unlimited) if local => (None, None),
         Some(Rate::Unlimited) => (
             Some(ceiling),
-            Some(format!("an unlimited pace is only for local servers; {method} on {platform} runs at its documented {ceiling}/s")),
+            Some(format!(
+                "an unlimited pace is only for local servers; {method} on {platform} runs at its documented {ceiling}/s"
+            )),
         ),
         Some(Rate::PerSecond(r)) if r > ceiling && !local => (
             Some(ceiling),
-            Some(format!("{r}/s is above the documented limit of {ceiling}/s for {method} on {platform}; using {ceiling}/s")),
+            Some(format!(
+                "{r}/s is above the documented limit of {ceiling}/s for {method} on {platform}; using {ceiling}/s"
+            )),
         ),
         Some(Rate::PerSecond(r)) => (Some(r), None),
     }
@@ -82,13 +95,25 @@ mod tests {
     #[test]
     fn defaults_stay_under_the_ceiling_and_asks_are_capped() {
         let m = Method::RemoveGroupParticipant;
-        assert_eq!(choose(None, m, Platform::WhatsApp, false), (Some(5.0), None));
+        assert_eq!(
+            choose(None, m, Platform::WhatsApp, false),
+            (Some(5.0), None)
+        );
         assert_eq!(choose(None, m, Platform::Max, false), (Some(0.5), None));
         let (pace, warning) = choose(Some(Rate::PerSecond(50.0)), m, Platform::WhatsApp, false);
         assert_eq!(pace, Some(10.0));
         assert!(warning.unwrap().contains("above the documented limit"));
-        assert_eq!(choose(Some(Rate::PerSecond(50.0)), m, Platform::WhatsApp, true), (Some(50.0), None));
-        assert_eq!(choose(Some(Rate::Unlimited), m, Platform::Max, true), (None, None));
-        assert_eq!(choose(Some(Rate::Unlimited), m, Platform::Max, false).0, Some(1.0));
+        assert_eq!(
+            choose(Some(Rate::PerSecond(50.0)), m, Platform::WhatsApp, true),
+            (Some(50.0), None)
+        );
+        assert_eq!(
+            choose(Some(Rate::Unlimited), m, Platform::Max, true),
+            (None, None)
+        );
+        assert_eq!(
+            choose(Some(Rate::Unlimited), m, Platform::Max, false).0,
+            Some(1.0)
+        );
     }
 }

@@ -35,8 +35,18 @@ async fn whatsapp_actions_are_done_and_a_rerun_sends_nothing() {
     let results = dir.path().join("wa.results.csv");
     let rows = rows(&results);
     assert_eq!(rows.len(), 4);
-    assert!(rows.iter().all(|r| r.outcome == Outcome::Done && r.attempts == 1 && r.http_status == Some(200)), "{rows:?}");
-    assert_eq!(rows.iter().map(|r| r.source.as_str()).collect::<Vec<_>>().len(), 4);
+    assert!(
+        rows.iter()
+            .all(|r| r.outcome == Outcome::Done && r.attempts == 1 && r.http_status == Some(200)),
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows.iter()
+            .map(|r| r.source.as_str())
+            .collect::<Vec<_>>()
+            .len(),
+        4
+    );
     let state = sb.state();
     let g1 = state.group(G1).unwrap();
     assert!(!g1.is_member("79001234561@c.us"));
@@ -47,8 +57,16 @@ async fn whatsapp_actions_are_done_and_a_rerun_sends_nothing() {
 
     let again = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s"], &env).await;
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    assert_eq!(sb.ledger().len(), 4, "a completed run, rerun, sends nothing");
-    assert!(stdout(&again).contains("0 requests sent"), "{}", stdout(&again));
+    assert_eq!(
+        sb.ledger().len(),
+        4,
+        "a completed run, rerun, sends nothing"
+    );
+    assert!(
+        stdout(&again).contains("0 requests sent"),
+        "{}",
+        stdout(&again)
+    );
     assert_eq!(crate::support::rows(&results).len(), 4, "nothing appended");
 }
 
@@ -66,15 +84,32 @@ async fn max_actions_use_chat_id_and_the_v3_paths() {
             &format!("demote,{MAXG},10000003"),
         ]),
     );
-    let out = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s"], &default_env(&sb, MAX_MAIN)).await;
-    assert_eq!(out.status.code(), Some(1), "one demotion of a non-admin is rejected: {}", stderr(&out));
+    let out = greenbatch(
+        &["run", manifest.to_str().unwrap(), "--rate", "50/s"],
+        &default_env(&sb, MAX_MAIN),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one demotion of a non-admin is rejected: {}",
+        stderr(&out)
+    );
     let rows = rows(&dir.path().join("max.results.csv"));
     let outcome = |p: &str| rows.iter().find(|r| r.participant_id == p).unwrap().outcome;
     assert_eq!(outcome("10000001"), Outcome::Done);
     assert_eq!(outcome("10000099"), Outcome::Done);
     assert_eq!(outcome("10000002"), Outcome::Done);
     assert_eq!(outcome("10000003"), Outcome::Rejected);
-    assert_eq!(rows.iter().find(|r| r.participant_id == "10000003").unwrap().error.split(':').next(), Some("removeAdmin false"));
+    assert_eq!(
+        rows.iter()
+            .find(|r| r.participant_id == "10000003")
+            .unwrap()
+            .error
+            .split(':')
+            .next(),
+        Some("removeAdmin false")
+    );
     for entry in sb.ledger() {
         assert!(entry.v3, "MAX requests go to /v3 paths");
         assert_eq!(entry.field("chatId"), Some(MAXG));
@@ -97,42 +132,88 @@ async fn refusals_are_rejected_with_the_api_text_and_never_retried() {
             &format!("remove,{G1},79001234563@c.us"),
         ]),
     );
-    let out = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s"], &default_env(&sb, WA_MAIN)).await;
+    let out = greenbatch(
+        &["run", manifest.to_str().unwrap(), "--rate", "50/s"],
+        &default_env(&sb, WA_MAIN),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let rows = rows(&dir.path().join("refused.results.csv"));
     let row = |p: &str| rows.iter().find(|r| r.participant_id == p).unwrap().clone();
     assert_eq!(row("79001230000@c.us").outcome, Outcome::Rejected);
     assert_eq!(row("79001230000@c.us").error, "removeParticipant false");
     assert_eq!(row("79876543201@c.us").outcome, Outcome::Rejected);
-    assert!(row("79876543201@c.us").error.starts_with("setGroupAdmin false: "), "{:?}", row("79876543201@c.us"));
+    assert!(
+        row("79876543201@c.us")
+            .error
+            .starts_with("setGroupAdmin false: "),
+        "{:?}",
+        row("79876543201@c.us")
+    );
     assert!(!row("79001234563@c.us").error.contains("false"));
     assert!(rows.iter().all(|r| r.attempts == 1));
     assert_eq!(sb.ledger().len(), 3);
 
     // A rerun leaves rejected operations alone unless asked.
-    let again = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s"], &default_env(&sb, WA_MAIN)).await;
-    assert_eq!(again.status.code(), Some(1), "earlier rejections still count");
+    let again = greenbatch(
+        &["run", manifest.to_str().unwrap(), "--rate", "50/s"],
+        &default_env(&sb, WA_MAIN),
+    )
+    .await;
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "earlier rejections still count"
+    );
     assert_eq!(sb.ledger().len(), 3);
     let retry = greenbatch(
-        &["run", manifest.to_str().unwrap(), "--rate", "50/s", "--retry-rejected"],
+        &[
+            "run",
+            manifest.to_str().unwrap(),
+            "--rate",
+            "50/s",
+            "--retry-rejected",
+        ],
         &default_env(&sb, WA_MAIN),
     )
     .await;
     assert_eq!(retry.status.code(), Some(1));
-    assert_eq!(sb.ledger().len(), 5, "the two rejected operations, sent again");
+    assert_eq!(
+        sb.ledger().len(),
+        5,
+        "the two rejected operations, sent again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reordered_and_extended_manifests_send_only_what_is_new() {
     let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
     let dir = tempfile::tempdir().unwrap();
-    let lines: Vec<String> = (61..71).map(|n| format!("remove,{G1},790012345{n}@c.us")).collect();
+    let lines: Vec<String> = (61..71)
+        .map(|n| format!("remove,{G1},790012345{n}@c.us"))
+        .collect();
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let manifest = write(dir.path(), "m.csv", &csv(&refs));
     let results = dir.path().join("results.csv");
     let env = default_env(&sb, WA_MAIN);
-    let args = |m: &std::path::Path| vec!["run".to_owned(), m.display().to_string(), "--results".into(), results.display().to_string(), "--rate".into(), "100/s".into()];
-    let out = greenbatch(&args(&manifest).iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    let args = |m: &std::path::Path| {
+        vec![
+            "run".to_owned(),
+            m.display().to_string(),
+            "--results".into(),
+            results.display().to_string(),
+            "--rate".into(),
+            "100/s".into(),
+        ]
+    };
+    let out = greenbatch(
+        &args(&manifest)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &env,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(sb.ledger().len(), 10);
 
@@ -140,26 +221,52 @@ async fn reordered_and_extended_manifests_send_only_what_is_new() {
     let extra = format!("remove,{G1},79001234575@c.us");
     reordered.insert(3, &extra);
     let manifest2 = write(dir.path(), "m2.csv", &csv(&reordered));
-    let out = greenbatch(&args(&manifest2).iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    let out = greenbatch(
+        &args(&manifest2)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &env,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let ledger = sb.ledger();
     assert_eq!(ledger.len(), 11, "only the inserted row is sent");
-    assert_eq!(ledger[10].field("participantChatId"), Some("79001234575@c.us"));
+    assert_eq!(
+        ledger[10].field("participantChatId"),
+        Some("79001234575@c.us")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_run_on_a_locked_results_file_exits_75_and_sends_nothing() {
     let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
     let dir = tempfile::tempdir().unwrap();
-    let manifest = write(dir.path(), "m.csv", &csv(&[&format!("remove,{G1},79001234561@c.us")]));
+    let manifest = write(
+        dir.path(),
+        "m.csv",
+        &csv(&[&format!("remove,{G1},79001234561@c.us")]),
+    );
     let results = dir.path().join("m.results.csv");
     let held = greenbatch::report::results::open(&results).expect("lock taken");
-    let out = greenbatch(&["run", manifest.to_str().unwrap()], &default_env(&sb, WA_MAIN)).await;
+    let out = greenbatch(
+        &["run", manifest.to_str().unwrap()],
+        &default_env(&sb, WA_MAIN),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
-    assert!(stderr(&out).contains("in use by another greenbatch run"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("in use by another greenbatch run"),
+        "{}",
+        stderr(&out)
+    );
     assert!(sb.ledger().is_empty());
     drop(held);
-    let out = greenbatch(&["run", manifest.to_str().unwrap()], &default_env(&sb, WA_MAIN)).await;
+    let out = greenbatch(
+        &["run", manifest.to_str().unwrap()],
+        &default_env(&sb, WA_MAIN),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
@@ -167,10 +274,25 @@ async fn a_second_run_on_a_locked_results_file_exits_75_and_sends_nothing() {
 async fn dry_run_prints_the_plan_and_sends_nothing() {
     let sb = sandbox(SandboxConfig::default_state()).await;
     let dir = tempfile::tempdir().unwrap();
-    let manifest = write(dir.path(), "m.csv", &csv(&[&format!("remove,{G1},79001234561@c.us")]));
-    let out = greenbatch(&["run", manifest.to_str().unwrap(), "--dry-run"], &default_env(&sb, WA_MAIN)).await;
+    let manifest = write(
+        dir.path(),
+        "m.csv",
+        &csv(&[&format!("remove,{G1},79001234561@c.us")]),
+    );
+    let out = greenbatch(
+        &["run", manifest.to_str().unwrap(), "--dry-run"],
+        &default_env(&sb, WA_MAIN),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("79001234561@c.us"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("79001234561@c.us"),
+        "{}",
+        stdout(&out)
+    );
     assert!(sb.ledger().is_empty());
-    assert!(!dir.path().join("m.results.csv").exists(), "a dry run creates no results file");
+    assert!(
+        !dir.path().join("m.results.csv").exists(),
+        "a dry run creates no results file"
+    );
 }

@@ -24,31 +24,66 @@ fn on_removals(fault: Fault) -> FaultRule {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transient_failures_are_retried_then_failed_and_a_rerun_finishes_them() {
-    let config = SandboxConfig::default_state().without_rate_limits().with_faults(vec![on_removals(Fault::BadGateway)]);
+    let config = SandboxConfig::default_state()
+        .without_rate_limits()
+        .with_faults(vec![on_removals(Fault::BadGateway)]);
     let sb = sandbox(config).await;
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(dir.path(), "m.csv", &removals(61..63));
     let env = default_env(&sb, WA_MAIN);
-    let out = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s", "--max-attempts", "3"], &env).await;
+    let out = greenbatch(
+        &[
+            "run",
+            manifest.to_str().unwrap(),
+            "--rate",
+            "50/s",
+            "--max-attempts",
+            "3",
+        ],
+        &env,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let rows = rows(&dir.path().join("m.results.csv"));
-    assert!(rows.iter().all(|r| r.outcome == Outcome::Failed && r.attempts == 3 && r.http_status == Some(502)), "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.outcome == Outcome::Failed && r.attempts == 3 && r.http_status == Some(502)),
+        "{rows:?}"
+    );
     assert!(rows[0].error.contains("502"), "{}", rows[0].error);
     assert_eq!(sb.ledger().len(), 6, "three attempts each, no more");
 
     sb.set_faults(vec![]).unwrap();
     let out = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s"], &env).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(sb.ledger().len(), 8, "the failed operations are sent again, once each");
+    assert_eq!(
+        sb.ledger().len(),
+        8,
+        "the failed operations are sent again, once each"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_is_honoured() {
-    let rule = FaultRule { first_n: Some(1), ..on_removals(Fault::TooManyRequests { retry_after: Some(2) }) };
-    let sb = sandbox(SandboxConfig::default_state().without_rate_limits().with_faults(vec![rule])).await;
+    let rule = FaultRule {
+        first_n: Some(1),
+        ..on_removals(Fault::TooManyRequests {
+            retry_after: Some(2),
+        })
+    };
+    let sb = sandbox(
+        SandboxConfig::default_state()
+            .without_rate_limits()
+            .with_faults(vec![rule]),
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(dir.path(), "m.csv", &removals(61..62));
-    let out = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s"], &default_env(&sb, WA_MAIN)).await;
+    let out = greenbatch(
+        &["run", manifest.to_str().unwrap(), "--rate", "50/s"],
+        &default_env(&sb, WA_MAIN),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let ledger = sb.ledger();
     assert_eq!(ledger.len(), 2);
@@ -60,21 +95,50 @@ async fn retry_after_is_honoured() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_storm_slows_the_pace_and_every_operation_still_finishes() {
-    let storm = FaultRule { probability: Some(0.3), ..on_removals(Fault::TooManyRequests { retry_after: None }) };
-    let sb = sandbox(SandboxConfig::default_state().without_rate_limits().with_seed(7).with_faults(vec![storm])).await;
+    let storm = FaultRule {
+        probability: Some(0.3),
+        ..on_removals(Fault::TooManyRequests { retry_after: None })
+    };
+    let sb = sandbox(
+        SandboxConfig::default_state()
+            .without_rate_limits()
+            .with_seed(7)
+            .with_faults(vec![storm]),
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(dir.path(), "m.csv", &removals(61..81));
     let out = greenbatch(
-        &["run", manifest.to_str().unwrap(), "--rate", "20/s", "--concurrency", "1", "--max-attempts", "10", "-v"],
+        &[
+            "run",
+            manifest.to_str().unwrap(),
+            "--rate",
+            "20/s",
+            "--concurrency",
+            "1",
+            "--max-attempts",
+            "10",
+            "-v",
+        ],
         &default_env(&sb, WA_MAIN),
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("slowing down"), "{}", stderr(&out));
     let ledger = sb.ledger();
-    let first_429 = ledger.iter().find(|e| e.status == Some(429)).expect("the storm hit").at_secs;
-    let next_second = ledger.iter().filter(|e| e.at_secs > first_429 && e.at_secs < first_429 + 1.0).count();
-    assert!(next_second <= 11, "after a 429 the pace halves: {next_second} requests in the next second at 20/s");
+    let first_429 = ledger
+        .iter()
+        .find(|e| e.status == Some(429))
+        .expect("the storm hit")
+        .at_secs;
+    let next_second = ledger
+        .iter()
+        .filter(|e| e.at_secs > first_429 && e.at_secs < first_429 + 1.0)
+        .count();
+    assert!(
+        next_second <= 11,
+        "after a 429 the pace halves: {next_second} requests in the next second at 20/s"
+    );
     let rows = rows(&dir.path().join("m.results.csv"));
     assert_eq!(rows.len(), 20);
     assert!(rows.iter().all(|r| r.outcome == Outcome::Done));
@@ -86,16 +150,37 @@ async fn pacing_never_exceeds_the_rate_in_any_second() {
     let sb = sandbox(SandboxConfig::default_state()).await;
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(dir.path(), "m.csv", &removals(61..81));
-    let out = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "8/s", "--concurrency", "8"], &default_env(&sb, WA_MAIN)).await;
+    let out = greenbatch(
+        &[
+            "run",
+            manifest.to_str().unwrap(),
+            "--rate",
+            "8/s",
+            "--concurrency",
+            "8",
+        ],
+        &default_env(&sb, WA_MAIN),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let times: Vec<f64> = sb.ledger().iter().map(|e| e.at_secs).collect();
     assert_eq!(times.len(), 20);
-    assert!(sb.ledger().iter().all(|e| e.status == Some(200)), "no self-inflicted 429");
+    assert!(
+        sb.ledger().iter().all(|e| e.status == Some(200)),
+        "no self-inflicted 429"
+    );
     // Arrival times carry a few milliseconds of scheduling jitter: a window
     // slightly under a second tolerates it without hiding a burst.
-    assert!(max_in_window(&times, 0.95) <= 8, "at most 8 in any second: {times:?}");
-    let span = times.iter().cloned().fold(f64::MIN, f64::max) - times.iter().cloned().fold(f64::MAX, f64::min);
-    assert!(span >= 19.0 / 8.0 - 0.05, "20 requests at 8/s take at least 2.375s, took {span}");
+    assert!(
+        max_in_window(&times, 0.95) <= 8,
+        "at most 8 in any second: {times:?}"
+    );
+    let span = times.iter().cloned().fold(f64::MIN, f64::max)
+        - times.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(
+        span >= 19.0 / 8.0 - 0.05,
+        "20 requests at 8/s take at least 2.375s, took {span}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,11 +191,120 @@ async fn a_wrong_token_aborts_the_instance_after_its_first_answers() {
     let mut env = default_env(&sb, WA_MAIN);
     env.retain(|(k, _)| k != "GREEN_API_TOKEN_INSTANCE");
     env.push(("GREEN_API_TOKEN_INSTANCE".into(), "0".repeat(50)));
-    let out = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s", "--concurrency", "2"], &env).await;
+    let out = greenbatch(
+        &[
+            "run",
+            manifest.to_str().unwrap(),
+            "--rate",
+            "50/s",
+            "--concurrency",
+            "2",
+        ],
+        &env,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert!(stderr(&out).contains("instance refused"), "{}", stderr(&out));
-    assert!(sb.ledger().len() <= 2, "at most the requests in flight: {}", sb.ledger().len());
+    assert!(
+        stderr(&out).contains("instance refused"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        sb.ledger().len() <= 2,
+        "at most the requests in flight: {}",
+        sb.ledger().len()
+    );
     let rows = rows(&dir.path().join("m.results.csv"));
     assert_eq!(rows.len(), 20);
-    assert!(rows.iter().all(|r| r.outcome == Outcome::Aborted && r.error.contains("401")), "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.outcome == Outcome::Aborted && r.error.contains("401")),
+        "{rows:?}"
+    );
+}
+
+/// An instances file for wa-main, wa-second and max-main of `sb`, with tokens
+/// taken from variables; `wrong` gets a wrong token.
+fn instances_file(
+    dir: &std::path::Path,
+    sb: &greenbatch::sandbox::SandboxHandle,
+    wrong: &str,
+) -> (std::path::PathBuf, Vec<(String, String)>) {
+    let mut yaml = String::new();
+    let mut env = Vec::new();
+    for (name, id, platform) in [
+        ("wa-main", WA_MAIN, "whatsapp"),
+        ("wa-second", WA_SECOND, "whatsapp"),
+        ("max-main", MAX_MAIN, "max"),
+    ] {
+        let var = format!("TOKEN_{}", name.replace('-', "_").to_uppercase());
+        yaml.push_str(&format!(
+            "- name: {name}\n  platform: {platform}\n  api_url: {}\n  id_instance: \"{id}\"\n  token_env: {var}\n",
+            sb.api_url()
+        ));
+        let token = if name == wrong {
+            "0".repeat(50)
+        } else {
+            sb.instance(id).unwrap().token.expose().to_owned()
+        };
+        env.push((var, token));
+    }
+    (write(dir, "instances.yaml", &yaml), env)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_instance_stops_only_its_own_operations() {
+    let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (instances, env) = instances_file(dir.path(), &sb, "wa-second");
+    let mut manifest = String::from("action,chat_id,participant_id,instance\n");
+    for n in 61..71 {
+        manifest.push_str(&format!("remove,{G1},790012345{n}@c.us,wa-main\n"));
+        manifest.push_str(&format!(
+            "remove,120363169960827018@g.us,790055500{:02}@c.us,wa-second\n",
+            n - 60
+        ));
+    }
+    manifest.push_str("remove,-10000000000000,10000001,max-main\n");
+    let manifest = write(dir.path(), "m.csv", &manifest);
+    let out = greenbatch(
+        &[
+            "run",
+            manifest.to_str().unwrap(),
+            "--instances",
+            instances.to_str().unwrap(),
+            "--rate",
+            "50/s",
+            "--concurrency",
+            "1",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let rows = rows(&dir.path().join("m.results.csv"));
+    assert_eq!(rows.len(), 21);
+    for row in &rows {
+        let expected = if row.instance == "wa-second" {
+            Outcome::Aborted
+        } else {
+            Outcome::Done
+        };
+        assert_eq!(row.outcome, expected, "{row:?}");
+    }
+    let second_requests = sb
+        .ledger()
+        .iter()
+        .filter(|e| e.instance.as_deref() == Some(WA_SECOND))
+        .count();
+    assert_eq!(
+        second_requests, 1,
+        "one refusal is enough to stop the instance"
+    );
+    let max = sb
+        .ledger()
+        .into_iter()
+        .find(|e| e.instance.as_deref() == Some(MAX_MAIN))
+        .unwrap();
+    assert!(max.v3 && max.field("chatId") == Some("-10000000000000"));
 }

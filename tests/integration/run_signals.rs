@@ -20,8 +20,15 @@ async fn interrupted_run(signal: &str, expected: i32) {
     }
     let manifest = write(dir.path(), "m.csv", &text);
     let env = default_env(&sb, WA_MAIN);
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"))
-        .args(["run", manifest.to_str().unwrap(), "--rate", "5/s", "--progress", "never"])
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+        .args([
+            "run",
+            manifest.to_str().unwrap(),
+            "--rate",
+            "5/s",
+            "--progress",
+            "never",
+        ])
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(std::process::Stdio::piped())
@@ -32,21 +39,40 @@ async fn interrupted_run(signal: &str, expected: i32) {
     // Wait until a few operations went through, then interrupt.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while sb.ledger().len() < 3 {
-        assert!(tokio::time::Instant::now() < deadline, "the run never started");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the run never started"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let pid = child.id().unwrap().to_string();
-    let killed = std::process::Command::new("kill").args([signal, &pid]).status().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .unwrap();
     assert!(killed.success());
-    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await.unwrap().unwrap();
-    assert_eq!(out.status.code(), Some(expected), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(expected),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("interrupted after"));
 
     let results = dir.path().join("m.results.csv");
     let first = rows(&results);
     let sent = sb.ledger().len();
     assert!(first.len() < 20, "the run stopped early");
-    assert_eq!(first.len(), sent, "every request sent has its row: {} rows, {sent} sent", first.len());
+    assert_eq!(
+        first.len(),
+        sent,
+        "every request sent has its row: {} rows, {sent} sent",
+        first.len()
+    );
     assert!(first.iter().all(|r| r.outcome == Outcome::Done));
 
     let again = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s"], &env).await;

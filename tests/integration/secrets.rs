@@ -18,8 +18,16 @@ const G1: &str = "120363043968066561@g.us";
 
 /// The default state with wa-main's token replaced by the sentinel.
 fn sentinel_config() -> SandboxConfig {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/sandbox/default_state.yaml")).unwrap();
-    let original = SandboxConfig::default_state().instances().into_iter().find(|i| i.id_instance == WA_MAIN).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/sandbox/default_state.yaml"
+    ))
+    .unwrap();
+    let original = SandboxConfig::default_state()
+        .instances()
+        .into_iter()
+        .find(|i| i.id_instance == WA_MAIN)
+        .unwrap();
     SandboxConfig::from_yaml(&text.replace(original.token.expose(), SENTINEL)).unwrap()
 }
 
@@ -42,28 +50,55 @@ async fn run_and_search(url: &str) -> std::process::Output {
     }
     let manifest = write(dir.path(), "m.csv", &text);
     let out = greenbatch(
-        &["run", manifest.to_str().unwrap(), "--rate", "50/s", "--max-attempts", "2", "--timeout", "5s", "-vvv", "--progress", "always"],
+        &[
+            "run",
+            manifest.to_str().unwrap(),
+            "--rate",
+            "50/s",
+            "--max-attempts",
+            "2",
+            "--timeout",
+            "5s",
+            "-vvv",
+            "--progress",
+            "always",
+        ],
         &env_for(url),
     )
     .await;
     for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
-        assert!(!String::from_utf8_lossy(bytes).contains(SENTINEL), "the token leaked into {what}");
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(SENTINEL),
+            "the token leaked into {what}"
+        );
     }
     let results = std::fs::read_to_string(dir.path().join("m.results.csv")).unwrap_or_default();
-    assert!(!results.contains(SENTINEL), "the token leaked into the results file");
+    assert!(
+        !results.contains(SENTINEL),
+        "the token leaked into the results file"
+    );
     out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_in_a_normal_run_with_faults() {
     let faults = vec![
-        FaultRule { first_n: Some(1), ..FaultRule::always(Fault::BadGateway).for_method(Method::RemoveGroupParticipant) },
-        FaultRule { first_n: Some(1), ..FaultRule::always(Fault::Garbage).for_method(Method::RemoveGroupParticipant) },
+        FaultRule {
+            first_n: Some(1),
+            ..FaultRule::always(Fault::BadGateway).for_method(Method::RemoveGroupParticipant)
+        },
+        FaultRule {
+            first_n: Some(1),
+            ..FaultRule::always(Fault::Garbage).for_method(Method::RemoveGroupParticipant)
+        },
     ];
     let sb = sandbox(sentinel_config().without_rate_limits().with_faults(faults)).await;
     let out = run_and_search(&sb.api_url()).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("TRACE") || stderr(&out).contains("DEBUG"), "logs were on");
+    assert!(
+        stderr(&out).contains("TRACE") || stderr(&out).contains("DEBUG"),
+        "logs were on"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,7 +146,9 @@ async fn redirector(target: String) -> (String, Arc<AtomicUsize>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_when_redirected_and_the_target_receives_nothing() {
-    let target = TcpListener::bind("127.0.0.2:0").await.expect("127.0.0.2 is loopback too");
+    let target = TcpListener::bind("127.0.0.2:0")
+        .await
+        .expect("127.0.0.2 is loopback too");
     let target_url = format!("http://{}", target.local_addr().unwrap());
     let target_hits = Arc::new(AtomicUsize::new(0));
     let counter = target_hits.clone();
@@ -122,10 +159,22 @@ async fn not_when_redirected_and_the_target_receives_nothing() {
     });
     let (url, hits) = redirector(target_url).await;
     let out = run_and_search(&url).await;
-    assert_eq!(out.status.code(), Some(4), "a redirect stops the instance: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "a redirect stops the instance: {}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("redirect"), "{}", stderr(&out));
-    assert!(hits.load(Ordering::SeqCst) >= 1, "the redirecting server was called");
-    assert_eq!(target_hits.load(Ordering::SeqCst), 0, "the redirect target received nothing");
+    assert!(
+        hits.load(Ordering::SeqCst) >= 1,
+        "the redirecting server was called"
+    );
+    assert_eq!(
+        target_hits.load(Ordering::SeqCst),
+        0,
+        "the redirect target received nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,9 +188,18 @@ async fn not_when_tls_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_in_help() {
-    for args in [vec!["--help"], vec!["run", "--help"], vec!["validate", "--help"], vec!["demo", "--help"], vec!["--version"]] {
+    for args in [
+        vec!["--help"],
+        vec!["run", "--help"],
+        vec!["validate", "--help"],
+        vec!["demo", "--help"],
+        vec!["--version"],
+    ] {
         let out = greenbatch(&args, &env_for("http://127.0.0.1:1")).await;
         assert_eq!(out.status.code(), Some(0), "{args:?}");
-        assert!(!stdout(&out).contains(SENTINEL) && !stderr(&out).contains(SENTINEL), "{args:?}");
+        assert!(
+            !stdout(&out).contains(SENTINEL) && !stderr(&out).contains(SENTINEL),
+            "{args:?}"
+        );
     }
 }

@@ -15,7 +15,9 @@ pub const WA_SECOND: &str = "1101000002";
 pub const MAX_MAIN: &str = "3100000001";
 
 pub async fn sandbox(config: SandboxConfig) -> SandboxHandle {
-    Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await.expect("sandbox starts")
+    Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("sandbox starts")
 }
 
 /// The `GREEN_API_*` variables that make `default` the sandbox instance `id`.
@@ -24,7 +26,10 @@ pub fn default_env(sandbox: &SandboxHandle, id: &str) -> Vec<(String, String)> {
     vec![
         ("GREEN_API_URL".into(), sandbox.api_url()),
         ("GREEN_API_ID_INSTANCE".into(), c.id_instance.clone()),
-        ("GREEN_API_TOKEN_INSTANCE".into(), c.token.expose().to_owned()),
+        (
+            "GREEN_API_TOKEN_INSTANCE".into(),
+            c.token.expose().to_owned(),
+        ),
         ("GREEN_API_PLATFORM".into(), c.platform.as_str().to_owned()),
     ]
 }

@@ -123,7 +123,10 @@ pub fn open_with(
 /// `--dry-run` and `plan`, which send nothing). A missing file records
 /// nothing. A torn last line is reported and not trusted, as in [`open`].
 pub fn peek(path: &Path) -> Result<PriorResults, OpenError> {
-    let io_err = |source| OpenError::Io { path: path.to_owned(), source };
+    let io_err = |source| OpenError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(PriorResults::default()),
