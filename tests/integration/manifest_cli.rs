@@ -256,21 +256,85 @@ fn plan_shows_each_group_in_manifest_order() {
 }
 
 #[test]
-fn plan_refuses_an_invalid_manifest_and_notes_results() {
+fn plan_refuses_an_invalid_manifest() {
     cmd()
         .args(["plan", &format!("{EX}/invalid.csv")])
         .assert()
         .code(2)
         .stdout("")
         .stderr(predicate::str::contains("7 problems; nothing was sent"));
+}
+
+#[test]
+fn plan_leaves_out_what_the_results_file_settles() {
+    use greenbatch::greenapi::{Action, Platform};
+    use greenbatch::manifest::{OpId, Operation, Source};
+    use greenbatch::report::results::{ResultRow, ResultsWriter};
+    use greenbatch::runner::Outcome;
+
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("cleanup.results.csv");
+    let (g, first, second) = (
+        "120363043968066561@g.us",
+        "79001234561@c.us",
+        "79001234562@c.us",
+    );
+    let op = |participant: &str| Operation {
+        op_id: OpId::new(
+            Platform::WhatsApp,
+            "1101000001",
+            Action::Remove,
+            g,
+            participant,
+        ),
+        source: Source {
+            file: "whatsapp-cleanup.csv".into(),
+            line: 2,
+        },
+        action: Action::Remove,
+        platform: Platform::WhatsApp,
+        instance: "default".into(),
+        chat_id: g.into(),
+        participant_id: participant.into(),
+    };
+    let mut writer = ResultsWriter::new(std::fs::File::create(&results).unwrap(), true).unwrap();
+    writer
+        .append(&ResultRow::new(&op(first), Outcome::Done, "", Some(200), 1))
+        .unwrap();
+    writer
+        .append(&ResultRow::new(
+            &op(second),
+            Outcome::Failed,
+            "HTTP 502",
+            Some(502),
+            5,
+        ))
+        .unwrap();
+    drop(writer);
+    let out = cmd()
+        .args([
+            "plan",
+            &format!("{EX}/whatsapp-cleanup.csv"),
+            "--results",
+            results.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains(first), "done earlier: left out\n{text}");
+    assert!(text.contains(second), "failed earlier: sent again\n{text}");
+    let missing = dir.path().join("none.csv");
     cmd()
         .args([
             "plan",
             &format!("{EX}/whatsapp-cleanup.csv"),
             "--results",
-            "results.csv",
+            missing.to_str().unwrap(),
         ])
         .assert()
         .success()
-        .stderr(predicate::str::contains("--results is not read yet"));
+        .stdout(predicate::str::contains(first));
 }
