@@ -41,7 +41,7 @@ pub struct LogArgs {
     /// More log output (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
-    /// Less output: -q hides warnings, -qq also the final summary.
+    /// Less output: -q hides warnings, notes and progress; -qq also the final summary.
     #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
     pub quiet: u8,
     /// Log line format on stderr.
