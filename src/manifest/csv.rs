@@ -201,6 +201,7 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
         }
         v.push(Raw {
             line,
+            item_line: line,
             action: text[Column::Action as usize],
             chat: text[Column::Chat as usize],
             participant: text[Column::Participant as usize],

@@ -26,7 +26,11 @@ pub(crate) const MAX_KEPT: usize = 1000;
 /// One row as written: `None` when the field is absent, `Some("")` when empty.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Raw<'a> {
+    /// The line of the participant: where the operation is said to be.
     pub line: u32,
+    /// The line of the whole row or YAML item, for problems of its action,
+    /// chat and instance (shared by every participant of a YAML item).
+    pub item_line: u32,
     pub action: Option<&'a str>,
     pub chat: Option<&'a str>,
     pub participant: Option<&'a str>,
@@ -36,6 +40,7 @@ pub(crate) struct Raw<'a> {
 #[derive(Debug, Clone)]
 struct OwnedRaw {
     line: u32,
+    item_line: u32,
     action: Option<String>,
     chat: Option<String>,
     participant: Option<String>,
@@ -99,6 +104,11 @@ impl Validator {
 
     /// Records a diagnostic, keeping at most [`MAX_KEPT`] errors.
     pub(crate) fn report(&mut self, d: Diagnostic) {
+        // The participants of one YAML item share its action and chat, and
+        // their problems, which are worth saying once.
+        if self.diags.iter().rev().take(8).any(|seen| *seen == d) {
+            return;
+        }
         if d.is_error() {
             self.errors += 1;
             if self.errors > MAX_KEPT {
@@ -152,10 +162,11 @@ impl Validator {
             if name == instances::DEFAULT && self.instances.undecided.is_some() {
                 return self.infer(raw);
             }
-            self.check_action(raw.action, raw.line);
+            self.check_action(raw.action, raw.item_line);
             match self.unknown.iter_mut().find(|(n, _)| n == name) {
-                Some((_, lines)) => lines.push(raw.line),
-                None => self.unknown.push((name.to_owned(), vec![raw.line])),
+                Some((_, lines)) if lines.last() == Some(&raw.item_line) => {}
+                Some((_, lines)) => lines.push(raw.item_line),
+                None => self.unknown.push((name.to_owned(), vec![raw.item_line])),
             }
             return;
         };
@@ -186,6 +197,7 @@ impl Validator {
             .find_map(ids::platform_of);
         let owned = OwnedRaw {
             line: raw.line,
+            item_line: raw.item_line,
             action: raw.action.map(str::to_owned),
             chat: raw.chat.map(str::to_owned),
             participant: raw.participant.map(str::to_owned),
@@ -206,6 +218,7 @@ impl Validator {
         for row in std::mem::take(&mut self.pending) {
             let raw = Raw {
                 line: row.line,
+                item_line: row.item_line,
                 action: row.action.as_deref(),
                 chat: row.chat.as_deref(),
                 participant: row.participant.as_deref(),

@@ -90,8 +90,8 @@ impl Validator {
 
     pub(super) fn check(&mut self, raw: Raw<'_>, inst: &Resolved) {
         let line = raw.line;
-        let action = self.check_action(raw.action, line);
-        let chat = self.check_id("chat_id", IdKind::Group, raw.chat, line, inst);
+        let action = self.check_action(raw.action, raw.item_line);
+        let chat = self.check_id("chat_id", IdKind::Group, raw.chat, raw.item_line, inst);
         let participant = self.check_id(
             "participant_id",
             IdKind::Person,
@@ -117,7 +117,7 @@ impl Validator {
             }
             (c, p) => {
                 if let Err(e) = &c {
-                    self.id_error("chat_id", IdKind::Group, raw.chat, e, line, inst);
+                    self.id_error("chat_id", IdKind::Group, raw.chat, e, raw.item_line, inst);
                 }
                 if let Err(e) = &p {
                     self.id_error(

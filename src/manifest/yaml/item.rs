@@ -67,6 +67,7 @@ pub(super) fn operation(
     }
     let raw = Raw {
         line,
+        item_line: line,
         action: action.as_deref(),
         chat: chat.as_deref(),
         participant: participant.as_deref(),
