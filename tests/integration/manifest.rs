@@ -2,7 +2,7 @@
 //! with exact messages and locations. Helpers here are shared by the other
 //! `manifest_*` modules.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use greenbatch::greenapi::{Action, Platform};
 use greenbatch::manifest::{self, LoadOptions, Loaded, OpId, Rejected};
@@ -38,16 +38,8 @@ pub(crate) fn load_in(
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let lookup = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    // Names are shown relative to the directory, so snapshots do not depend on it.
-    let cwd = PathBuf::from(d);
-    let _guard = CwdName(cwd.clone());
-    manifest::load(&cwd.join(name), &opts, &lookup).map(|mut l| {
-        l.manifest_name = name.to_owned();
-        l
-    })
+    manifest::load(&d.join(name), &opts, &lookup)
 }
-
-struct CwdName(#[allow(dead_code)] PathBuf);
 
 /// Loads one manifest written as `text` under `name`.
 pub(crate) fn load(name: &str, text: &str, env: &[(&str, &str)]) -> Result<Loaded, Rejected> {
