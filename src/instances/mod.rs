@@ -9,6 +9,7 @@
 //! is what commands that send ask.
 
 mod checks;
+mod entry;
 mod env;
 mod file;
 

@@ -3,7 +3,7 @@
 //! file already records as finished. `plan` prints it; `run --dry-run` is
 //! meant to print the same.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -152,7 +152,7 @@ pub fn render_json(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Resu
         manifest: &'a str,
         to_send: usize,
         skipped: usize,
-        per_action: HashMap<&'static str, usize>,
+        per_action: BTreeMap<&'static str, usize>,
         groups: &'a [Group],
     }
     let doc = Doc {

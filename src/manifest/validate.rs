@@ -10,13 +10,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::conflicts::{Conflicts, Verdict};
-use super::{Diagnostic, OpId, Operation, Source};
-use crate::greenapi::ids::{self, IdKind, IdProblem};
-use crate::greenapi::{Action, Platform};
+use super::conflicts::Conflicts;
+use super::{Diagnostic, Operation, Source};
+use crate::greenapi::Platform;
+use crate::greenapi::ids::{self, IdKind};
 use crate::instances::{self, Instances};
 
 mod finish;
+mod row;
 
 /// Past this many errors the rest are counted, not kept: a binary file read
 /// as CSV would otherwise produce one per line.
@@ -25,7 +26,11 @@ pub(crate) const MAX_KEPT: usize = 1000;
 /// One row as written: `None` when the field is absent, `Some("")` when empty.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Raw<'a> {
+    /// The line of the participant: where the operation is said to be.
     pub line: u32,
+    /// The line of the whole row or YAML item, for problems of its action,
+    /// chat and instance (shared by every participant of a YAML item).
+    pub item_line: u32,
     pub action: Option<&'a str>,
     pub chat: Option<&'a str>,
     pub participant: Option<&'a str>,
@@ -35,6 +40,7 @@ pub(crate) struct Raw<'a> {
 #[derive(Debug, Clone)]
 struct OwnedRaw {
     line: u32,
+    item_line: u32,
     action: Option<String>,
     chat: Option<String>,
     participant: Option<String>,
@@ -98,6 +104,11 @@ impl Validator {
 
     /// Records a diagnostic, keeping at most [`MAX_KEPT`] errors.
     pub(crate) fn report(&mut self, d: Diagnostic) {
+        // The participants of one YAML item share its action and chat, and
+        // their problems, which are worth saying once.
+        if self.diags.iter().rev().take(8).any(|seen| *seen == d) {
+            return;
+        }
         if d.is_error() {
             self.errors += 1;
             if self.errors > MAX_KEPT {
@@ -151,10 +162,11 @@ impl Validator {
             if name == instances::DEFAULT && self.instances.undecided.is_some() {
                 return self.infer(raw);
             }
-            self.check_action(raw.action, raw.line);
+            self.check_action(raw.action, raw.item_line);
             match self.unknown.iter_mut().find(|(n, _)| n == name) {
-                Some((_, lines)) => lines.push(raw.line),
-                None => self.unknown.push((name.to_owned(), vec![raw.line])),
+                Some((_, lines)) if lines.last() == Some(&raw.item_line) => {}
+                Some((_, lines)) => lines.push(raw.item_line),
+                None => self.unknown.push((name.to_owned(), vec![raw.item_line])),
             }
             return;
         };
@@ -185,6 +197,7 @@ impl Validator {
             .find_map(ids::platform_of);
         let owned = OwnedRaw {
             line: raw.line,
+            item_line: raw.item_line,
             action: raw.action.map(str::to_owned),
             chat: raw.chat.map(str::to_owned),
             participant: raw.participant.map(str::to_owned),
@@ -205,6 +218,7 @@ impl Validator {
         for row in std::mem::take(&mut self.pending) {
             let raw = Raw {
                 line: row.line,
+                item_line: row.item_line,
                 action: row.action.as_deref(),
                 chat: row.chat.as_deref(),
                 participant: row.participant.as_deref(),
@@ -212,180 +226,5 @@ impl Validator {
             };
             self.check(raw, &inst);
         }
-    }
-
-    fn check_action(&mut self, action: Option<&str>, line: u32) -> Option<Action> {
-        let problem = match action.map(str::trim) {
-            None => "is missing".to_owned(),
-            Some("") => "is empty".to_owned(),
-            Some(a) => match a.parse::<Action>() {
-                Ok(a) => return Some(a),
-                Err(()) => format!("unknown action `{a}`"),
-            },
-        };
-        let d = Diagnostic::error(self.at(line), problem)
-            .field("action")
-            .hint("use remove, add, promote or demote (or the method names removeGroupParticipant, addGroupParticipant, setGroupAdmin, removeAdmin)");
-        self.report(d);
-        None
-    }
-
-    /// Checks one ID; `Err` carries its problem, `Ok(None)` an absent field
-    /// already reported.
-    fn check_id<'r>(
-        &mut self,
-        field: &str,
-        kind: IdKind,
-        raw: Option<&'r str>,
-        line: u32,
-        inst: &Resolved,
-    ) -> Result<Option<std::borrow::Cow<'r, str>>, IdProblem> {
-        let Some(raw) = raw else {
-            let d = Diagnostic::error(self.at(line), "is missing")
-                .field(field)
-                .hint("every operation needs action, chat_id and participant_id");
-            self.report(d);
-            return Ok(None);
-        };
-        let checked = ids::check(inst.platform, kind, raw)?;
-        if checked.normalised && checked.id != raw.trim() {
-            let d = Diagnostic::note(
-                self.at(line),
-                format!("`{}` is read as `{}`", raw.trim(), checked.id),
-            )
-            .field(field);
-            self.report(d);
-        }
-        Ok(Some(checked.id))
-    }
-
-    fn id_error(
-        &mut self,
-        field: &str,
-        kind: IdKind,
-        raw: Option<&str>,
-        problem: &IdProblem,
-        line: u32,
-        inst: &Resolved,
-    ) {
-        let shown = raw.unwrap_or("").trim();
-        let message = match problem {
-            IdProblem::Empty => "is empty".to_owned(),
-            p => format!("`{shown}` {p}"),
-        };
-        let mut hint = problem.hint(inst.platform, kind);
-        if let IdProblem::OtherPlatform { .. } = problem {
-            hint = match self.inferred {
-                Some((p, told)) if &*inst.name == instances::DEFAULT => format!(
-                    "instance `default` is {p}, as line {told} tells; set GREEN_API_PLATFORM, or give this row an instance of the other platform"
-                ),
-                _ => format!(
-                    "instance `{}` is {}; give this row an instance of the other platform",
-                    inst.name, inst.platform
-                ),
-            };
-        }
-        let d = Diagnostic::error(self.at(line), message)
-            .field(field)
-            .hint(hint);
-        self.report(d);
-    }
-
-    fn check(&mut self, raw: Raw<'_>, inst: &Resolved) {
-        let line = raw.line;
-        let action = self.check_action(raw.action, line);
-        let chat = self.check_id("chat_id", IdKind::Group, raw.chat, line, inst);
-        let participant = self.check_id(
-            "participant_id",
-            IdKind::Person,
-            raw.participant,
-            line,
-            inst,
-        );
-        let swapped = IdProblem::WrongKind {
-            expected: IdKind::Group,
-        };
-        let (chat, participant) = match (chat, participant) {
-            (
-                Err(c),
-                Err(IdProblem::WrongKind {
-                    expected: IdKind::Person,
-                }),
-            ) if c == swapped => {
-                let d = Diagnostic::error(self.at(line), format!("`{}` is a person and `{}` a group: chat_id and participant_id look swapped", raw.chat.unwrap_or("").trim(), raw.participant.unwrap_or("").trim()))
-                    .field("chat_id")
-                    .hint(format!("chat_id is the group (like `{}`), participant_id the person", ids::example(inst.platform, IdKind::Group)));
-                self.report(d);
-                return;
-            }
-            (c, p) => {
-                if let Err(e) = &c {
-                    self.id_error("chat_id", IdKind::Group, raw.chat, e, line, inst);
-                }
-                if let Err(e) = &p {
-                    self.id_error(
-                        "participant_id",
-                        IdKind::Person,
-                        raw.participant,
-                        e,
-                        line,
-                        inst,
-                    );
-                }
-                match (c, p) {
-                    (Ok(Some(c)), Ok(Some(p))) => (c, p),
-                    _ => return,
-                }
-            }
-        };
-        let Some(action) = action else { return };
-        if let Some(&at) = self.protect.get(&*participant) {
-            let d = Diagnostic::error(
-                self.at(line),
-                format!("`{participant}` is protected (line {at})"),
-            )
-            .field("participant_id")
-            .hint("take the row out, or the participant out of `protect` if this is really meant");
-            self.report(d);
-            return;
-        }
-        match self
-            .conflicts
-            .record(&inst.name, &chat, &participant, action, line)
-        {
-            Verdict::Fresh => {}
-            Verdict::Duplicate(first) => {
-                let d = Diagnostic::warning(
-                    self.at(line),
-                    format!("duplicate of line {first}; it runs once"),
-                );
-                self.report(d);
-                return;
-            }
-            Verdict::Contradicts(prev, at, why) => {
-                let d = Diagnostic::error(self.at(line), format!("`{action}` of `{participant}` in `{chat}` contradicts the `{prev}` on line {at}")).hint(why);
-                self.report(d);
-                return;
-            }
-        }
-        let op_id = OpId::new(
-            inst.platform,
-            &inst.id_instance,
-            action,
-            &chat,
-            &participant,
-        );
-        self.ops.push(Operation {
-            op_id,
-            source: Source {
-                file: self.file.clone(),
-                line,
-            },
-            action,
-            platform: inst.platform,
-            instance: inst.name.clone(),
-            chat_id: chat.into_owned(),
-            participant_id: participant.into_owned(),
-        });
     }
 }

@@ -2,7 +2,7 @@
 //! with exact messages and locations. Helpers here are shared by the other
 //! `manifest_*` modules.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use greenbatch::greenapi::{Action, Platform};
 use greenbatch::manifest::{self, LoadOptions, Loaded, OpId, Rejected};
@@ -38,16 +38,8 @@ pub(crate) fn load_in(
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let lookup = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    // Names are shown relative to the directory, so snapshots do not depend on it.
-    let cwd = PathBuf::from(d);
-    let _guard = CwdName(cwd.clone());
-    manifest::load(&cwd.join(name), &opts, &lookup).map(|mut l| {
-        l.manifest_name = name.to_owned();
-        l
-    })
+    manifest::load(&d.join(name), &opts, &lookup)
 }
-
-struct CwdName(#[allow(dead_code)] PathBuf);
 
 /// Loads one manifest written as `text` under `name`.
 pub(crate) fn load(name: &str, text: &str, env: &[(&str, &str)]) -> Result<Loaded, Rejected> {
@@ -323,4 +315,20 @@ fn a_token_in_a_manifest_is_refused_without_being_shown() {
         shown(&load("t.yaml", yaml, WA_ENV))
             .contains("t.yaml:1: error: apiTokenInstance: a token is written literally")
     );
+}
+
+#[test]
+fn an_items_problems_are_said_once_at_its_line_and_a_participants_at_theirs() {
+    let text = "operations:\n  - action: kick\n    chat_id: 79001234567@c.us\n    participants:\n      - 79001234561@c.us\n      - 79001234562@c.us\n  - action: remove\n    chat_id: 120363043968066561@g.us\n    instance: nope\n    participants:\n      - 79001234561@c.us\n      - 120363043968066561@g.us\n";
+    insta::assert_snapshot!(shown(&load("i.yaml", text, WA_ENV)), @r"
+    note: instance `default` has no token
+      hint: provide GREEN_API_TOKEN_INSTANCE; validate and plan need none, run does
+    i.yaml:2: error: action: unknown action `kick`
+      hint: use remove, add, promote or demote (or the method names removeGroupParticipant, addGroupParticipant, setGroupAdmin, removeAdmin)
+    i.yaml:2: error: chat_id: `79001234567@c.us` is a person ID where a group is expected
+      hint: a whatsapp group ID looks like `120363043968066561@g.us`
+    i.yaml:7: error: instance: `nope` is not configured (used on line 7)
+      hint: configured instances: default; or add it to the --instances file
+    i.yaml: 3 problems; nothing was sent
+    ");
 }

@@ -119,6 +119,9 @@ fn random_corruptions_never_panic() {
     let yaml = include_str!("../../examples/manifests/promote-moderators.yaml")
         .as_bytes()
         .to_vec();
+    let instances = include_str!("../../examples/manifests/instances.yaml")
+        .as_bytes()
+        .to_vec();
     let mut rng = fastrand::Rng::with_seed(7);
     let d = tempfile::tempdir().unwrap();
     let env = |k: &str| {
@@ -127,11 +130,15 @@ fn random_corruptions_never_panic() {
             .find(|(n, _)| *n == k)
             .map(|(_, v)| v.to_string())
     };
-    for round in 0..300 {
-        let (src, name) = if round % 2 == 0 {
-            (&base, "f.csv")
-        } else {
-            (&yaml, "f.yaml")
+    let rounds = std::env::var("GREENBATCH_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(300);
+    for round in 0..rounds {
+        let (src, name) = match round % 3 {
+            0 => (&base, "f.csv"),
+            1 => (&yaml, "f.yaml"),
+            _ => (&instances, "i.yaml"),
         };
         let mut bytes = src.clone();
         for _ in 0..rng.usize(1..20) {
@@ -154,7 +161,18 @@ fn random_corruptions_never_panic() {
         let path = d.path().join(name);
         std::fs::write(&path, &bytes).unwrap();
         // Either outcome is fine; a panic fails the test.
-        let _ = manifest::load(Path::new(&path), &LoadOptions::default(), &env);
+        let (manifest, opts) = if name == "i.yaml" {
+            // A corrupted instances file beside a manifest that uses it.
+            std::fs::write(d.path().join("m.csv"), &base).unwrap();
+            let opts = LoadOptions {
+                instances_file: Some(path),
+                ..LoadOptions::default()
+            };
+            (d.path().join("m.csv"), opts)
+        } else {
+            (path, LoadOptions::default())
+        };
+        let _ = manifest::load(Path::new(&manifest), &opts, &env);
     }
 }
 

@@ -1,0 +1,188 @@
+//! The checks of one row whose instance is known: its action, its IDs
+//! against the instance's platform, the protect list, and the rows before it.
+
+use std::borrow::Cow;
+
+use super::{Raw, Resolved, Validator};
+use crate::greenapi::Action;
+use crate::greenapi::ids::{self, IdKind, IdProblem};
+use crate::instances;
+use crate::manifest::conflicts::Verdict;
+use crate::manifest::{Diagnostic, OpId, Operation, Source};
+
+impl Validator {
+    pub(super) fn check_action(&mut self, action: Option<&str>, line: u32) -> Option<Action> {
+        let problem = match action.map(str::trim) {
+            None => "is missing".to_owned(),
+            Some("") => "is empty".to_owned(),
+            Some(a) => match a.parse::<Action>() {
+                Ok(a) => return Some(a),
+                Err(()) => format!("unknown action `{a}`"),
+            },
+        };
+        let d = Diagnostic::error(self.at(line), problem)
+            .field("action")
+            .hint("use remove, add, promote or demote (or the method names removeGroupParticipant, addGroupParticipant, setGroupAdmin, removeAdmin)");
+        self.report(d);
+        None
+    }
+
+    /// Checks one ID; `Err` carries its problem, `Ok(None)` an absent field
+    /// already reported.
+    fn check_id<'r>(
+        &mut self,
+        field: &str,
+        kind: IdKind,
+        raw: Option<&'r str>,
+        line: u32,
+        inst: &Resolved,
+    ) -> Result<Option<Cow<'r, str>>, IdProblem> {
+        let Some(raw) = raw else {
+            let d = Diagnostic::error(self.at(line), "is missing")
+                .field(field)
+                .hint("every operation needs action, chat_id and participant_id");
+            self.report(d);
+            return Ok(None);
+        };
+        let checked = ids::check(inst.platform, kind, raw)?;
+        if checked.normalised && checked.id != raw.trim() {
+            let d = Diagnostic::note(
+                self.at(line),
+                format!("`{}` is read as `{}`", raw.trim(), checked.id),
+            )
+            .field(field);
+            self.report(d);
+        }
+        Ok(Some(checked.id))
+    }
+
+    fn id_error(
+        &mut self,
+        field: &str,
+        kind: IdKind,
+        raw: Option<&str>,
+        problem: &IdProblem,
+        line: u32,
+        inst: &Resolved,
+    ) {
+        let shown = raw.unwrap_or("").trim();
+        let message = match problem {
+            IdProblem::Empty => "is empty".to_owned(),
+            p => format!("`{shown}` {p}"),
+        };
+        let mut hint = problem.hint(inst.platform, kind);
+        if let IdProblem::OtherPlatform { .. } = problem {
+            hint = match self.inferred {
+                Some((p, told)) if &*inst.name == instances::DEFAULT => format!(
+                    "instance `default` is {p}, as line {told} tells; set GREEN_API_PLATFORM, or give this row an instance of the other platform"
+                ),
+                _ => format!(
+                    "instance `{}` is {}; give this row an instance of the other platform",
+                    inst.name, inst.platform
+                ),
+            };
+        }
+        let d = Diagnostic::error(self.at(line), message)
+            .field(field)
+            .hint(hint);
+        self.report(d);
+    }
+
+    pub(super) fn check(&mut self, raw: Raw<'_>, inst: &Resolved) {
+        let line = raw.line;
+        let action = self.check_action(raw.action, raw.item_line);
+        let chat = self.check_id("chat_id", IdKind::Group, raw.chat, raw.item_line, inst);
+        let participant = self.check_id(
+            "participant_id",
+            IdKind::Person,
+            raw.participant,
+            line,
+            inst,
+        );
+        let swapped = IdProblem::WrongKind {
+            expected: IdKind::Group,
+        };
+        let (chat, participant) = match (chat, participant) {
+            (
+                Err(c),
+                Err(IdProblem::WrongKind {
+                    expected: IdKind::Person,
+                }),
+            ) if c == swapped => {
+                let d = Diagnostic::error(self.at(line), format!("`{}` is a person and `{}` a group: chat_id and participant_id look swapped", raw.chat.unwrap_or("").trim(), raw.participant.unwrap_or("").trim()))
+                    .field("chat_id")
+                    .hint(format!("chat_id is the group (like `{}`), participant_id the person", ids::example(inst.platform, IdKind::Group)));
+                self.report(d);
+                return;
+            }
+            (c, p) => {
+                if let Err(e) = &c {
+                    self.id_error("chat_id", IdKind::Group, raw.chat, e, raw.item_line, inst);
+                }
+                if let Err(e) = &p {
+                    self.id_error(
+                        "participant_id",
+                        IdKind::Person,
+                        raw.participant,
+                        e,
+                        line,
+                        inst,
+                    );
+                }
+                match (c, p) {
+                    (Ok(Some(c)), Ok(Some(p))) => (c, p),
+                    _ => return,
+                }
+            }
+        };
+        let Some(action) = action else { return };
+        if let Some(&at) = self.protect.get(&*participant) {
+            let d = Diagnostic::error(
+                self.at(line),
+                format!("`{participant}` is protected (line {at})"),
+            )
+            .field("participant_id")
+            .hint("take the row out, or the participant out of `protect` if this is really meant");
+            self.report(d);
+            return;
+        }
+        match self
+            .conflicts
+            .record(&inst.name, &chat, &participant, action, line)
+        {
+            Verdict::Fresh => {}
+            Verdict::Duplicate(first) => {
+                let d = Diagnostic::warning(
+                    self.at(line),
+                    format!("duplicate of line {first}; it runs once"),
+                );
+                self.report(d);
+                return;
+            }
+            Verdict::Contradicts(prev, at, why) => {
+                let d = Diagnostic::error(self.at(line), format!("`{action}` of `{participant}` in `{chat}` contradicts the `{prev}` on line {at}")).hint(why);
+                self.report(d);
+                return;
+            }
+        }
+        let op_id = OpId::new(
+            inst.platform,
+            &inst.id_instance,
+            action,
+            &chat,
+            &participant,
+        );
+        self.ops.push(Operation {
+            op_id,
+            source: Source {
+                file: self.file.clone(),
+                line,
+            },
+            action,
+            platform: inst.platform,
+            instance: inst.name.clone(),
+            chat_id: chat.into_owned(),
+            participant_id: participant.into_owned(),
+        });
+    }
+}
