@@ -53,8 +53,14 @@ pub(crate) fn prepare(
             return Ok(Prepared::Exit(exit::USAGE));
         }
     };
+    let missing = loaded
+        .instances
+        .missing_tokens(loaded.operations.iter().map(|op| &*op.instance));
     if quiet == 0 {
-        for d in &loaded.diagnostics {
+        // A missing token is a note to `validate` and an error here: say it once.
+        let repeated =
+            |d: &&crate::manifest::Diagnostic| missing.iter().any(|m| m.message == d.message);
+        for d in loaded.diagnostics.iter().filter(|d| !repeated(d)) {
             eprintln!("{d}");
         }
     }
@@ -69,6 +75,12 @@ pub(crate) fn prepare(
         });
         manifest::plan::render_text(&plan, &loaded.manifest_name, &mut std::io::stdout().lock())?;
         return Ok(Prepared::Exit(exit::SUCCESS));
+    }
+    if !missing.is_empty() {
+        for d in &missing {
+            eprintln!("{d}");
+        }
+        return Ok(Prepared::Exit(exit::USAGE));
     }
     let setups = setups(&loaded.instances, &loaded.operations, args)?;
     let (file, prior) = match results::open(&results_path) {
@@ -119,8 +131,8 @@ fn default_results_path(manifest: &Path) -> anyhow::Result<PathBuf> {
     Ok(manifest.with_extension("results.csv"))
 }
 
-/// Each used instance's endpoint and pace; a missing token or a refused URL
-/// is a usage error, found before anything is sent.
+/// Each used instance's endpoint and pace; a refused URL is a usage error,
+/// found before anything is sent. Tokens were checked by the caller.
 fn setups(
     instances: &Instances,
     ops: &[Operation],
@@ -137,10 +149,7 @@ fn setups(
             continue;
         };
         let Some(token) = instance.token.clone() else {
-            problems.push(format!(
-                "instance `{}` has no token: set GREEN_API_TOKEN_INSTANCE (for `default`) or token_env/token_file in --instances",
-                op.instance
-            ));
+            problems.push(format!("instance `{}` has no token", op.instance));
             continue;
         };
         if let Err(e) = check_api_url(&instance.api_url) {

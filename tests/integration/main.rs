@@ -1,6 +1,7 @@
 //! The integration tests: one binary, a module per concern, every test talking
 //! HTTP over loopback to a real local server.
 
+mod demo;
 mod manifest;
 mod manifest_cli;
 mod manifest_examples;
