@@ -81,6 +81,7 @@ impl FaultPlan {
             counter.matched += 1;
             let first_at = *counter.first_at.get_or_insert(now);
             let fires = rule.first_n.is_none_or(|first| n < first)
+                && rule.after_n.is_none_or(|after| n >= after)
                 && rule
                     .every_nth
                     .is_none_or(|every| (n + 1).is_multiple_of(every))
@@ -185,6 +186,15 @@ mod tests {
             ]
         );
         assert_eq!(plan.decide(0.0, "1", Method::RemoveAdmin, b"{}"), None);
+    }
+
+    #[test]
+    fn after_n_lets_the_first_requests_through() {
+        let mut plan = FaultPlan::new(1, vec![FaultRule::always(Fault::Hang).after(2)]);
+        let fired: Vec<bool> = (0..4)
+            .map(|_| plan.decide(0.0, "1", Method::RemoveAdmin, b"{}").is_some())
+            .collect();
+        assert_eq!(fired, [false, false, true, true]);
     }
 
     #[test]

@@ -134,6 +134,11 @@ pub struct FaultRule {
     /// Fires on every Nth matching request (the Nth, 2Nth, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every_nth: Option<u64>,
+    /// Fires only once N matching requests went by: with `hang`, the sandbox
+    /// answers exactly N requests and then freezes, which lets a crash test
+    /// kill a client after a known number of answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_n: Option<u64>,
     /// Fires only between these seconds since the sandbox started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub between: Option<[f64; 2]>,
@@ -155,6 +160,7 @@ impl FaultRule {
             probability: None,
             first_n: None,
             every_nth: None,
+            after_n: None,
             between: None,
             for_secs: None,
             apply: false,
@@ -182,6 +188,12 @@ impl FaultRule {
     /// Fires on the first `n` matching requests only.
     pub fn first(mut self, n: u64) -> FaultRule {
         self.first_n = Some(n);
+        self
+    }
+
+    /// Fires only after the first `n` matching requests.
+    pub fn after(mut self, n: u64) -> FaultRule {
+        self.after_n = Some(n);
         self
     }
 

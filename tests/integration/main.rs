@@ -1,6 +1,8 @@
 //! The integration tests: one binary, a module per concern, every test talking
 //! HTTP over loopback to a real local server.
 
+mod crash_sweep;
+mod crash_torn;
 mod demo;
 mod manifest;
 mod manifest_cli;
@@ -8,6 +10,7 @@ mod manifest_examples;
 mod manifest_hostile;
 mod manifest_instances;
 mod manifest_spectrum;
+mod reliability_support;
 mod results;
 mod run_basic;
 mod run_faults;
