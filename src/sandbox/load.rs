@@ -179,7 +179,7 @@ groups:
     #[test]
     fn the_reference_state_loads() {
         let config = SandboxConfig::from_yaml(include_str!("state_reference.yaml")).unwrap();
-        assert_eq!((config.seed, config.faults.len()), (42, 4));
+        assert_eq!((config.seed, config.faults.len()), (42, 5));
         assert_eq!(config.rates[&Method::RemoveGroupParticipant], 20);
     }
 
