@@ -50,7 +50,7 @@ impl Diagnostic {
             severity: Severity::Error,
             location,
             field: None,
-            message: message.into(),
+            message: clip(message.into()),
             hint: None,
         }
     }
@@ -79,7 +79,7 @@ impl Diagnostic {
 
     /// The same diagnostic with a hint.
     pub fn hint(mut self, hint: impl Into<String>) -> Diagnostic {
-        self.hint = Some(hint.into());
+        self.hint = Some(clip(hint.into()));
         self
     }
 
@@ -87,6 +87,22 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// The longest message or hint kept, in bytes. Messages quote what the user
+/// wrote; a 100 kB ID or 20,000 unknown keys must not become a 100 kB line.
+const MAX_TEXT: usize = 600;
+
+fn clip(mut text: String) -> String {
+    if text.len() > MAX_TEXT {
+        let mut cut = MAX_TEXT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
 
 impl fmt::Display for Diagnostic {
@@ -155,6 +171,14 @@ impl fmt::Display for Rejected {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_and_hints_are_clipped() {
+        let d = Diagnostic::error(None, "é".repeat(1000)).hint("x".repeat(1000));
+        assert_eq!(d.message.len(), MAX_TEXT + "…".len());
+        assert!(d.message.ends_with("é…"));
+        assert_eq!(d.hint.unwrap().len(), MAX_TEXT + "…".len());
+    }
 
     #[test]
     fn displays_place_field_message_and_hint() {

@@ -71,27 +71,30 @@ pub(crate) fn read(bytes: &[u8], v: &mut Validator) {
     let lines = Lines::new(text);
     let all = 0..lines.len();
     let key_line = |k: &str| lines.key(all.clone(), 0, k).map(|(l, _)| l);
+    // Keys' lines are looked up only where a diagnostic needs one: a scan per
+    // key would make a file of many unknown keys quadratic.
+    // Lines of top-level unknown keys are 0 until needed.
     let mut unknown: Vec<(String, u32)> = Vec::new();
     let mut operations = None;
     for (k, value) in &top {
         let key = scalar(k).unwrap_or_default();
-        let line = key_line(&key).map_or(1, line_no);
+        let line = || key_line(&key).map_or(1, line_no);
         match norm(&key).as_str() {
             "instance" => match scalar(value) {
                 Some(name) if !name.is_empty() => v.default_instance = Arc::from(name.as_str()),
                 _ => v.report(
-                    Diagnostic::error(v.at(line), "must be an instance name").field("instance"),
+                    Diagnostic::error(v.at(line()), "must be an instance name").field("instance"),
                 ),
             },
             "protect" => protect(value, key_line(&key), &lines, v),
             "operations" => operations = Some((value, key_line(&key))),
             _ if instances::is_token_key(&key) => {
-                let d = Diagnostic::error(v.at(line), "a token is written literally")
+                let d = Diagnostic::error(v.at(line()), "a token is written literally")
                     .field(key)
                     .hint(instances::LITERAL_TOKEN_HINT);
                 v.report(d);
             }
-            _ => unknown.push((key, line)),
+            _ => unknown.push((key, 0)),
         }
     }
     match operations {
@@ -119,12 +122,16 @@ pub(crate) fn read(bytes: &[u8], v: &mut Validator) {
             v.report(d);
         }
     }
-    if let Some((_, line)) = unknown.first() {
+    if let Some((first, line)) = unknown.first() {
+        let line = match line {
+            0 => key_line(first).map_or(1, line_no),
+            known => *known,
+        };
         let mut names: Vec<&str> = unknown.iter().map(|(n, _)| n.as_str()).collect();
         names.sort_unstable();
         names.dedup();
         let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-        let d = Diagnostic::warning(v.at(*line), format!("not used, ignored: {}", names.join(", ")))
+        let d = Diagnostic::warning(v.at(line), format!("not used, ignored: {}", names.join(", ")))
             .hint("known keys: instance, protect, operations; in an operation: action, chat_id, participant_id, participants, instance");
         v.report(d);
     }

@@ -107,6 +107,7 @@ impl<'a> Lines<'a> {
         key: &str,
     ) -> Option<(usize, &'a str)> {
         let first = range.start;
+        let spellings = [key.to_owned(), format!("\"{key}\""), format!("'{key}'")];
         for i in range {
             let line = self.lines[i];
             if line.len() <= col || !line.is_char_boundary(col) {
@@ -120,7 +121,7 @@ impl<'a> Lines<'a> {
             {
                 continue;
             }
-            for spelled in [key.to_owned(), format!("\"{key}\""), format!("'{key}'")] {
+            for spelled in &spellings {
                 if let Some(rest) = body.strip_prefix(spelled.as_str()) {
                     let rest = rest.trim_start_matches(' ');
                     if let Some(value) = rest.strip_prefix(':')

@@ -10,6 +10,7 @@ mod manifest_examples;
 mod manifest_hostile;
 mod manifest_instances;
 mod manifest_spectrum;
+mod manifest_yaml_suite;
 mod reliability_support;
 mod results;
 mod run_basic;
