@@ -7,6 +7,7 @@ use clap::Parser;
 use greenbatch::{cli::Cli, commands, logging};
 
 fn main() -> ExitCode {
+    greenbatch::secret::install_panic_hook();
     let cli = Cli::parse();
     logging::init(&cli.log);
     match commands::execute(cli) {

@@ -3,6 +3,8 @@
 //! an example manifest through the real `run` path (progress bar, retries,
 //! results file), then runs it again to show that nothing is sent twice.
 
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{DemoArgs, ManifestArgs, RunArgs};
@@ -24,9 +26,14 @@ pub fn execute(args: DemoArgs, quiet: u8) -> anyhow::Result<u8> {
         Some(dir) => dir,
         None => std::env::temp_dir().join(format!("greenbatch-demo-{}", std::process::id())),
     };
-    std::fs::create_dir_all(&dir)?;
+    // Private like the results file: the demo's directory is under the
+    // shared temporary directory by default.
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)?;
     let manifest = dir.join(MANIFEST_NAME);
-    std::fs::write(&manifest, MANIFEST)?;
+    write_private(&manifest, MANIFEST)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -36,6 +43,17 @@ pub fn execute(args: DemoArgs, quiet: u8) -> anyhow::Result<u8> {
         sandbox.shutdown().await;
         outcome
     })
+}
+
+/// Writes `text` to `path`, creating it with mode 0600.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(text.as_bytes())
 }
 
 /// The default state with transient faults on removals, so retries show.

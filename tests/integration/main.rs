@@ -4,6 +4,7 @@
 mod crash_sweep;
 mod crash_torn;
 mod demo;
+mod exposure;
 mod hostile_answers;
 mod manifest;
 mod manifest_cli;
