@@ -108,6 +108,32 @@ pub fn load(
             Err(d) => return Err(reject(d)),
         },
     }
+    finish(v, manifest_name)
+}
+
+/// Reads and validates a manifest held in memory: `bytes` in `format`,
+/// called `name` in diagnostics, with the instances that `env` defines (no
+/// instances file, no size cap). The entry point of the fuzz targets.
+pub fn load_bytes(
+    name: &str,
+    bytes: &[u8],
+    format: InputFormat,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, Rejected> {
+    let mut early = Vec::new();
+    let instances = Instances::load(None, env, &mut early);
+    let mut v = validate::Validator::new(Arc::from(name), instances);
+    for d in early {
+        v.report(d);
+    }
+    match format {
+        InputFormat::Csv => csv::read(bytes, &mut v, u64::MAX),
+        InputFormat::Yaml => yaml::read(bytes, &mut v),
+    }
+    finish(v, name.to_owned())
+}
+
+fn finish(v: validate::Validator, manifest_name: String) -> Result<Loaded, Rejected> {
     let (operations, instances, diagnostics, errors) = v.finish();
     if errors > 0 {
         Err(Rejected {

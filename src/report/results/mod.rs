@@ -36,5 +36,13 @@ pub use read::{PriorResults, TornLine};
 pub use row::{HEADER, MAX_ERROR_BYTES, ResultRow};
 pub use writer::ResultsWriter;
 
+/// Reads results-file bytes as [`open`] would, without a file: what earlier
+/// runs recorded, or why the bytes are refused. The fuzz target's entry point.
+pub fn scan_bytes(bytes: &[u8]) -> Result<PriorResults, String> {
+    read::scan(bytes, bytes.len() as u64)
+        .map(|scan| scan.prior)
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests;
