@@ -5,6 +5,7 @@ mod crash_sweep;
 mod crash_torn;
 mod demo;
 mod exposure;
+mod fault_idle_close;
 mod fault_matrix;
 mod fuzz_replay;
 mod hostile_answers;
