@@ -21,19 +21,16 @@ run() {
 }
 
 cargo build --locked --tests --quiet
+T=(cargo test --locked --quiet --test integration)
 if $quick; then
-    run env GREENBATCH_CRASH_SWEEP=full cargo test --locked --quiet --test integration \
-        crash_sweep::killed_after -- --nocapture
-    run env GREENBATCH_FAULT_MATRIX=full cargo test --locked --quiet --test integration \
-        fault_matrix::one_fault_at_a_time -- --nocapture
-    run env GREENBATCH_FUZZ_ROUNDS=3000 cargo test --locked --quiet --test integration \
-        manifest_hostile::random_corruptions -- --nocapture
+    run env GREENBATCH_CRASH_SWEEP=full "${T[@]}" crash_sweep::killed_after -- --nocapture
+    run env GREENBATCH_CRASH_SWEEP=full "${T[@]}" crash_torn -- --nocapture
+    run env GREENBATCH_FAULT_MATRIX=full "${T[@]}" fault_matrix::one_fault_at_a_time -- --nocapture
+    run env GREENBATCH_FUZZ_ROUNDS=3000 "${T[@]}" manifest_hostile::random_corruptions -- --nocapture
 else
-    run env GREENBATCH_CRASH_SWEEP=full cargo test --locked --quiet --test integration \
-        crash_ -- --nocapture --test-threads 1
-    run env GREENBATCH_FAULT_MATRIX=full cargo test --locked --quiet --test integration \
-        fault_matrix -- --nocapture --test-threads 1
-    run env GREENBATCH_FUZZ_ROUNDS=20000 cargo test --locked --quiet --test integration \
-        manifest_hostile::random_corruptions -- --nocapture
+    run env GREENBATCH_CRASH_SWEEP=full "${T[@]}" crash_ -- --nocapture --test-threads 1
+    run env GREENBATCH_FAULT_MATRIX=full "${T[@]}" fault_ -- --nocapture --test-threads 1
+    run "${T[@]}" -- hostile_answers manifest_yaml_suite exposure secrets fuzz_replay --nocapture
+    run env GREENBATCH_FUZZ_ROUNDS=20000 "${T[@]}" manifest_hostile::random_corruptions -- --nocapture
 fi
 echo "== reliability: all passed"
