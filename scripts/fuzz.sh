@@ -9,6 +9,7 @@
 # replays every file there in `cargo test`.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
+#   FUZZ_SEED=1 scripts/fuzz.sh 15      a fixed libFuzzer seed (CI); 0 = random
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
@@ -30,7 +31,7 @@ for target in "${targets[@]}"; do
     mkdir -p "corpus/$target"
     log="target/logs/$target.log"
     if ! cargo fuzz run -O "$target" "corpus/$target" "seeds/$target" -- \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+        -max_total_time="$seconds" -seed="${FUZZ_SEED:-0}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         >"$log" 2>&1; then
         grep -E "ERROR|panicked|SUMMARY|Test unit written" "$log" >&2 || tail -20 "$log" >&2
         echo "fuzz $target failed: crash inputs in fuzz/artifacts/$target, log in fuzz/$log" >&2
