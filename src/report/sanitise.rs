@@ -8,8 +8,10 @@
 //! opened (CSV injection), or terminal escapes that would rewrite the screen.
 //!
 //! The cell rule, chosen so that every value round-trips exactly:
-//! 1. every control character (C0, DEL, C1) and the Unicode line and paragraph
-//!    separators become a space, so a cell is always one line;
+//! 1. every control character (C0, DEL, C1), the Unicode line and paragraph
+//!    separators, and the bidi embeddings, overrides and isolates (which make
+//!    a viewer show text reversed) become a space, so a cell is always one
+//!    line and reads as stored;
 //! 2. a `'` is put in front when the text, ignoring leading spaces, starts with
 //!    `=`, `+`, `-` or `@` (tab and CR, the other OWASP triggers, are spaces by
 //!    now), and also when the text itself starts with `'`.
@@ -27,10 +29,11 @@ const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
 
 /// `text` made safe for a results-CSV cell; borrowed when nothing changes.
 pub fn cell(text: &str) -> Cow<'_, str> {
-    let clean = if text.chars().any(breaks_line) {
+    let blank = |c: char| breaks_line(c) || is_bidi_control(c);
+    let clean = if text.chars().any(blank) {
         Cow::Owned(
             text.chars()
-                .map(|c| if breaks_line(c) { ' ' } else { c })
+                .map(|c| if blank(c) { ' ' } else { c })
                 .collect(),
         )
     } else {
@@ -121,6 +124,15 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_controls_become_spaces_in_cells() {
+        assert_eq!(
+            cell("false: \u{202e}live\u{2066}x\u{2069}"),
+            "false:  live x "
+        );
+        assert_eq!(cell("\u{202e}=1"), "' =1");
+    }
 
     #[test]
     fn plain_cells_are_borrowed_and_unchanged() {
