@@ -147,6 +147,10 @@ async fn hostile_answers_are_classified_and_sanitised() {
             !results.contains(ESC) && !results.contains('\r'),
             "{results}"
         );
+        assert!(
+            !results.contains('\u{202e}'),
+            "bidi override stored: {results}"
+        );
         let rows = rows(&dir.path().join("m.results.csv"));
         assert_eq!(rows.len(), answers().len(), "one row each");
         for (n, _, _, expected) in answers() {
