@@ -132,8 +132,9 @@ async fn sweep_point(n: usize, kill_after: usize, wait_for_rows: bool) -> Point 
     );
     // Requests without an answer at the kill are bounded by --concurrency. A
     // worker's slot frees when its answer arrives, before the writer has the
-    // row, so answered-but-unwritten operations come on top (found here:
-    // up to 3 more under load); both kinds are resent, nothing else.
+    // row, so answered-but-unwritten operations come on top (found here: up
+    // to 9 with --concurrency 4, under load); both kinds are resent, nothing
+    // else.
     let unanswered: BTreeSet<String> = first
         .iter()
         .filter(|e| e.status.is_none())
