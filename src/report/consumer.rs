@@ -77,6 +77,10 @@ pub fn consume(
             } => {
                 tracing::info!(instance = %instance, method = %method, slowdown, "pace recovering");
             }
+            Event::PreflightUnknown { instance, reason } => {
+                let reason = views.scrub(&reason);
+                tracing::warn!(instance = %instance, reason = %sanitise::terminal(&reason), "could not read the instance's state; going on");
+            }
             Event::InstanceRefused { instance, reason } => {
                 let reason = views.scrub(&reason);
                 tracing::error!(instance = %instance, reason = %sanitise::terminal(&reason), "instance refused: its remaining operations are not sent");
