@@ -90,6 +90,9 @@ async fn demo(
         timeout: std::time::Duration::from_secs(10),
         retry_rejected: false,
         dry_run: false,
+        live: false,
+        no_preflight: false,
+        no_live: false,
         progress,
     };
     println!(

@@ -2,6 +2,7 @@
 //! returns the exit code that sums up that work.
 
 mod demo;
+mod live;
 mod plan;
 mod run;
 mod sandbox;

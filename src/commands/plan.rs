@@ -32,6 +32,10 @@ pub fn execute(args: PlanArgs) -> anyhow::Result<u8> {
     if let (Some(path), Some(torn)) = (&args.results, &prior.torn) {
         writeln!(err, "warning: {}: {torn}", path.display())?;
     }
+    if args.live {
+        let skip = |id| prior.is_settled(id, false);
+        return super::live::print_live_plan(&loaded, &skip, args.rate, output);
+    }
     let plan = plan::build(&loaded.operations, &|id| prior.is_settled(id, false));
     let mut out = io::stdout().lock();
     match output {

@@ -2,6 +2,7 @@
 //! HTTP over loopback to a real local server.
 
 mod demo;
+mod live;
 mod manifest;
 mod manifest_cli;
 mod manifest_examples;

@@ -53,15 +53,11 @@ async fn whatsapp_actions_are_done_and_a_rerun_sends_nothing() {
     assert!(g1.is_member("79001234599@c.us"));
     assert!(g1.is_admin("79001234562@c.us"));
     assert!(!g1.is_admin("79990000002@c.us"));
-    assert_eq!(sb.ledger().len(), 4);
+    assert_eq!(sent(&sb).len(), 4);
 
     let again = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s"], &env).await;
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    assert_eq!(
-        sb.ledger().len(),
-        4,
-        "a completed run, rerun, sends nothing"
-    );
+    assert_eq!(sent(&sb).len(), 4, "a completed run, rerun, sends nothing");
     assert!(
         stdout(&again).contains("0 requests sent"),
         "{}",
@@ -84,8 +80,15 @@ async fn max_actions_use_chat_id_and_the_v3_paths() {
             &format!("demote,{MAXG},10000003"),
         ]),
     );
+    // Without live state, so that every operation is sent and answered.
     let out = greenbatch(
-        &["run", manifest.to_str().unwrap(), "--rate", "50/s"],
+        &[
+            "run",
+            manifest.to_str().unwrap(),
+            "--rate",
+            "50/s",
+            "--no-live",
+        ],
         &default_env(&sb, MAX_MAIN),
     )
     .await;
@@ -110,7 +113,7 @@ async fn max_actions_use_chat_id_and_the_v3_paths() {
             .next(),
         Some("removeAdmin false")
     );
-    for entry in sb.ledger() {
+    for entry in sent(&sb) {
         assert!(entry.v3, "MAX requests go to /v3 paths");
         assert_eq!(entry.field("chatId"), Some(MAXG));
         assert!(entry.body.get("groupId").is_none());
@@ -132,8 +135,15 @@ async fn refusals_are_rejected_with_the_api_text_and_never_retried() {
             &format!("remove,{G1},79001234563@c.us"),
         ]),
     );
+    // Without live state, the API's refusals are taken at their word.
     let out = greenbatch(
-        &["run", manifest.to_str().unwrap(), "--rate", "50/s"],
+        &[
+            "run",
+            manifest.to_str().unwrap(),
+            "--rate",
+            "50/s",
+            "--no-live",
+        ],
         &default_env(&sb, WA_MAIN),
     )
     .await;
@@ -152,7 +162,7 @@ async fn refusals_are_rejected_with_the_api_text_and_never_retried() {
     );
     assert!(!row("79001234563@c.us").error.contains("false"));
     assert!(rows.iter().all(|r| r.attempts == 1));
-    assert_eq!(sb.ledger().len(), 3);
+    assert_eq!(sent(&sb).len(), 3);
 
     // A rerun leaves rejected operations alone unless asked.
     let again = greenbatch(
@@ -165,7 +175,7 @@ async fn refusals_are_rejected_with_the_api_text_and_never_retried() {
         Some(1),
         "earlier rejections still count"
     );
-    assert_eq!(sb.ledger().len(), 3);
+    assert_eq!(sent(&sb).len(), 3);
     let retry = greenbatch(
         &[
             "run",
@@ -178,10 +188,27 @@ async fn refusals_are_rejected_with_the_api_text_and_never_retried() {
     )
     .await;
     assert_eq!(retry.status.code(), Some(1));
-    assert_eq!(
-        sb.ledger().len(),
-        5,
-        "the two rejected operations, sent again"
+    // With live state on, the group shows the first removal's goal holds (the
+    // number is no member): `already`, unsent. The promotion is sent again,
+    // refused again, and now explained.
+    assert_eq!(sent(&sb).len(), 4, "only the promotion is sent again");
+    let all = crate::support::rows(&dir.path().join("refused.results.csv"));
+    let latest = |p: &str| {
+        all.iter()
+            .rev()
+            .find(|r| r.participant_id == p)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(latest("79001230000@c.us").outcome, Outcome::Already);
+    assert_eq!(latest("79001230000@c.us").attempts, 0);
+    assert_eq!(latest("79876543201@c.us").outcome, Outcome::Rejected);
+    assert!(
+        latest("79876543201@c.us")
+            .error
+            .ends_with(": this instance is not an admin of the group"),
+        "{:?}",
+        latest("79876543201@c.us")
     );
 }
 
@@ -215,7 +242,7 @@ async fn reordered_and_extended_manifests_send_only_what_is_new() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(sb.ledger().len(), 10);
+    assert_eq!(sent(&sb).len(), 10);
 
     let mut reordered: Vec<&str> = refs.iter().rev().copied().collect();
     let extra = format!("remove,{G1},79001234575@c.us");
@@ -230,7 +257,7 @@ async fn reordered_and_extended_manifests_send_only_what_is_new() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let ledger = sb.ledger();
+    let ledger = sent(&sb);
     assert_eq!(ledger.len(), 11, "only the inserted row is sent");
     assert_eq!(
         ledger[10].field("participantChatId"),
@@ -260,7 +287,7 @@ async fn a_second_run_on_a_locked_results_file_exits_75_and_sends_nothing() {
         "{}",
         stderr(&out)
     );
-    assert!(sb.ledger().is_empty());
+    assert!(sent(&sb).is_empty());
     drop(held);
     let out = greenbatch(
         &["run", manifest.to_str().unwrap()],
@@ -290,7 +317,7 @@ async fn dry_run_prints_the_plan_and_sends_nothing() {
         "{}",
         stdout(&out)
     );
-    assert!(sb.ledger().is_empty());
+    assert!(sent(&sb).is_empty());
     assert!(
         !dir.path().join("m.results.csv").exists(),
         "a dry run creates no results file"

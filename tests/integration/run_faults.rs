@@ -51,13 +51,13 @@ async fn transient_failures_are_retried_then_failed_and_a_rerun_finishes_them() 
         "{rows:?}"
     );
     assert!(rows[0].error.contains("502"), "{}", rows[0].error);
-    assert_eq!(sb.ledger().len(), 6, "three attempts each, no more");
+    assert_eq!(sent(&sb).len(), 6, "three attempts each, no more");
 
     sb.set_faults(vec![]).unwrap();
     let out = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s"], &env).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
-        sb.ledger().len(),
+        sent(&sb).len(),
         8,
         "the failed operations are sent again, once each"
     );
@@ -85,7 +85,7 @@ async fn retry_after_is_honoured() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let ledger = sb.ledger();
+    let ledger = sent(&sb);
     assert_eq!(ledger.len(), 2);
     assert_eq!(ledger[0].status, Some(429));
     let waited = ledger[1].at_secs - ledger[0].at_secs;
@@ -125,7 +125,7 @@ async fn a_429_storm_slows_the_pace_and_every_operation_still_finishes() {
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("slowing down"), "{}", stderr(&out));
-    let ledger = sb.ledger();
+    let ledger = sent(&sb);
     let first_429 = ledger
         .iter()
         .find(|e| e.status == Some(429))
@@ -163,10 +163,10 @@ async fn pacing_never_exceeds_the_rate_in_any_second() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let times: Vec<f64> = sb.ledger().iter().map(|e| e.at_secs).collect();
+    let times: Vec<f64> = sent(&sb).iter().map(|e| e.at_secs).collect();
     assert_eq!(times.len(), 20);
     assert!(
-        sb.ledger().iter().all(|e| e.status == Some(200)),
+        sent(&sb).iter().all(|e| e.status == Some(200)),
         "no self-inflicted 429"
     );
     // Arrival times carry a few milliseconds of scheduling jitter: a window
@@ -210,9 +210,9 @@ async fn a_wrong_token_aborts_the_instance_after_its_first_answers() {
         stderr(&out)
     );
     assert!(
-        sb.ledger().len() <= 2,
+        sent(&sb).len() <= 2,
         "at most the requests in flight: {}",
-        sb.ledger().len()
+        sent(&sb).len()
     );
     let rows = rows(&dir.path().join("m.results.csv"));
     assert_eq!(rows.len(), 20);
@@ -301,8 +301,7 @@ async fn a_refused_instance_stops_only_its_own_operations() {
         second_requests, 1,
         "one refusal is enough to stop the instance"
     );
-    let max = sb
-        .ledger()
+    let max = sent(&sb)
         .into_iter()
         .find(|e| e.instance.as_deref() == Some(MAX_MAIN))
         .unwrap();

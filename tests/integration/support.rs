@@ -89,3 +89,19 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The moderation requests the sandbox received (the four participant
+/// methods), leaving out preflight and group reads.
+pub fn sent(sandbox: &SandboxHandle) -> Vec<greenbatch::sandbox::LedgerEntry> {
+    const MODERATION: [&str; 4] = [
+        "removeGroupParticipant",
+        "addGroupParticipant",
+        "setGroupAdmin",
+        "removeAdmin",
+    ];
+    sandbox
+        .ledger()
+        .into_iter()
+        .filter(|e| e.method.as_deref().is_some_and(|m| MODERATION.contains(&m)))
+        .collect()
+}
