@@ -158,10 +158,17 @@ async fn prepare(
 /// Groups operations by (chat, participant), keeping manifest order within
 /// each group and the order of first appearance between groups.
 fn chains(ops: Vec<Operation>) -> VecDeque<Vec<Operation>> {
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    // Keyed by a digest rather than copies of both IDs, which would double
+    // their memory on a large manifest. A collision would only chain two
+    // unrelated operations (ordering them), never change what is sent.
+    let mut index: HashMap<u64, usize> = HashMap::new();
     let mut chains: Vec<Vec<Operation>> = Vec::new();
     for op in ops {
-        let key = (op.chat_id.clone(), op.participant_id.clone());
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for part in [op.chat_id.as_bytes(), b"\n", op.participant_id.as_bytes()] {
+            hasher.update(part);
+        }
+        let key = hasher.digest();
         match index.get(&key) {
             Some(&i) => chains[i].push(op),
             None => {
@@ -171,4 +178,42 @@ fn chains(ops: Vec<Operation>) -> VecDeque<Vec<Operation>> {
         }
     }
     chains.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::greenapi::Platform;
+    use crate::manifest::{OpId, Source};
+
+    fn op(line: u32, action: Action, participant: &str) -> Operation {
+        Operation {
+            op_id: OpId::new(Platform::WhatsApp, "1", action, "1@g.us", participant),
+            source: Source {
+                file: "m.csv".into(),
+                line,
+            },
+            action,
+            platform: Platform::WhatsApp,
+            instance: "default".into(),
+            chat_id: "1@g.us".into(),
+            participant_id: participant.into(),
+        }
+    }
+
+    #[test]
+    fn operations_on_one_participant_stay_in_manifest_order() {
+        let ops = vec![
+            op(2, Action::Add, "7@c.us"),
+            op(3, Action::Remove, "8@c.us"),
+            op(4, Action::Promote, "7@c.us"),
+            op(5, Action::Remove, "9@c.us"),
+            op(6, Action::Remove, "7@c.us"),
+        ];
+        let lines: Vec<Vec<u32>> = chains(ops)
+            .into_iter()
+            .map(|c| c.iter().map(|o| o.source.line).collect())
+            .collect();
+        assert_eq!(lines, vec![vec![2, 4, 6], vec![3], vec![5]]);
+    }
 }
