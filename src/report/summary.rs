@@ -61,8 +61,9 @@ pub fn render(
     };
     let _ = writeln!(
         out,
-        "  {} operations, {} requests sent, {rate:.1} requests/s",
-        tally.total, tally.requests
+        "  {}, {} sent, {rate:.1} requests/s",
+        plural(tally.total, "operation"),
+        plural(tally.requests, "request")
     );
     if tally.retried > 0 {
         let _ = writeln!(
