@@ -377,3 +377,19 @@ fn validate_without_credentials_still_checks_every_row() {
         assert!(text.contains(expected), "missing `{expected}` in\n{text}");
     }
 }
+
+#[test]
+fn quiet_validation_of_a_good_manifest_says_nothing_on_stderr() {
+    // whatsapp-cleanup.csv has a note (a loose phone number): -q hides it.
+    cmd()
+        .args(["validate", "-q", &format!("{EX}/whatsapp-cleanup.csv")])
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("valid, 12 operations"));
+    cmd()
+        .args(["validate", &format!("{EX}/whatsapp-cleanup.csv")])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("note: participant_id"));
+}
