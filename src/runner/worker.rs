@@ -295,11 +295,13 @@ impl Worker {
         let Some(reader) = &self.instance.reader else {
             return Reconciled::Unknown;
         };
-        let known = self
-            .instance
-            .groups
-            .fresh(&op.chat_id, Some(answered_at), reader)
-            .await;
+        // After the first signal only the requests in flight may finish: a
+        // read (with its own retries) would keep the run going for longer.
+        let known = tokio::select! {
+            biased;
+            _ = self.cancel.cancelled() => return Reconciled::Unknown,
+            known = self.instance.groups.fresh(&op.chat_id, Some(answered_at), reader) => known,
+        };
         match known.as_ref().map(|k| &k.state) {
             Some(Ok(state)) if state.goal_holds(op.action, &op.participant_id) => Reconciled::Holds,
             Some(Ok(state)) => Reconciled::Not(state.explain(op.action, &op.participant_id)),
