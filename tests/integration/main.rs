@@ -3,6 +3,7 @@
 
 mod demo;
 mod live;
+mod logging;
 mod manifest;
 mod manifest_cli;
 mod manifest_examples;
