@@ -205,6 +205,15 @@ pub struct PlanArgs {
     /// (`done`, `already`, `rejected`) are left out, as a rerun would skip them.
     #[arg(long, value_name = "FILE")]
     pub results: Option<PathBuf>,
+    /// Read each instance's state and each group's live state (getGroupData,
+    /// at that method's own pace) and predict every operation: `change`,
+    /// `already` (its goal holds) or `refused` (with the reason). Needs the
+    /// instances' tokens; changes nothing.
+    #[arg(long)]
+    pub live: bool,
+    /// With --live against a local server only: the pace of the reads.
+    #[arg(long, value_name = "N/s", requires = "live")]
+    pub rate: Option<Rate>,
     #[command(flatten)]
     pub manifest: ManifestArgs,
 }
@@ -239,9 +248,20 @@ pub struct RunArgs {
     /// Send operations again that an earlier run recorded as `rejected`.
     #[arg(long)]
     pub retry_rejected: bool,
-    /// Validate and print the plan; send nothing.
+    /// Validate and print the plan; send nothing (with --live, read the
+    /// groups and predict each operation, as `plan --live` does).
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: read each group's live state and predict every operation.
+    #[arg(long, requires = "dry_run")]
+    pub live: bool,
+    /// Do not ask each instance's state (getStateInstance) before sending.
+    #[arg(long)]
+    pub no_preflight: bool,
+    /// Do not read the groups' state: send every operation, and take a
+    /// `false` at its word instead of checking whether the goal holds.
+    #[arg(long, conflicts_with = "live")]
+    pub no_live: bool,
     /// When to draw the progress bar on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,

@@ -26,7 +26,7 @@ pub fn init(args: &LogArgs) {
         .unwrap_or_else(|_| EnvFilter::new(default_filter(args.verbose, args.quiet)));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(crate::report::term::StderrAroundBar);
     let _ = match args.log_format {
         LogFormat::Text => builder
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

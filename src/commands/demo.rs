@@ -108,6 +108,9 @@ async fn demo(
         timeout: std::time::Duration::from_secs(10),
         retry_rejected: false,
         dry_run: false,
+        live: false,
+        no_preflight: false,
+        no_live: false,
         progress,
     };
     println!(
@@ -131,9 +134,15 @@ async fn demo(
         };
         let (tally, interrupt) = drive(*session, true).await?;
         code = tally.exit_code(interrupt);
+        let seen = &sandbox.ledger()[sent_before..];
+        let reads = seen
+            .iter()
+            .filter(|e| e.method.as_deref().is_some_and(|m| m.starts_with("get")))
+            .count();
         println!(
-            "  the sandbox saw {} requests\n",
-            sandbox.ledger().len() - sent_before
+            "  the sandbox saw {} requests ({} moderation, {reads} state reads)\n",
+            seen.len(),
+            seen.len() - reads
         );
         if interrupt.is_some() || round == 2 {
             break;

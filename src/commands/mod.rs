@@ -2,6 +2,7 @@
 //! returns the exit code that sums up that work.
 
 mod demo;
+mod live;
 mod plan;
 mod run;
 mod sandbox;
@@ -20,8 +21,8 @@ pub struct UsageError(pub String);
 pub fn execute(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Sandbox(args) => sandbox::execute(args),
-        Command::Validate(args) => validate::execute(args),
-        Command::Plan(args) => plan::execute(args),
+        Command::Validate(args) => validate::execute(args, cli.log.quiet > 0),
+        Command::Plan(args) => plan::execute(args, cli.log.quiet > 0),
         Command::Run(args) => run::execute(args, cli.log.quiet),
         Command::Demo(args) => demo::execute(args, cli.log.quiet),
     }

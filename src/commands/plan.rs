@@ -10,7 +10,8 @@ use crate::exit;
 use crate::manifest::{self, plan};
 use crate::report::results;
 
-pub fn execute(args: PlanArgs) -> anyhow::Result<u8> {
+/// Prints the plan; `quiet` (-q) leaves out warnings and notes.
+pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
     let opts = args.manifest.load_options().map_err(UsageError)?;
     let output = args.manifest.output().map_err(UsageError)?;
     let env = |k: &str| std::env::var(k).ok();
@@ -22,7 +23,7 @@ pub fn execute(args: PlanArgs) -> anyhow::Result<u8> {
         }
     };
     let mut err = io::stderr().lock();
-    for d in &loaded.diagnostics {
+    for d in loaded.diagnostics.iter().filter(|_| !quiet) {
         writeln!(err, "{d}")?;
     }
     let prior = match &args.results {
@@ -31,6 +32,10 @@ pub fn execute(args: PlanArgs) -> anyhow::Result<u8> {
     };
     if let (Some(path), Some(torn)) = (&args.results, &prior.torn) {
         writeln!(err, "warning: {}: {torn}", path.display())?;
+    }
+    if args.live {
+        let skip = |id| prior.is_settled(id, false);
+        return super::live::print_live_plan(&loaded, &skip, args.rate, output);
     }
     let plan = plan::build(&loaded.operations, &|id| prior.is_settled(id, false));
     let mut out = io::stdout().lock();

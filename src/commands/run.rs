@@ -19,6 +19,7 @@ use crate::runner::engine::{EngineConfig, InstanceSetup};
 use crate::runner::rate;
 use crate::runner::retry::RetryPolicy;
 
+use super::live::print_live_plan;
 use super::session::{Session, run_session};
 
 /// Runs the command; the exit code follows the table in the README.
@@ -70,9 +71,14 @@ pub(crate) fn prepare(
     };
     if args.dry_run {
         let prior = results::peek(&results_path).map_err(|e| UsageError(e.to_string()))?;
-        let plan = manifest::plan::build(&loaded.operations, &|id| {
-            prior.is_settled(id, args.retry_rejected)
-        });
+        let skip = |id| prior.is_settled(id, args.retry_rejected);
+        if args.live {
+            let output = args.manifest_args.output().map_err(UsageError)?;
+            return Ok(Prepared::Exit(print_live_plan(
+                &loaded, &skip, args.rate, output,
+            )?));
+        }
+        let plan = manifest::plan::build(&loaded.operations, &skip);
         manifest::plan::render_text(&plan, &loaded.manifest_name, &mut std::io::stdout().lock())?;
         return Ok(Prepared::Exit(exit::SUCCESS));
     }
@@ -82,7 +88,7 @@ pub(crate) fn prepare(
         }
         return Ok(Prepared::Exit(exit::USAGE));
     }
-    let setups = setups(&loaded.instances, &loaded.operations, args)?;
+    let setups = setups(&loaded.instances, &loaded.operations, args.rate)?;
     let (file, prior) = match results::open(&results_path) {
         Ok(opened) => opened,
         Err(e) => {
@@ -111,6 +117,8 @@ pub(crate) fn prepare(
                 max_attempts: args.max_attempts,
                 ..RetryPolicy::default()
             },
+            preflight: !args.no_preflight,
+            live: !args.no_live,
         },
         ops,
         tally,
@@ -133,10 +141,10 @@ fn default_results_path(manifest: &Path) -> anyhow::Result<PathBuf> {
 
 /// Each used instance's endpoint and pace; a refused URL is a usage error,
 /// found before anything is sent. Tokens were checked by the caller.
-fn setups(
+pub(crate) fn setups(
     instances: &Instances,
     ops: &[Operation],
-    args: &RunArgs,
+    rate: Option<rate::Rate>,
 ) -> anyhow::Result<HashMap<Arc<str>, InstanceSetup>> {
     let mut setups = HashMap::new();
     let mut problems = Vec::new();
@@ -157,7 +165,7 @@ fn setups(
             continue;
         }
         let local = instance.api_url.starts_with("http://");
-        let asked = args.rate.or(instance.rate.map(rate::Rate::PerSecond));
+        let asked = rate.or(instance.rate.map(rate::Rate::PerSecond));
         let (pace, warning) = rate::choose(
             asked,
             Method::RemoveGroupParticipant,
@@ -167,6 +175,11 @@ fn setups(
         if let Some(w) = warning {
             eprintln!("warning: instance `{}`: {w}", op.instance);
         }
+        // Reads keep getGroupData's own, conservative pace; only a local
+        // server (the sandbox, benchmarks) lets --rate set it too.
+        let read_asked = if local { asked } else { None };
+        let (read_rate, _) =
+            rate::choose(read_asked, Method::GetGroupData, instance.platform, local);
         let endpoint = Endpoint {
             platform: instance.platform,
             api_url: instance.api_url.clone(),
@@ -178,6 +191,7 @@ fn setups(
             InstanceSetup {
                 endpoint,
                 rate: pace,
+                read_rate,
             },
         );
     }

@@ -12,7 +12,8 @@ use crate::cli::{OutputFormat, ValidateArgs};
 use crate::exit;
 use crate::manifest::{self, Diagnostic, Loaded, Rejected, Severity};
 
-pub fn execute(args: ValidateArgs) -> anyhow::Result<u8> {
+/// Checks the manifests; `quiet` (-q) leaves out warnings and notes.
+pub fn execute(args: ValidateArgs, quiet: bool) -> anyhow::Result<u8> {
     let opts = args.manifest.load_options().map_err(UsageError)?;
     let output = args.manifest.output().map_err(UsageError)?;
     if args
@@ -33,7 +34,7 @@ pub fn execute(args: ValidateArgs) -> anyhow::Result<u8> {
     let reports: Vec<Report<'_>> = results.iter().map(Report::of).collect();
     let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
     match output {
-        OutputFormat::Text => render_text(&reports, &mut out, &mut err)?,
+        OutputFormat::Text => render_text(&reports, quiet, &mut out, &mut err)?,
         OutputFormat::Json => render_json(&reports, &mut out)?,
     }
     Ok(if reports.iter().all(|r| r.valid) {
@@ -109,11 +110,12 @@ fn plural(n: usize, word: &str) -> String {
 /// Diagnostics on `err`; summaries (valid manifests) on `out`.
 pub(crate) fn render_text(
     reports: &[Report<'_>],
+    quiet: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<()> {
     for r in reports {
-        for d in r.diagnostics {
+        for d in r.diagnostics.iter().filter(|d| d.is_error() || !quiet) {
             writeln!(err, "{d}")?;
         }
         if !r.valid {

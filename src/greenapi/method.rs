@@ -13,17 +13,23 @@ pub enum Method {
     RemoveAdmin,
     GetGroupData,
     GetStateInstance,
+    /// The instance's settings, whose `wid` is its own number: the runner
+    /// needs it to know whether the instance administers a group and never to
+    /// remove or demote itself. Not in `GREEN-API.md`; documented publicly as
+    /// `GET …/getSettings/…` answering `{"wid": "79001234567@c.us", …}`.
+    GetSettings,
 }
 
 impl Method {
     /// Every method, for tables and tests.
-    pub const ALL: [Method; 6] = [
+    pub const ALL: [Method; 7] = [
         Method::RemoveGroupParticipant,
         Method::AddGroupParticipant,
         Method::SetGroupAdmin,
         Method::RemoveAdmin,
         Method::GetGroupData,
         Method::GetStateInstance,
+        Method::GetSettings,
     ];
 
     /// The name as it stands in the URL path.
@@ -35,6 +41,7 @@ impl Method {
             Method::RemoveAdmin => "removeAdmin",
             Method::GetGroupData => "getGroupData",
             Method::GetStateInstance => "getStateInstance",
+            Method::GetSettings => "getSettings",
         }
     }
 
@@ -43,9 +50,10 @@ impl Method {
         Method::ALL.into_iter().find(|m| m.name() == name)
     }
 
-    /// `getStateInstance` is the one GET; every other method is a POST with a JSON body.
+    /// `getStateInstance` and `getSettings` are GETs; every other method is a
+    /// POST with a JSON body.
     pub fn is_get(self) -> bool {
-        self == Method::GetStateInstance
+        matches!(self, Method::GetStateInstance | Method::GetSettings)
     }
 
     /// The documented ceiling in requests per second, per instance and per
@@ -64,6 +72,8 @@ impl Method {
             (GetGroupData, Platform::WhatsApp) => 1,
             (GetGroupData, Platform::Max) => 10,
             (GetStateInstance, _) => 1,
+            // Not in the documented table: as slow as getStateInstance.
+            (GetSettings, _) => 1,
         }
     }
 

@@ -62,6 +62,13 @@ pub struct GroupData {
     pub subject: String,
     #[serde(default)]
     pub participants: Vec<Participant>,
+    /// WhatsApp: empty when the instance is not an admin of the group.
+    #[serde(
+        default,
+        rename = "groupInviteLink",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub invite_link: Option<String>,
 }
 
 /// One participant in a [`GroupData`].
@@ -80,6 +87,34 @@ impl GroupData {
     pub fn participant(&self, id: &str) -> Option<&Participant> {
         self.participants.iter().find(|p| p.id == id)
     }
+}
+
+/// Reads a 200 answer of `getGroupData`. An answer without participants that
+/// names an error, or names no group at all, means the group was not found
+/// (or is not visible to the instance).
+pub fn parse_group_data(body: &[u8]) -> Result<GroupData, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| "the group's data is not JSON".to_owned())?;
+    let error = value
+        .get("error")
+        .and_then(|e| e.as_str())
+        .filter(|e| !e.is_empty());
+    let data: GroupData = serde_json::from_value(value.clone())
+        .map_err(|e| format!("the group's data is malformed: {e}"))?;
+    match error {
+        Some(error) if data.participants.is_empty() => Err(format!("group not found ({error})")),
+        None if data.participants.is_empty() && data.group_id.is_empty() => {
+            Err("group not found".to_owned())
+        }
+        _ => Ok(data),
+    }
+}
+
+/// `getSettings`'s answer: the instance's own ID, when it has one.
+pub fn parse_wid(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let wid = value.get("wid")?.as_str()?.trim();
+    (!wid.is_empty()).then(|| wid.to_owned())
 }
 
 /// IDs arrive as strings, but MAX has been seen to send numbers: accept both.
@@ -172,5 +207,32 @@ mod tests {
         assert!(max.participant("10000000").unwrap().is_admin);
         let bare: GroupData = serde_json::from_str("{}").unwrap();
         assert!(bare.participants.is_empty());
+    }
+
+    #[test]
+    fn group_data_answers_that_name_no_group_are_errors() {
+        assert!(
+            parse_group_data(br#"{"error":"item-not-found"}"#)
+                .unwrap_err()
+                .contains("item-not-found")
+        );
+        assert!(parse_group_data(b"{}").is_err());
+        assert!(parse_group_data(b"<html>").is_err());
+        assert!(parse_group_data(br#"{"groupId":"1@g.us","participants":"x"}"#).is_err());
+        let g = parse_group_data(
+            br#"{"groupId":"1@g.us","groupInviteLink":"","participants":[{"id":"7@c.us"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(g.invite_link.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn settings_give_the_wid() {
+        assert_eq!(
+            parse_wid(br#"{"wid":"79001234567@c.us","typeAccount":""}"#).as_deref(),
+            Some("79001234567@c.us")
+        );
+        assert_eq!(parse_wid(br#"{"wid":""}"#), None);
+        assert_eq!(parse_wid(b"nope"), None);
     }
 }

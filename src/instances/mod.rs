@@ -81,6 +81,18 @@ impl Instances {
         }
         if instances.get(DEFAULT).is_none() {
             env::load_default(&mut instances, env);
+        } else if ["GREEN_API_URL", "GREEN_API_ID_INSTANCE"]
+            .iter()
+            .any(|k| env(k).is_some())
+        {
+            // Both say what `default` is: the file wins, but silently
+            // ignoring the environment would surprise whoever set it.
+            let d = Diagnostic::warning(
+                None,
+                "the instances file defines `default`, so GREEN_API_URL and GREEN_API_ID_INSTANCE are ignored".to_owned(),
+            )
+            .hint("unset them, or rename the file's `default` instance");
+            diags.push(d);
         }
         instances
     }

@@ -162,11 +162,42 @@ impl Validator {
             if name == instances::DEFAULT && self.instances.undecided.is_some() {
                 return self.infer(raw);
             }
-            self.check_action(raw.action, raw.item_line);
             match self.unknown.iter_mut().find(|(n, _)| n == name) {
                 Some((_, lines)) if lines.last() == Some(&raw.item_line) => {}
                 Some((_, lines)) => lines.push(raw.item_line),
                 None => self.unknown.push((name.to_owned(), vec![raw.item_line])),
+            }
+            // The row's other problems are worth saying too, so one fix
+            // does not uncover the next: its IDs may tell the platform. The
+            // manifest is rejected anyway, so the missing idInstance (part of
+            // the op_id) never matters.
+            let chat = raw.chat.and_then(ids::platform_of);
+            let person = raw.participant.and_then(ids::platform_of);
+            match chat.or(person) {
+                Some(platform) if person.is_some_and(|p| p != platform) => {
+                    self.check_action(raw.action, raw.item_line);
+                    let d = Diagnostic::error(
+                        self.at(raw.line),
+                        format!(
+                            "is a {platform} ID, but participant_id is a {} ID",
+                            person.expect("checked")
+                        ),
+                    )
+                    .field("chat_id")
+                    .hint("one operation's chat and participant belong to the same platform");
+                    self.report(d);
+                }
+                Some(platform) => {
+                    let unconfigured = Resolved {
+                        name: Arc::from(name),
+                        platform,
+                        id_instance: Arc::from(""),
+                    };
+                    self.check(raw, &unconfigured);
+                }
+                None => {
+                    self.check_action(raw.action, raw.item_line);
+                }
             }
             return;
         };

@@ -68,7 +68,9 @@ pub fn consume(
                 method,
                 slowdown,
             } => {
-                tracing::warn!(instance = %instance, method = %method, slowdown, "HTTP 429: slowing down to 1/{slowdown} of the pace");
+                // Expected and handled: the summary counts them; -v shows each.
+                views.tally.throttled += 1;
+                tracing::info!(instance = %instance, method = %method, slowdown, "HTTP 429: slowing down to 1/{slowdown} of the pace");
             }
             Event::Recovered {
                 instance,
@@ -76,6 +78,10 @@ pub fn consume(
                 slowdown,
             } => {
                 tracing::info!(instance = %instance, method = %method, slowdown, "pace recovering");
+            }
+            Event::PreflightUnknown { instance, reason } => {
+                let reason = views.scrub(&reason);
+                tracing::warn!(instance = %instance, reason = %sanitise::terminal(&reason), "could not read the instance's state; going on");
             }
             Event::InstanceRefused { instance, reason } => {
                 let reason = views.scrub(&reason);

@@ -2,6 +2,7 @@
 //! summary. Each consumes the engine's events; none of them drives it.
 
 pub mod consumer;
+pub mod live_plan;
 pub mod progress;
 pub mod results;
 pub mod sanitise;

@@ -29,7 +29,7 @@ impl ProgressView {
                 let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
                 bar.set_style(
                     BarStyle::with_template(
-                        "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} {msg} {per_sec} eta {eta}",
+                        "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} {msg} eta {eta}",
                     )
                     .expect("valid template")
                     .progress_chars("=> "),
@@ -56,7 +56,9 @@ impl ProgressView {
         match self.style {
             ProgressStyle::Bar => {
                 self.bar.set_position(done);
-                self.bar.set_message(counts(tally));
+                let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+                self.bar
+                    .set_message(format!("{}, {rate:.1}/s", counts(tally)));
             }
             ProgressStyle::Lines if self.last_line.elapsed() >= LINE_EVERY => {
                 self.last_line = Instant::now();

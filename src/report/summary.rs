@@ -35,12 +35,14 @@ pub fn render(
         if now + earlier == 0 {
             continue;
         }
-        let _ = match earlier {
-            0 => writeln!(out, "  {:<9}{now}", outcome.as_str()),
+        let name = outcome.as_str();
+        let _ = match (now, earlier) {
+            (_, 0) => writeln!(out, "  {name:<9}{now}"),
+            (0, _) => writeln!(out, "  {name:<9}{earlier} (all from earlier runs)"),
             _ => writeln!(
                 out,
-                "  {:<9}{now} (+{earlier} from earlier runs)",
-                outcome.as_str()
+                "  {name:<9}{} ({earlier} from earlier runs)",
+                now + earlier
             ),
         };
     }
@@ -59,11 +61,34 @@ pub fn render(
     };
     let _ = writeln!(
         out,
-        "  {} operations, {} requests sent, {rate:.1} requests/s",
-        tally.total, tally.requests
+        "  {}, {} sent, {rate:.1} requests/s",
+        plural(tally.total, "operation"),
+        plural(tally.requests, "request")
     );
+    if tally.retried > 0 {
+        let _ = writeln!(
+            out,
+            "  {} needed retries",
+            plural(tally.retried, "operation")
+        );
+    }
+    if tally.throttled > 0 {
+        let _ = writeln!(
+            out,
+            "  {} HTTP 429 (too many requests): the pace was slowed down",
+            plural(tally.throttled, "answer")
+        );
+    }
     let _ = writeln!(out, "  results: {}", results.display());
     out
+}
+
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 /// Milliseconds are noise in a summary.
@@ -92,7 +117,7 @@ mod tests {
         );
         assert_eq!(
             text,
-            "finished in 1s 200ms\n  done     1 (+1 from earlier runs)\n  rejected 1\n  not sent 2 (a rerun sends them)\n  5 operations, 3 requests sent, 2.4 requests/s\n  results: x.results.csv\n"
+            "finished in 1s 200ms\n  done     2 (1 from earlier runs)\n  rejected 1\n  not sent 2 (a rerun sends them)\n  5 operations, 3 requests sent, 2.4 requests/s\n  1 operation needed retries\n  results: x.results.csv\n"
         );
     }
 }

@@ -23,12 +23,17 @@ pub struct Tally {
     pub requests: u64,
     /// Operations of the manifest in all.
     pub total: u64,
+    /// Answers that were HTTP 429 (each slowed its pace down).
+    pub throttled: u64,
+    /// Operations finished now that needed more than one request.
+    pub retried: u64,
 }
 
 impl Tally {
     pub fn record(&mut self, outcome: Outcome, attempts: u32) {
         *self.now.entry(outcome).or_default() += 1;
         self.requests += u64::from(attempts);
+        self.retried += u64::from(attempts > 1);
     }
 
     pub fn record_earlier(&mut self, outcome: Outcome) {

@@ -78,6 +78,12 @@ pub fn classify(action: Action, answer: &Result<RawAnswer, TransportError>) -> V
     }
 }
 
+/// Classifies a non-200 answer of any method by its status and body (the
+/// errors common to every method).
+pub fn classify_status(status: u16, body: &[u8], retry_after: Option<String>) -> Verdict {
+    by_status(status, body, retry_after)
+}
+
 /// The common errors of every method, by status and body.
 fn by_status(status: u16, body: &[u8], retry_after: Option<String>) -> Verdict {
     let text = excerpt(body);

@@ -46,6 +46,8 @@ pub enum Event {
     },
     /// The instance cannot work: its remaining operations end `aborted`.
     InstanceRefused { instance: Arc<str>, reason: String },
+    /// The preflight could not read the instance's state; the run goes on.
+    PreflightUnknown { instance: Arc<str>, reason: String },
     /// An operation reached its outcome.
     Finished(Box<Finished>),
 }

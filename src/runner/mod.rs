@@ -5,9 +5,11 @@
 pub mod classify;
 pub mod engine;
 pub mod event;
+pub mod live;
 pub mod outcome;
 pub mod pace;
 pub mod rate;
 pub mod retry;
+mod worker;
 
 pub use outcome::Outcome;

@@ -178,6 +178,13 @@ fn run(
     if method == Method::GetStateInstance {
         return Reply::json(200, &json!({ "stateInstance": inst.state.as_str() }));
     }
+    if method == Method::GetSettings {
+        // The real answer has many more settings; `wid` is the one used.
+        return Reply::json(
+            200,
+            &json!({ "wid": inst.wid, "countryInstance": "", "typeAccount": "" }),
+        );
+    }
     if let Some(text) = inst.state.refusal() {
         return Reply::text(400, text);
     }

@@ -145,7 +145,7 @@ impl World {
                     && !protected
                     && set_admin(group, who, false)
             }
-            Method::GetGroupData | Method::GetStateInstance => {
+            Method::GetGroupData | Method::GetStateInstance | Method::GetSettings => {
                 unreachable!("not a participant method")
             }
         };

@@ -9,6 +9,8 @@ mod fault_idle_close;
 mod fault_matrix;
 mod fuzz_replay;
 mod hostile_answers;
+mod live;
+mod logging;
 mod manifest;
 mod manifest_cli;
 mod manifest_examples;

@@ -329,6 +329,8 @@ fn an_items_problems_are_said_once_at_its_line_and_a_participants_at_theirs() {
       hint: a whatsapp group ID looks like `120363043968066561@g.us`
     i.yaml:7: error: instance: `nope` is not configured (used on line 7)
       hint: configured instances: default; or add it to the --instances file
-    i.yaml: 3 problems; nothing was sent
+    i.yaml:12: error: participant_id: `120363043968066561@g.us` is a group ID where a person is expected
+      hint: a whatsapp person ID looks like `79001234565@c.us`
+    i.yaml: 4 problems; nothing was sent
     ");
 }

@@ -351,3 +351,45 @@ fn plan_leaves_out_what_the_results_file_settles() {
         .success()
         .stdout(predicate::str::contains(first));
 }
+
+#[test]
+fn validate_without_credentials_still_checks_every_row() {
+    // Nothing configured: the IDs still tell the platform, so a moderator
+    // without the token at hand sees every problem, not just the first.
+    let out = cargo_bin_cmd!("greenbatch")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_clear()
+        .args(["validate", &format!("{EX}/invalid.csv")])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for expected in [
+        "invalid.csv:2: error: instance: `default` is not configured",
+        "invalid.csv:4: error: participant_id: `7900abc@c.us` is not a valid ID",
+        "invalid.csv:5: error: chat_id: `79001234563@c.us` is a person",
+        "invalid.csv:6: error: chat_id: is a max ID, but participant_id is a whatsapp ID",
+        "invalid.csv:9: error: `promote` of `79001234565@c.us`",
+        "invalid.csv: 8 problems; nothing was sent",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in\n{text}");
+    }
+}
+
+#[test]
+fn quiet_validation_of_a_good_manifest_says_nothing_on_stderr() {
+    // whatsapp-cleanup.csv has a note (a loose phone number): -q hides it.
+    cmd()
+        .args(["validate", "-q", &format!("{EX}/whatsapp-cleanup.csv")])
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("valid, 12 operations"));
+    cmd()
+        .args(["validate", &format!("{EX}/whatsapp-cleanup.csv")])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("note: participant_id"));
+}

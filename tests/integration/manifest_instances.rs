@@ -162,3 +162,21 @@ max-main:
     );
     insta::assert_snapshot!(s);
 }
+
+#[test]
+fn a_default_in_the_instances_file_wins_over_the_environment_with_a_warning() {
+    let file = "- name: default\n  platform: whatsapp\n  api_url: https://7105.api.greenapi.com\n  id_instance: \"7105000000\"\n  token_env: FILE_TOKEN\n";
+    let d = dir(&[("m.csv", WA_ROW), ("instances.yaml", file)]);
+    let loaded = load_in(d.path(), "m.csv", WA_ENV, Some("instances.yaml")).unwrap();
+    assert_eq!(
+        loaded.instances.get("default").unwrap().id_instance,
+        "7105000000"
+    );
+    let s = shown(&Ok(loaded));
+    assert!(s.contains("warning: the instances file defines `default`, so GREEN_API_URL and GREEN_API_ID_INSTANCE are ignored"), "{s}");
+    let quiet = load_in(d.path(), "m.csv", &[], Some("instances.yaml")).unwrap();
+    assert!(
+        !shown(&Ok(quiet)).contains("ignored"),
+        "no environment, nothing to warn about"
+    );
+}

@@ -4,60 +4,58 @@
 
 use greenbatch::greenapi::Method;
 use greenbatch::runner::Outcome;
-use greenbatch::sandbox::{Fault, FaultRule, SandboxConfig};
+use greenbatch::sandbox::{Fault, FaultRule, SandboxConfig, SandboxHandle};
 
 use crate::support::*;
 
 const G1: &str = "120363043968066561@g.us";
 
-fn removals(range: std::ops::Range<u32>) -> String {
-    let mut text = String::from("action,chat_id,participant_id\n");
-    for n in range {
-        text.push_str(&format!("remove,{G1},790012345{n:02}@c.us\n"));
-    }
-    text
+/// Removals of members 790012345NN of G1, NN in `range`.
+fn removals(range: std::ops::Range<u32>) -> Vec<String> {
+    range
+        .map(|n| format!("remove,{G1},790012345{n:02}@c.us"))
+        .collect()
 }
 
 fn on_removals(fault: Fault) -> FaultRule {
     FaultRule::always(fault).for_method(Method::RemoveGroupParticipant)
 }
 
+async fn with_faults(rules: Vec<FaultRule>) -> SandboxHandle {
+    sandbox(
+        SandboxConfig::default_state()
+            .without_rate_limits()
+            .with_seed(7)
+            .with_faults(rules),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transient_failures_are_retried_then_failed_and_a_rerun_finishes_them() {
-    let config = SandboxConfig::default_state()
-        .without_rate_limits()
-        .with_faults(vec![on_removals(Fault::BadGateway)]);
-    let sb = sandbox(config).await;
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = write(dir.path(), "m.csv", &removals(61..63));
-    let env = default_env(&sb, WA_MAIN);
-    let out = greenbatch(
-        &[
-            "run",
-            manifest.to_str().unwrap(),
-            "--rate",
-            "50/s",
-            "--max-attempts",
-            "3",
-        ],
-        &env,
+    let sb = with_faults(vec![on_removals(Fault::BadGateway)]).await;
+    let ran = run_rows(
+        &sb,
+        WA_MAIN,
+        &removals(61..63),
+        &["--rate", "50/s", "--max-attempts", "3"],
     )
     .await;
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let rows = rows(&dir.path().join("m.results.csv"));
+    assert_eq!(ran.code(), Some(3), "{}", stderr(&ran.out));
+    let rows = ran.rows();
     assert!(
         rows.iter()
             .all(|r| r.outcome == Outcome::Failed && r.attempts == 3 && r.http_status == Some(502)),
         "{rows:?}"
     );
     assert!(rows[0].error.contains("502"), "{}", rows[0].error);
-    assert_eq!(sb.ledger().len(), 6, "three attempts each, no more");
+    assert_eq!(sent(&sb).len(), 6, "three attempts each, no more");
 
     sb.set_faults(vec![]).unwrap();
-    let out = greenbatch(&["run", manifest.to_str().unwrap(), "--rate", "50/s"], &env).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let again = ran.again(&sb, WA_MAIN, &["--rate", "50/s"]).await;
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert_eq!(
-        sb.ledger().len(),
+        sent(&sb).len(),
         8,
         "the failed operations are sent again, once each"
     );
@@ -71,26 +69,15 @@ async fn retry_after_is_honoured() {
             retry_after: Some(2),
         })
     };
-    let sb = sandbox(
-        SandboxConfig::default_state()
-            .without_rate_limits()
-            .with_faults(vec![rule]),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = write(dir.path(), "m.csv", &removals(61..62));
-    let out = greenbatch(
-        &["run", manifest.to_str().unwrap(), "--rate", "50/s"],
-        &default_env(&sb, WA_MAIN),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let ledger = sb.ledger();
+    let sb = with_faults(vec![rule]).await;
+    let ran = run_rows(&sb, WA_MAIN, &removals(61..62), &["--rate", "50/s"]).await;
+    assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
+    let ledger = sent(&sb);
     assert_eq!(ledger.len(), 2);
     assert_eq!(ledger[0].status, Some(429));
     let waited = ledger[1].at_secs - ledger[0].at_secs;
     assert!(waited >= 1.95, "waited {waited}s, Retry-After said 2s");
-    assert_eq!(rows(&dir.path().join("m.results.csv"))[0].attempts, 2);
+    assert_eq!(ran.row(2).attempts, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,33 +86,29 @@ async fn a_429_storm_slows_the_pace_and_every_operation_still_finishes() {
         probability: Some(0.3),
         ..on_removals(Fault::TooManyRequests { retry_after: None })
     };
-    let sb = sandbox(
-        SandboxConfig::default_state()
-            .without_rate_limits()
-            .with_seed(7)
-            .with_faults(vec![storm]),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = write(dir.path(), "m.csv", &removals(61..81));
-    let out = greenbatch(
-        &[
-            "run",
-            manifest.to_str().unwrap(),
-            "--rate",
-            "20/s",
-            "--concurrency",
-            "1",
-            "--max-attempts",
-            "10",
-            "-v",
-        ],
-        &default_env(&sb, WA_MAIN),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("slowing down"), "{}", stderr(&out));
-    let ledger = sb.ledger();
+    let sb = with_faults(vec![storm]).await;
+    let args = [
+        "--rate",
+        "20/s",
+        "--concurrency",
+        "1",
+        "--max-attempts",
+        "10",
+        "-v",
+    ];
+    let ran = run_rows(&sb, WA_MAIN, &removals(61..81), &args).await;
+    assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
+    assert!(
+        stderr(&ran.out).contains("slowing down"),
+        "{}",
+        stderr(&ran.out)
+    );
+    assert!(
+        stdout(&ran.out).contains("HTTP 429 (too many requests)"),
+        "{}",
+        stdout(&ran.out)
+    );
+    let ledger = sent(&sb);
     let first_429 = ledger
         .iter()
         .find(|e| e.status == Some(429))
@@ -139,7 +122,7 @@ async fn a_429_storm_slows_the_pace_and_every_operation_still_finishes() {
         next_second <= 11,
         "after a 429 the pace halves: {next_second} requests in the next second at 20/s"
     );
-    let rows = rows(&dir.path().join("m.results.csv"));
+    let rows = ran.rows();
     assert_eq!(rows.len(), 20);
     assert!(rows.iter().all(|r| r.outcome == Outcome::Done));
 }
@@ -148,25 +131,19 @@ async fn a_429_storm_slows_the_pace_and_every_operation_still_finishes() {
 async fn pacing_never_exceeds_the_rate_in_any_second() {
     // The sandbox enforces the documented 10/s; the run asks for 8/s.
     let sb = sandbox(SandboxConfig::default_state()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = write(dir.path(), "m.csv", &removals(61..81));
-    let out = greenbatch(
-        &[
-            "run",
-            manifest.to_str().unwrap(),
-            "--rate",
-            "8/s",
-            "--concurrency",
-            "8",
-        ],
-        &default_env(&sb, WA_MAIN),
+    let ran = run_rows(
+        &sb,
+        WA_MAIN,
+        &removals(61..81),
+        &["--rate", "8/s", "--concurrency", "8"],
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let times: Vec<f64> = sb.ledger().iter().map(|e| e.at_secs).collect();
+    assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
+    let removals = sent(&sb);
+    let times: Vec<f64> = removals.iter().map(|e| e.at_secs).collect();
     assert_eq!(times.len(), 20);
     assert!(
-        sb.ledger().iter().all(|e| e.status == Some(200)),
+        removals.iter().all(|e| e.status == Some(200)),
         "no self-inflicted 429"
     );
     // Arrival times carry a few milliseconds of scheduling jitter: a window
@@ -184,43 +161,45 @@ async fn pacing_never_exceeds_the_rate_in_any_second() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_token_aborts_the_instance_after_its_first_answers() {
-    let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = write(dir.path(), "m.csv", &removals(61..81));
-    let mut env = default_env(&sb, WA_MAIN);
-    env.retain(|(k, _)| k != "GREEN_API_TOKEN_INSTANCE");
-    env.push(("GREEN_API_TOKEN_INSTANCE".into(), "0".repeat(50)));
-    let out = greenbatch(
-        &[
+async fn a_wrong_token_aborts_the_instance() {
+    for (preflight, most) in [(true, 0), (false, 2)] {
+        let sb = with_faults(vec![]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = write(dir.path(), "m.csv", &csv(&removals(61..81)));
+        let mut env = default_env(&sb, WA_MAIN);
+        env.retain(|(k, _)| k != "GREEN_API_TOKEN_INSTANCE");
+        env.push(("GREEN_API_TOKEN_INSTANCE".into(), "0".repeat(50)));
+        let mut args = vec![
             "run",
             manifest.to_str().unwrap(),
             "--rate",
             "50/s",
             "--concurrency",
             "2",
-        ],
-        &env,
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("instance refused"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        sb.ledger().len() <= 2,
-        "at most the requests in flight: {}",
-        sb.ledger().len()
-    );
-    let rows = rows(&dir.path().join("m.results.csv"));
-    assert_eq!(rows.len(), 20);
-    assert!(
-        rows.iter()
-            .all(|r| r.outcome == Outcome::Aborted && r.error.contains("401")),
-        "{rows:?}"
-    );
+        ];
+        if !preflight {
+            args.push("--no-preflight");
+        }
+        let out = greenbatch(&args, &env).await;
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("instance refused"),
+            "{}",
+            stderr(&out)
+        );
+        let sent = sent(&sb).len();
+        assert!(
+            sent <= most,
+            "preflight {preflight}: at most the requests in flight, {sent} sent"
+        );
+        let rows = rows(&dir.path().join("m.results.csv"));
+        assert_eq!(rows.len(), 20);
+        assert!(
+            rows.iter()
+                .all(|r| r.outcome == Outcome::Aborted && r.error.contains("401")),
+            "{rows:?}"
+        );
+    }
 }
 
 /// An instances file for wa-main, wa-second and max-main of `sb`, with tokens
@@ -301,8 +280,7 @@ async fn a_refused_instance_stops_only_its_own_operations() {
         second_requests, 1,
         "one refusal is enough to stop the instance"
     );
-    let max = sb
-        .ledger()
+    let max = sent(&sb)
         .into_iter()
         .find(|e| e.instance.as_deref() == Some(MAX_MAIN))
         .unwrap();

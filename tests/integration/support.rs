@@ -89,3 +89,70 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The moderation requests the sandbox received (the four participant
+/// methods), leaving out preflight and group reads.
+pub fn sent(sandbox: &SandboxHandle) -> Vec<greenbatch::sandbox::LedgerEntry> {
+    const MODERATION: [&str; 4] = [
+        "removeGroupParticipant",
+        "addGroupParticipant",
+        "setGroupAdmin",
+        "removeAdmin",
+    ];
+    sandbox
+        .ledger()
+        .into_iter()
+        .filter(|e| e.method.as_deref().is_some_and(|m| MODERATION.contains(&m)))
+        .collect()
+}
+
+/// A CSV manifest (`action,chat_id,participant_id`) with these rows.
+pub fn csv(rows: &[String]) -> String {
+    format!("action,chat_id,participant_id\n{}\n", rows.join("\n"))
+}
+
+/// A run of `m.csv` in its own temporary directory.
+pub struct Ran {
+    pub dir: tempfile::TempDir,
+    pub manifest: PathBuf,
+    pub out: Output,
+}
+
+impl Ran {
+    pub fn code(&self) -> Option<i32> {
+        self.out.status.code()
+    }
+
+    /// Every row of `m.results.csv`.
+    pub fn rows(&self) -> Vec<ResultRow> {
+        rows(&self.dir.path().join("m.results.csv"))
+    }
+
+    /// The latest row of the operation on manifest line `line`.
+    pub fn row(&self, line: u32) -> ResultRow {
+        let suffix = format!(":{line}");
+        self.rows()
+            .into_iter()
+            .rev()
+            .find(|r| r.source.ends_with(&suffix))
+            .expect("a row for that line")
+    }
+
+    /// Runs the same manifest again, with the same results file.
+    pub async fn again(&self, sandbox: &SandboxHandle, id: &str, args: &[&str]) -> Output {
+        let mut all = vec!["run", self.manifest.to_str().unwrap()];
+        all.extend_from_slice(args);
+        greenbatch(&all, &default_env(sandbox, id)).await
+    }
+}
+
+/// Writes `rows` as `m.csv` in a new temporary directory and runs
+/// `greenbatch run m.csv ARGS` with `default` as the sandbox instance `id`.
+pub async fn run_rows(sandbox: &SandboxHandle, id: &str, rows: &[String], args: &[&str]) -> Ran {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write(dir.path(), "m.csv", &csv(rows));
+    let mut all = vec!["run", manifest.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = greenbatch(&all, &default_env(sandbox, id)).await;
+    Ran { dir, manifest, out }
+}

@@ -1,0 +1,51 @@
+//! The live plan as `plan --live` and `run --dry-run --live` print it: each
+//! instance's state and each group read once, every operation predicted,
+//! nothing changed.
+
+use std::io;
+
+use crate::cli::OutputFormat;
+use crate::exit;
+use crate::greenapi::client::{Client, ClientConfig};
+use crate::manifest::{Loaded, OpId};
+use crate::report::live_plan;
+use crate::runner::live::plan;
+use crate::runner::rate::Rate;
+use crate::runner::retry::RetryPolicy;
+
+/// Reads the groups of `loaded`'s operations (those `skip` does not settle)
+/// and prints the predictions; the exit code is 2 when an instance lacks a token.
+pub(crate) fn print_live_plan(
+    loaded: &Loaded,
+    skip: &dyn Fn(OpId) -> bool,
+    rate: Option<Rate>,
+    output: OutputFormat,
+) -> anyhow::Result<u8> {
+    let missing = loaded
+        .instances
+        .missing_tokens(loaded.operations.iter().map(|op| &*op.instance));
+    if !missing.is_empty() {
+        for d in &missing {
+            eprintln!("{d}");
+        }
+        return Ok(exit::USAGE);
+    }
+    let ops: Vec<_> = loaded
+        .operations
+        .iter()
+        .filter(|op| !skip(op.op_id))
+        .cloned()
+        .collect();
+    let setups = super::run::setups(&loaded.instances, &ops, rate)?;
+    let client = Client::new(&ClientConfig::default()).map_err(anyhow::Error::msg)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let plan = runtime.block_on(plan::build(&client, &setups, RetryPolicy::default(), &ops));
+    let mut out = io::stdout().lock();
+    match output {
+        OutputFormat::Text => live_plan::render_text(&plan, &loaded.manifest_name, &mut out)?,
+        OutputFormat::Json => live_plan::render_json(&plan, &loaded.manifest_name, &mut out)?,
+    }
+    Ok(exit::SUCCESS)
+}

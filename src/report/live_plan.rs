@@ -1,0 +1,77 @@
+//! Printing a live plan: a table per group with its counts, or JSON.
+
+use std::io::{self, Write};
+
+use super::sanitise;
+use crate::runner::live::plan::LivePlan;
+
+/// The predictions, in the order the tables and totals list them.
+const KINDS: [&str; 4] = ["change", "already", "refused", "unknown"];
+
+fn counts(count: impl Fn(&str) -> usize) -> String {
+    KINDS
+        .iter()
+        .filter(|k| **k != "unknown" || count(k) > 0)
+        .map(|k| format!("{} {k}", count(k)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A table per group: its counts, then one line per operation.
+pub fn render_text(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
+    let total = |k: &str| plan.groups.iter().map(|g| g.count(k)).sum::<usize>();
+    let ops: usize = plan.groups.iter().map(|g| g.operations.len()).sum();
+    writeln!(
+        out,
+        "live plan for {manifest}: {ops} operations in {} groups: {}",
+        plan.groups.len(),
+        counts(total)
+    )?;
+    for group in &plan.groups {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} ({}) {}: {}",
+            group.instance,
+            group.platform,
+            group.chat_id,
+            counts(|k| group.count(k))
+        )?;
+        if let Some(error) = &group.error {
+            writeln!(out, "  could not be read: {}", sanitise::terminal(error))?;
+        }
+        for item in &group.operations {
+            let reason = item
+                .reason
+                .as_deref()
+                .map(|r| format!("  {r}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {:<8} {:<8} {:<28} {}{}",
+                item.prediction,
+                item.action.as_str(),
+                item.participant_id,
+                item.source,
+                reason
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The plan as one JSON document, with totals.
+pub fn render_json(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
+    let totals: serde_json::Map<String, serde_json::Value> = KINDS
+        .iter()
+        .map(|k| {
+            (
+                k.to_string(),
+                plan.groups.iter().map(|g| g.count(k)).sum::<usize>().into(),
+            )
+        })
+        .collect();
+    let doc = serde_json::json!({ "manifest": manifest, "totals": totals, "groups": plan.groups });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
