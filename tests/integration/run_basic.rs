@@ -45,7 +45,11 @@ async fn whatsapp_actions_are_done_and_a_rerun_sends_nothing() {
 
     let again = ran.again(&sb, WA_MAIN, FAST).await;
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    assert_eq!(sb.ledger().len(), requests, "a completed run, rerun, sends nothing, not even a preflight");
+    assert_eq!(
+        sb.ledger().len(),
+        requests,
+        "a completed run, rerun, sends nothing, not even a preflight"
+    );
     assert!(
         stdout(&again).contains("0 requests sent"),
         "{}",
