@@ -33,6 +33,14 @@ fn p(fault: Fault, probability: f64) -> FaultRule {
     FaultRule::always(fault).with_probability(probability)
 }
 
+/// 502s on every removal for `secs` from the first: reads and the preflight
+/// stay up, so the outage meets the changes, not the checks before them.
+fn outage(secs: f64) -> FaultRule {
+    FaultRule::always(Fault::BadGateway)
+        .for_method(Method::RemoveGroupParticipant)
+        .lasting(secs)
+}
+
 /// Faulted requests that were not their operation's first, and whose fault
 /// gave no definite answer: what the retry budget pays for.
 fn failed_retries(ledger: &[LedgerEntry]) -> usize {
@@ -184,11 +192,7 @@ async fn one_fault_at_a_time() {
                 vec![p(Fault::Garbage, 0.2).applying()],
                 "10s",
             ),
-            (
-                "outage-3s",
-                vec![FaultRule::always(Fault::BadGateway).lasting(3.0)],
-                "10s",
-            ),
+            ("outage-3s", vec![outage(3.0)], "10s"),
         ]);
     }
     for (name, rules, timeout) in cases {
@@ -210,10 +214,7 @@ async fn mixed_faults() {
     ];
     scenario("mix", mix, "1s").await;
     if full() {
-        let outage = vec![
-            FaultRule::always(Fault::BadGateway).lasting(60.0),
-            p(Fault::DropAfterApply, 0.05),
-        ];
+        let outage = vec![outage(60.0), p(Fault::DropAfterApply, 0.05)];
         scenario("outage-60s+drops", outage, "5s").await;
     }
 }
