@@ -5,7 +5,7 @@
 # fault-matrix mixes, and 20,000 rounds of random manifest corruption.
 # RELIABILITY.md lists what each asserts.
 #
-#   scripts/reliability.sh           everything (a few minutes)
+#   scripts/reliability.sh           everything (about two minutes)
 #   scripts/reliability.sh --quick   the CI slice (about a minute)
 set -euo pipefail
 cd "$(dirname "$0")/.."
