@@ -3,6 +3,7 @@
 //! anything else looks at it), the tally, the progress view and the logs.
 
 use std::io;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -39,12 +40,14 @@ impl Views {
 /// the file, and under load one wake-up of this thread; small enough that
 /// the progress view keeps moving.
 const BATCH: usize = 256;
+/// A batch this large means events come faster than one per wake-up.
+const BUSY: usize = 8;
 
 /// Consumes events until the engine is done. It blocks (file writes and the
 /// occasional fsync), so it runs on a thread of its own, never on the
 /// engine's workers. Whatever has arrived is taken at once and its rows are
-/// written together: nothing waits for more to arrive, so a row is on disk
-/// as soon as it would have been one by one. A results row that cannot be
+/// written together; only under load does it pause a millisecond between
+/// batches, so a row reaches the file at most that much later. A results row that cannot be
 /// written stops the run (`cancel`): an operation whose outcome cannot be
 /// recorded must not be followed by more.
 pub fn consume(
@@ -72,6 +75,12 @@ pub fn consume(
         {
             cancel.cancel();
             failure = Some(e);
+        }
+        // Under load, a moment's pause lets the next events gather instead
+        // of each send waking this thread (a futex call on both sides);
+        // at a paced rate batches hold one event and nothing waits.
+        if batch.len() >= BUSY {
+            std::thread::sleep(Duration::from_millis(1));
         }
         batch.clear();
     }
