@@ -38,10 +38,13 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
         return super::live::print_live_plan(&loaded, &skip, args.rate, output);
     }
     let plan = plan::build(&loaded.operations, &|id| prior.is_settled(id, false));
-    let mut out = io::stdout().lock();
+    // Stdout is line-buffered: one write per line would cost a system call
+    // per operation on a million-row plan.
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match output {
         OutputFormat::Text => plan::render_text(&plan, &loaded.manifest_name, &mut out)?,
         OutputFormat::Json => plan::render_json(&plan, &loaded.manifest_name, &mut out)?,
     }
+    out.flush()?;
     Ok(exit::SUCCESS)
 }

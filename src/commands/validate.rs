@@ -85,11 +85,18 @@ impl<'a> Report<'a> {
             diagnostics,
         };
         let mut groups = std::collections::HashSet::new();
+        // Manifests usually list a group's rows together: hashing only when
+        // the group changes spares a million-row manifest most lookups.
+        let mut last = None;
         for op in ops {
             *report.actions.entry(op.action.as_str()).or_default() += 1;
             *report.platforms.entry(op.platform.as_str()).or_default() += 1;
             *report.instances.entry(&op.instance).or_default() += 1;
-            groups.insert((&*op.instance, op.chat_id.as_str()));
+            let group = (&*op.instance, op.chat_id.as_str());
+            if last != Some(group) {
+                groups.insert(group);
+                last = Some(group);
+            }
         }
         report.groups = groups.len();
         report

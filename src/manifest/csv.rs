@@ -64,7 +64,8 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
+        // No `Trim::All`: the csv crate trims by building a new record per
+        // row (an allocation and a copy); fields are trimmed as borrowed below.
         .from_reader(Counting {
             inner: reader,
             lines: lines.clone(),
@@ -156,11 +157,10 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
             Err(e) => return v.report(csv_error(&e, cap, v)),
         }
         let line = line_of(&rec);
-        let bytes = rec.as_slice();
-        if bytes.is_empty() {
+        if rec.iter().all(|f| f.trim_ascii().is_empty()) {
             continue; // a line of commas only
         }
-        if bytes.contains(&0) {
+        if rec.as_slice().contains(&0) {
             return v.report(binary(v, line));
         }
         let mut text: [Option<&str>; 4] = [None; 4];
@@ -173,7 +173,7 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
         ] {
             match index[c as usize]
                 .and_then(|i| rec.get(i))
-                .map(std::str::from_utf8)
+                .map(|b| std::str::from_utf8(b.trim_ascii()))
             {
                 Some(Ok(s)) => text[c as usize] = Some(s),
                 Some(Err(_)) => {
@@ -186,7 +186,7 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
         for (i, name) in &unknown {
             if rec
                 .get(*i)
-                .and_then(|b| std::str::from_utf8(b).ok())
+                .and_then(|b| std::str::from_utf8(b.trim_ascii()).ok())
                 .is_some_and(instances::looks_like_token)
             {
                 let d = Diagnostic::error(v.at(line), "holds what looks like an API token")

@@ -181,8 +181,14 @@ impl std::fmt::Debug for ResultsFile {
 impl ResultsFile {
     /// Appends one row: written to the file at once, fsynced per [`SyncPolicy`].
     pub fn append(&mut self, row: &ResultRow) -> io::Result<()> {
-        self.writer.append(row)?;
-        self.unsynced += 1;
+        self.append_all(std::slice::from_ref(row))
+    }
+
+    /// Appends rows that finished together in one write to the file,
+    /// fsynced per [`SyncPolicy`].
+    pub fn append_all(&mut self, rows: &[ResultRow]) -> io::Result<()> {
+        self.writer.append_all(rows)?;
+        self.unsynced += rows.len() as u64;
         if self.unsynced >= self.policy.max_rows
             || self.last_sync.elapsed() >= self.policy.max_interval
         {

@@ -9,12 +9,11 @@
 //! cut it off; it is reported as [`TornLine`] and not trusted. A bad line
 //! anywhere before it means the file was edited or is not ours: an error.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
 
 use super::row::{COL_FINISHED_AT, COL_OK, COL_OP_ID, COL_OUTCOME, HEADER, HEADER_LINE, bool_str};
-use crate::manifest::model::OpId;
+use crate::manifest::model::{OpId, OpIdMap};
 use crate::report::sanitise;
 use crate::runner::Outcome;
 
@@ -22,7 +21,7 @@ use crate::runner::Outcome;
 #[derive(Debug, Default, Clone)]
 pub struct PriorResults {
     /// The outcome of the latest row of each operation.
-    pub latest: HashMap<OpId, Outcome>,
+    pub latest: OpIdMap<Outcome>,
     /// Whole rows read (several may belong to one operation).
     pub rows: u64,
     /// An unfinished last line that was ignored and cut away; the caller warns.
