@@ -93,16 +93,11 @@ impl Diagnostic {
 /// wrote; a 100 kB ID or 20,000 unknown keys must not become a 100 kB line.
 const MAX_TEXT: usize = 600;
 
-fn clip(mut text: String) -> String {
-    if text.len() > MAX_TEXT {
-        let mut cut = MAX_TEXT;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push('…');
+fn clip(text: String) -> String {
+    match crate::report::sanitise::clip(&text, MAX_TEXT) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(cut) => cut,
     }
-    text
 }
 
 impl fmt::Display for Diagnostic {

@@ -78,6 +78,20 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
 }
 
 /// Control characters and the Unicode line breaks that are not controls.
+/// `text` cut to at most `max` bytes, at a character boundary, with `…`
+/// added when anything was cut: what keeps one huge value from becoming a
+/// huge message, ledger entry or results cell.
+pub fn clip(text: &str, max: usize) -> Cow<'_, str> {
+    if text.len() <= max {
+        return Cow::Borrowed(text);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}…", &text[..end]))
+}
+
 fn breaks_line(c: char) -> bool {
     c.is_control() || c == '\u{2028}' || c == '\u{2029}'
 }
@@ -124,6 +138,15 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clip_cuts_at_a_character_boundary_and_says_so() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("exactly10!", 10), "exactly10!");
+        assert_eq!(clip("abcdefghijk", 10), "abcdefghij…");
+        // `é` is two bytes: a cut inside it moves back to before it.
+        assert_eq!(clip("aaaaaaaaaé", 10), "aaaaaaaaa…");
+    }
 
     #[test]
     fn bidi_controls_become_spaces_in_cells() {

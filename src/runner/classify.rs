@@ -133,16 +133,8 @@ fn join(status: u16, text: &str, hint: &str) -> String {
 /// The body as one short line of text.
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let mut line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.len() > MAX_TEXT {
-        let mut cut = MAX_TEXT;
-        while !line.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        line.truncate(cut);
-        line.push('…');
-    }
-    line
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::report::sanitise::clip(&line, MAX_TEXT).into_owned()
 }
 
 #[cfg(test)]

@@ -149,15 +149,7 @@ fn finish(shared: &Shared, mut entry: LedgerEntry, outcome: Outcome) -> Outcome 
 /// An answer as the ledger keeps it: group data can be large and a
 /// benchmark sends many requests, so long answers are cut.
 fn clip(body: &str) -> String {
-    const KEEP: usize = 1024;
-    if body.len() <= KEEP {
-        return body.to_owned();
-    }
-    let mut end = KEEP;
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &body[..end])
+    crate::report::sanitise::clip(body, 1024).into_owned()
 }
 
 /// The real service's work for an accepted, authenticated request.

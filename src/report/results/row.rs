@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use crate::greenapi::{Action, Platform};
 use crate::manifest::model::{OpId, Operation};
-use crate::report::sanitise::{cell, uncell};
+use crate::report::sanitise::{cell, clip, uncell};
 use crate::runner::Outcome;
 
 /// The columns, in order. Part of the file's contract: never reorder them.
@@ -150,7 +150,7 @@ pub(crate) fn write_row<W: Write>(
     out.write_field(cell(&row.participant_id).as_bytes())?;
     out.write_field(bool_str(row.outcome.is_ok()))?;
     out.write_field(row.outcome.as_str())?;
-    out.write_field(cell(cut(&row.error, scratch)).as_bytes())?;
+    out.write_field(cell(&clip(&row.error, MAX_ERROR_BYTES)).as_bytes())?;
     scratch.clear();
     if let Some(status) = row.http_status {
         let _ = write!(scratch, "{status}");
@@ -167,20 +167,4 @@ pub(crate) fn write_row<W: Write>(
     );
     out.write_field(scratch.as_bytes())?;
     out.write_record(None::<&[u8]>)
-}
-
-/// `text`, or its first [`MAX_ERROR_BYTES`] (at a character boundary) and `…`
-/// built in `scratch`.
-fn cut<'a>(text: &'a str, scratch: &'a mut String) -> &'a str {
-    if text.len() <= MAX_ERROR_BYTES {
-        return text;
-    }
-    let mut end = MAX_ERROR_BYTES;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    scratch.clear();
-    scratch.push_str(&text[..end]);
-    scratch.push('…');
-    scratch
 }
