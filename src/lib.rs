@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod fuzzing;
 pub mod greenapi;
 pub mod instances;
 pub mod logging;

@@ -1,16 +1,14 @@
 //! The fuzz targets' inputs replayed in the ordinary test suite: every seed
 //! (fuzz/seeds/TARGET) and every input that once broke a target
 //! (fuzz/regressions/TARGET, where scripts/fuzz.sh tells to put a crash)
-//! goes through the same entry point with the same checks as in fuzz/, so a
+//! goes through the same checks as in fuzz/ (greenbatch::fuzzing), so a
 //! crash found once stays fixed without cargo-fuzz installed.
 
 use std::path::{Path, PathBuf};
 
-use greenbatch::greenapi::Action;
-use greenbatch::greenapi::client::RawAnswer;
+use greenbatch::fuzzing;
 use greenbatch::manifest::{InputFormat, load_bytes};
 use greenbatch::report::results::scan_bytes;
-use greenbatch::runner::classify::{Verdict, classify};
 
 fn env(k: &str) -> Option<String> {
     match k {
@@ -37,60 +35,16 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
-fn manifest(data: &[u8], format: InputFormat) {
-    match load_bytes("f", data, format, &env) {
-        Ok(loaded) => {
-            let lines = data.iter().filter(|b| **b == b'\n').count() as u32 + 1;
-            assert!(loaded.operations.iter().all(|o| o.source.line <= lines));
-        }
-        Err(rejected) => assert!(rejected.diagnostics.iter().any(|d| d.is_error())),
-    }
-}
-
-fn results(data: &[u8]) {
-    if let Ok(prior) = scan_bytes(data) {
-        assert!(prior.rows >= prior.latest.len() as u64);
-        if let Some(torn) = prior.torn {
-            assert_eq!(torn.offset + torn.bytes, data.len() as u64);
-        }
-    }
-}
-
-fn answer(data: &[u8]) {
-    if data.len() < 3 {
-        return;
-    }
-    let action =
-        [Action::Remove, Action::Add, Action::Promote, Action::Demote][data[0] as usize % 4];
-    let status = match data[1] % 4 {
-        0 => 200,
-        1 => 400 + u16::from(data[2] % 100),
-        2 => 500 + u16::from(data[2] % 100),
-        _ => u16::from_be_bytes([data[1], data[2]]) % 1000,
-    };
-    let answer = Ok(RawAnswer {
-        status,
-        body: data[3..].to_vec(),
-        retry_after: None,
-    });
-    let text = match classify(action, &answer) {
-        Verdict::Done => String::new(),
-        Verdict::Rejected { error } => error,
-        Verdict::Transient { reason, .. } | Verdict::Fatal { reason } => reason,
-    };
-    assert!(text.len() < 1024, "{} bytes", text.len());
-}
-
 /// A fuzz target's checks on one input.
 type Check = fn(&[u8]);
 
 #[test]
 fn every_seed_and_regression_passes_its_target() {
     let targets: [(&str, Check); 4] = [
-        ("manifest_csv", |d| manifest(d, InputFormat::Csv)),
-        ("manifest_yaml", |d| manifest(d, InputFormat::Yaml)),
-        ("results_reader", results),
-        ("classify", answer),
+        ("manifest_csv", |d| fuzzing::manifest(d, InputFormat::Csv)),
+        ("manifest_yaml", |d| fuzzing::manifest(d, InputFormat::Yaml)),
+        ("results_reader", fuzzing::results),
+        ("classify", fuzzing::answer),
     ];
     for (target, check) in targets {
         let inputs = inputs(target);

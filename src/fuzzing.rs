@@ -1,0 +1,71 @@
+//! The properties the fuzz targets check, in one place: `fuzz/` runs them on
+//! generated inputs, and the integration test `fuzz_replay` runs them on the
+//! committed seeds and regressions, so a crash found once is checked the same
+//! way without cargo-fuzz. Each function panics when its property breaks.
+#![doc(hidden)]
+
+use crate::greenapi::Action;
+use crate::greenapi::client::RawAnswer;
+use crate::manifest::{InputFormat, load_bytes};
+use crate::report::results::scan_bytes;
+use crate::runner::classify::{Verdict, classify};
+
+/// The environment the manifest targets load with: `default` configured,
+/// no token (validation needs none).
+fn env(k: &str) -> Option<String> {
+    match k {
+        "GREEN_API_URL" => Some("http://127.0.0.1:7700".to_owned()),
+        "GREEN_API_ID_INSTANCE" => Some("1101000001".to_owned()),
+        _ => None,
+    }
+}
+
+/// Any bytes as a manifest: loaded, or refused with at least one error;
+/// every operation's line lies inside the input.
+pub fn manifest(data: &[u8], format: InputFormat) {
+    match load_bytes("f", data, format, &env) {
+        Ok(loaded) => {
+            let lines = data.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+            assert!(loaded.operations.iter().all(|o| o.source.line <= lines));
+        }
+        Err(rejected) => assert!(rejected.diagnostics.iter().any(|d| d.is_error())),
+    }
+}
+
+/// Any bytes as a results file: read or refused; a torn line ends the input,
+/// and the rows counted cover every operation kept.
+pub fn results(data: &[u8]) {
+    if let Ok(prior) = scan_bytes(data) {
+        assert!(prior.rows >= prior.latest.len() as u64);
+        if let Some(torn) = prior.torn {
+            assert_eq!(torn.offset + torn.bytes, data.len() as u64);
+        }
+    }
+}
+
+/// Any answer to any action: classified, and the text kept for results and
+/// messages stays short whatever the body's size. The first three bytes pick
+/// the action and a status clustered where the classifier decides.
+pub fn answer(data: &[u8]) {
+    if data.len() < 3 {
+        return;
+    }
+    let action = Action::ALL[data[0] as usize % 4];
+    let status = match data[1] % 4 {
+        0 => 200,
+        1 => 400 + u16::from(data[2] % 100),
+        2 => 500 + u16::from(data[2] % 100),
+        _ => u16::from_be_bytes([data[1], data[2]]) % 1000,
+    };
+    let answer = Ok(RawAnswer {
+        status,
+        body: data[3..].to_vec(),
+        retry_after: None,
+    });
+    let text = match classify(action, &answer) {
+        Verdict::Done => String::new(),
+        Verdict::Rejected { error } => error,
+        Verdict::Transient { reason, .. } | Verdict::Fatal { reason } => reason,
+    };
+    assert!(text.len() < 1024, "{} bytes", text.len());
+}
