@@ -245,6 +245,12 @@ pub struct RunArgs {
     /// seen to hang for over a minute.
     #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// How long to wait out an outage (every request of an instance failing
+    /// alike) before ending what is left `failed`: the instance is paused and
+    /// probed with one request at growing intervals, and no operation is
+    /// charged an attempt meanwhile. `0s` never waits.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub outage_patience: Duration,
     /// Send operations again that an earlier run recorded as `rejected`.
     #[arg(long)]
     pub retry_rejected: bool,
@@ -294,6 +300,23 @@ pub struct SandboxArgs {
     /// Switch rate limits off (for measuring a client's own overhead).
     #[arg(long)]
     pub no_rate_limits: bool,
+    /// A service time for every answer, like `150ms`: the request is
+    /// admitted (and counted against the limits) on arrival, its answer
+    /// leaves this much later. Overrides the state file's `latency`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub latency: Option<Duration>,
+    /// With --latency: spread each answer's service time by this share of
+    /// it, drawn per request from the seed (`0.5`: 50 % to 150 %).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0, requires = "latency", value_parser = parse_share)]
+    pub latency_jitter: f64,
+}
+
+/// A share between 0 and 1, like `0.5`.
+pub fn parse_share(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("`{s}` is not a share between 0 and 1; try `0.5`")),
+    }
 }
 
 /// A duration such as `90s`, `2m` or `500ms`.

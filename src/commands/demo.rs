@@ -106,6 +106,7 @@ async fn demo(
         concurrency: 8,
         max_attempts: 5,
         timeout: std::time::Duration::from_secs(10),
+        outage_patience: crate::runner::pace::DEFAULT_PATIENCE,
         retry_rejected: false,
         dry_run: false,
         live: false,

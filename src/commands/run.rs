@@ -1,7 +1,7 @@
 //! `greenbatch run`: validate, take the results file, skip what is settled,
 //! run the rest, and sum it up in the exit code.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,7 +15,7 @@ use crate::instances::Instances;
 use crate::manifest::{self, Operation};
 use crate::report::results::{self, PriorResults};
 use crate::report::tally::Tally;
-use crate::runner::engine::{EngineConfig, InstanceSetup};
+use crate::runner::engine::{EngineConfig, GroupSet, InstanceSetup};
 use crate::runner::rate;
 use crate::runner::retry::RetryPolicy;
 
@@ -102,7 +102,7 @@ pub(crate) fn prepare(
             results_path.display()
         );
     }
-    let (ops, tally) = partition(loaded.operations, &prior, args.retry_rejected);
+    let (ops, tally, resumed) = partition(loaded.operations, &prior, args.retry_rejected);
     let client = Client::new(&ClientConfig {
         timeout: args.timeout,
         ..ClientConfig::default()
@@ -119,6 +119,8 @@ pub(crate) fn prepare(
             },
             preflight: !args.no_preflight,
             live: !args.no_live,
+            outage_patience: args.outage_patience,
+            resumed,
         },
         ops,
         tally,
@@ -175,11 +177,9 @@ pub(crate) fn setups(
         if let Some(w) = warning {
             eprintln!("warning: instance `{}`: {w}", op.instance);
         }
-        // Reads keep getGroupData's own, conservative pace; only a local
-        // server (the sandbox, benchmarks) lets --rate set it too.
-        let read_asked = if local { asked } else { None };
-        let (read_rate, _) =
-            rate::choose(read_asked, Method::GetGroupData, instance.platform, local);
+        // Reads keep getGroupData's own pace, a little under its limit; only
+        // a local server (the sandbox, benchmarks) lets --rate set it too.
+        let read_rate = rate::choose_read(asked, instance.platform, local);
         let endpoint = Endpoint {
             platform: instance.platform,
             api_url: instance.api_url.clone(),
@@ -202,22 +202,42 @@ pub(crate) fn setups(
     }
 }
 
-/// Splits off the operations the results file already settles, counting them.
+/// Splits off the operations the results file already settles, counting
+/// them, and names the groups an earlier run recorded some operations of
+/// while others are still to send.
 fn partition(
     ops: Vec<Operation>,
     prior: &PriorResults,
     retry_rejected: bool,
-) -> (Vec<Operation>, Tally) {
+) -> (Vec<Operation>, Tally, GroupSet) {
     let mut tally = Tally {
         total: ops.len() as u64,
         ..Tally::default()
     };
     let mut to_send = Vec::with_capacity(ops.len());
+    let mut recorded: HashSet<(&str, &str)> = HashSet::new();
+    let mut last: Option<(&str, &str)> = None;
+    for op in &ops {
+        let key = (&*op.instance, op.chat_id.as_str());
+        // Manifests list a group's operations together: hash only on a change.
+        if last != Some(key) && prior.outcome(op.op_id).is_some() {
+            recorded.insert(key);
+            last = Some(key);
+        }
+    }
+    let mut resumed = HashSet::new();
+    for op in &ops {
+        let key = (&*op.instance, op.chat_id.as_str());
+        if recorded.contains(&key) && !prior.is_settled(op.op_id, retry_rejected) {
+            resumed.insert((op.instance.clone(), op.chat_id.clone()));
+        }
+    }
+    drop(recorded);
     for op in ops {
         match prior.outcome(op.op_id) {
             Some(outcome) if outcome.is_settled(retry_rejected) => tally.record_earlier(outcome),
             _ => to_send.push(op),
         }
     }
-    (to_send, tally)
+    (to_send, tally, resumed)
 }

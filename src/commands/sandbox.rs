@@ -21,6 +21,10 @@ pub fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
     if args.no_rate_limits {
         config = config.without_rate_limits();
     }
+    if let Some(latency) = args.latency {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        config = config.with_latency(ms, args.latency_jitter);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

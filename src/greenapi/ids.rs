@@ -2,8 +2,10 @@
 //! loosely written WhatsApp phone number is normalised, and which platform an
 //! ID betrays.
 //!
-//! WhatsApp: people `79001234565@c.us` (international number, digits only),
-//! groups `120363043968066561@g.us` or legacy `79876543210-1587570015@g.us`.
+//! WhatsApp: people `79001234565@c.us` (international number, digits only)
+//! or `123456789012345@lid` (a linked ID, which hides the number; see
+//! `GREEN-API.md` §6), groups `120363043968066561@g.us` or legacy
+//! `79876543210-1587570015@g.us`.
 //! MAX: people are positive integers as strings (`"10000000"`), groups negative
 //! ones (`"-10000000000000"`, whose length may grow).
 
@@ -140,6 +142,8 @@ pub fn kind_of(platform: Platform, id: &str) -> Option<IdKind> {
         Platform::WhatsApp => {
             if let Some(user) = id.strip_suffix("@c.us") {
                 is_phone_digits(user).then_some(IdKind::Person)
+            } else if let Some(lid) = id.strip_suffix("@lid") {
+                is_lid_digits(lid).then_some(IdKind::Person)
             } else if let Some(group) = id.strip_suffix("@g.us") {
                 let ok = match group.split_once('-') {
                     Some((owner, created)) => is_digits(owner) && is_digits(created),
@@ -158,6 +162,20 @@ pub fn kind_of(platform: Platform, id: &str) -> Option<IdKind> {
             }
         }
     }
+}
+
+/// Whether `id` is a WhatsApp linked ID (`123456789012345@lid`): a person
+/// whose number the group does not show.
+pub fn is_lid(id: &str) -> bool {
+    id.strip_suffix("@lid").is_some_and(is_lid_digits)
+}
+
+/// The owner a legacy WhatsApp group ID names: `79876543210-1587570015@g.us`
+/// was created by `79876543210@c.us`, and nobody can remove a group's
+/// creator (`GREEN-API.md` §6). `None` for every other ID.
+pub fn legacy_group_owner(group: &str) -> Option<String> {
+    let (owner, created) = group.strip_suffix("@g.us")?.split_once('-')?;
+    (is_phone_digits(owner) && is_digits(created)).then(|| format!("{owner}@c.us"))
 }
 
 /// The platform an ID can only belong to, if it tells. Bare digits are a MAX
@@ -193,6 +211,12 @@ fn is_phone_digits(s: &str) -> bool {
     (5..=15).contains(&s.len()) && is_positive_integer(s)
 }
 
+/// Linked IDs are opaque digits (15 in every one seen); accept any length a
+/// number of that kind can plausibly have, nothing else.
+fn is_lid_digits(s: &str) -> bool {
+    (5..=24).contains(&s.len()) && is_digits(s)
+}
+
 fn is_positive_integer(s: &str) -> bool {
     is_digits(s) && !s.starts_with('0')
 }
@@ -226,6 +250,39 @@ mod tests {
             !ok(Max, Group, "-100000000000000000000").1,
             "length may grow"
         );
+    }
+
+    #[test]
+    fn linked_ids_are_whatsapp_people() {
+        assert_eq!(
+            ok(WhatsApp, Person, "123456789012345@lid"),
+            ("123456789012345@lid".into(), false)
+        );
+        assert!(is_lid("123456789012345@lid"));
+        assert!(!is_lid("79001234565@c.us"));
+        assert_eq!(platform_of("123456789012345@lid"), Some(WhatsApp));
+        assert_eq!(
+            check(Max, Person, "123456789012345@lid"),
+            Err(IdProblem::OtherPlatform { found: WhatsApp })
+        );
+        assert_eq!(
+            check(WhatsApp, Person, "12ab@lid"),
+            Err(IdProblem::Malformed)
+        );
+        assert_eq!(
+            check(WhatsApp, Group, "123456789012345@lid"),
+            Err(IdProblem::WrongKind { expected: Group })
+        );
+    }
+
+    #[test]
+    fn legacy_group_ids_name_their_creator() {
+        assert_eq!(
+            legacy_group_owner("79876543210-1587570015@g.us").as_deref(),
+            Some("79876543210@c.us")
+        );
+        assert_eq!(legacy_group_owner("120363043968066561@g.us"), None);
+        assert_eq!(legacy_group_owner("-10000000000000"), None);
     }
 
     #[test]

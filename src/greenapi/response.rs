@@ -62,6 +62,15 @@ pub struct GroupData {
     pub subject: String,
     #[serde(default)]
     pub participants: Vec<Participant>,
+    /// How many members the group has. The list may be shorter (a public
+    /// report says `getGroupData` does not always list every member), so a
+    /// number missing from it proves nothing unless the two agree.
+    #[serde(
+        default,
+        deserialize_with = "lenient_count",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub size: Option<u64>,
     /// WhatsApp: empty when the instance is not an admin of the group.
     #[serde(
         default,
@@ -74,8 +83,16 @@ pub struct GroupData {
 /// One participant in a [`GroupData`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Participant {
+    /// `79001234565@c.us`, or `…@lid` in groups that hide numbers; MAX: digits.
     #[serde(default, alias = "chatId", deserialize_with = "lenient_id")]
     pub id: String,
+    /// WhatsApp's linked ID (`123456789012345@lid`), when the answer gives it.
+    #[serde(
+        default,
+        deserialize_with = "lenient_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lid: Option<String>,
     #[serde(default, rename = "isAdmin")]
     pub is_admin: bool,
     #[serde(default, rename = "isSuperAdmin")]
@@ -83,9 +100,11 @@ pub struct Participant {
 }
 
 impl GroupData {
-    /// The participant with this ID, if a member.
+    /// The participant with this ID (or linked ID), if listed.
     pub fn participant(&self, id: &str) -> Option<&Participant> {
-        self.participants.iter().find(|p| p.id == id)
+        self.participants
+            .iter()
+            .find(|p| p.id == id || p.lid.as_deref() == Some(id))
     }
 }
 
@@ -130,6 +149,28 @@ fn lenient_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error
         Id::S(s) => s,
         Id::N(n) => n.to_string(),
         Id::Other(_) => String::new(),
+    })
+}
+
+/// An optional ID: a string, a number, or anything else read as absent.
+fn lenient_opt_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let id = lenient_id(d)?;
+    Ok((!id.trim().is_empty()).then_some(id))
+}
+
+/// A count as a number or a numeric string; anything else is unknown.
+fn lenient_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Count {
+        N(u64),
+        S(String),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Count::deserialize(d)? {
+        Count::N(n) => Some(n),
+        Count::S(s) => s.trim().parse().ok(),
+        Count::Other(_) => None,
     })
 }
 
@@ -197,7 +238,21 @@ mod tests {
         )
         .unwrap();
         assert!(wa.participant("7@c.us").unwrap().is_super_admin);
+        assert!(
+            wa.participant("x@lid").unwrap().is_super_admin,
+            "by its linked ID"
+        );
         assert!(!wa.participant("8@c.us").unwrap().is_admin);
+        assert_eq!(wa.participant("8@c.us").unwrap().lid, None);
+        assert_eq!(wa.size, None);
+        let sized: GroupData =
+            serde_json::from_str(r#"{"groupId":"1@g.us","size":"7","participants":[]}"#).unwrap();
+        assert_eq!(sized.size, Some(7));
+        let odd: GroupData =
+            serde_json::from_str(r#"{"size":[1],"participants":[{"id":"7@c.us","lid":5}]}"#)
+                .unwrap();
+        assert_eq!(odd.size, None);
+        assert_eq!(odd.participants[0].lid.as_deref(), Some("5"));
         let max: GroupData = serde_json::from_str(
             r#"{"chatId":"-100","owner":39888725,"participants":[{"chatId":10000000,"isAdmin":true}]}"#,
         )

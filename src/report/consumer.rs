@@ -106,18 +106,40 @@ fn log(views: &mut Views, event: Event) {
         Event::Throttled {
             instance,
             method,
-            slowdown,
+            rate,
+            news,
         } => {
             // Expected and handled: the summary counts them; -v shows each.
             views.tally.throttled += 1;
-            tracing::info!(instance = %instance, method = %method, slowdown, "HTTP 429: slowing down to 1/{slowdown} of the pace");
+            if news {
+                tracing::info!(instance = %instance, method = %method, rate = format_args!("{rate:.2}"), "HTTP 429: pace now {rate:.2}/s");
+            } else {
+                tracing::debug!(instance = %instance, method = %method, "HTTP 429 for a request sent before the last slow-down");
+            }
         }
         Event::Recovered {
             instance,
             method,
-            slowdown,
+            rate,
         } => {
-            tracing::info!(instance = %instance, method = %method, slowdown, "pace recovering");
+            tracing::debug!(instance = %instance, method = %method, rate = format_args!("{rate:.2}"), "pace recovering");
+        }
+        Event::OutageBegan {
+            instance,
+            method,
+            reason,
+        } => {
+            views.tally.outages += 1;
+            let reason = views.scrub(&reason);
+            tracing::warn!(instance = %instance, method = %method, reason = %sanitise::terminal(&reason), "every request fails: holding the instance's {method} requests and probing now and then");
+        }
+        Event::OutageEnded {
+            instance,
+            method,
+            lasted,
+        } => {
+            let secs = lasted.as_secs_f64();
+            tracing::warn!(instance = %instance, method = %method, lasted_s = format_args!("{secs:.1}"), "the server answers again after {secs:.1} s: going on at the pace");
         }
         Event::PreflightUnknown { instance, reason } => {
             let reason = views.scrub(&reason);

@@ -79,6 +79,13 @@ pub fn render(
             plural(tally.throttled, "answer")
         );
     }
+    if tally.outages > 0 {
+        let _ = writeln!(
+            out,
+            "  {}: every request failed, so requests were held and probed",
+            plural(tally.outages, "outage")
+        );
+    }
     let _ = writeln!(out, "  results: {}", results.display());
     out
 }

@@ -25,6 +25,9 @@ pub struct Tally {
     pub total: u64,
     /// Answers that were HTTP 429 (each slowed its pace down).
     pub throttled: u64,
+    /// Outages: times every request of an (instance, method) failed alike
+    /// and its requests were held while it was probed.
+    pub outages: u64,
     /// Operations finished now that needed more than one request.
     pub retried: u64,
 }

@@ -1,14 +1,21 @@
 //! The scheduler: runs operations concurrently within each instance's limits.
 //!
-//! Each instance gets `concurrency` workers that take chains from a shared
-//! queue. A chain is the operations on one (chat, participant) in manifest
-//! order, so those keep their order while everything else runs in parallel.
-//! Before any of that, a preflight asks each instance whether it is
-//! authorized: a refused instance's operations end `aborted` unsent. What
-//! happens to each operation is the [`Worker`](super::worker)'s business.
+//! Each instance gets `concurrency` workers that take chains from its
+//! [`Queue`]; a chain is the operations on one (chat, participant) in
+//! manifest order, so those keep their order while everything else runs in
+//! parallel. Before any of that, a preflight asks each instance whether it
+//! is authorized: a refused instance's operations end `aborted` unsent.
+//!
+//! With live state, one more task per instance reads groups *ahead* of the
+//! sends, on `getGroupData`'s own lane: only groups that the send lane will
+//! reach after the read lands, nearest first, so that a read never holds a
+//! send up (see [`Queue::pick_read`]). Reads that explain a refusal go first
+//! on that lane. What happens to each operation is the
+//! [`Worker`](super::worker)'s business.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -16,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use super::event::Event;
 use super::live::{Groups, Preflight, Reader, preflight};
 use super::pace::Pacer;
+use super::queue::Queue;
 use super::retry::{RetryBudget, RetryPolicy};
 use super::worker::Worker;
 use crate::greenapi::client::{Client, Endpoint};
@@ -32,6 +40,9 @@ pub struct InstanceSetup {
     pub read_rate: Option<f64>,
 }
 
+/// (instance, group) pairs.
+pub type GroupSet = HashSet<(Arc<str>, String)>;
+
 /// Settings that apply to every instance.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -42,6 +53,14 @@ pub struct EngineConfig {
     pub preflight: bool,
     /// Read the groups' state: skip what already holds, explain refusals.
     pub live: bool,
+    /// How long an outage (every request failing) is waited out before the
+    /// operations left end `failed`; zero: never wait.
+    pub outage_patience: Duration,
+    /// (instance, group) pairs that an earlier run of this results file
+    /// was working on: a crash may have left operations there applied but
+    /// unrecorded, so those groups are read before their operations are
+    /// sent, and what holds already is not sent twice.
+    pub resumed: GroupSet,
 }
 
 /// An instance's live state during a run.
@@ -49,13 +68,32 @@ pub(crate) struct Instance {
     pub name: Arc<str>,
     pub endpoint: Endpoint,
     pub pacers: HashMap<Method, Pacer>,
+    /// The pace of the moderation methods, to tell how far the sends are.
+    pub send_rate: Option<f64>,
     pub budget: RetryBudget,
     /// Set once: by the preflight or by the first fatal answer.
     pub refused: OnceLock<String>,
-    pub chains: Mutex<VecDeque<Vec<Operation>>>,
+    pub queue: Queue,
+    /// The instance's own number, from the preflight.
+    pub own: Option<String>,
     /// How groups are read, when the run uses live state.
     pub reader: Option<Reader>,
     pub groups: Groups,
+    /// Groups read before their operations are sent (see [`EngineConfig::resumed`]).
+    pub resumed: HashSet<String>,
+}
+
+impl Instance {
+    /// How many operations the send lane dispatches while a read ahead
+    /// waits for its slot and comes back: groups nearer than that are
+    /// reached by the sends first.
+    pub fn reads_lag(&self, reader: &Reader) -> f64 {
+        let Some(send_rate) = self.send_rate else {
+            return f64::INFINITY; // unpaced sends outrun any read
+        };
+        let slot = reader.pacer.rate().map_or(0.0, |r| 1.0 / r);
+        (slot + reader.round_trip().as_secs_f64()) * send_rate
+    }
 }
 
 /// Runs `ops` and reports every step on `events`. Returns when every
@@ -73,12 +111,19 @@ pub async fn run(
         by_instance.entry(op.instance.clone()).or_default().push(op);
     }
     let mut workers = tokio::task::JoinSet::new();
+    let mut readers = tokio::task::JoinSet::new();
     for (name, ops) in by_instance {
         // Validation guarantees every instance is configured.
         let setup = setups
             .get(&name)
             .unwrap_or_else(|| unreachable!("instance `{name}` has no set-up"));
         let instance = Arc::new(prepare(&client, &name, setup, &config, ops, &events).await);
+        if instance.reader.is_some() && instance.refused.get().is_none() {
+            // The first pick is marked before any worker starts, so the
+            // operations it serves wait for it rather than send blind.
+            let first = first_read(&instance);
+            readers.spawn(read_ahead(instance.clone(), first, cancel.clone()));
+        }
         for _ in 0..config.concurrency.max(1) {
             let worker = Worker::new(
                 client.clone(),
@@ -92,6 +137,15 @@ pub async fn run(
     }
     drop(events);
     while let Some(done) = workers.join_next().await {
+        if let Err(e) = done
+            && e.is_panic()
+        {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+    // Every operation has its outcome: a read still ahead serves nobody.
+    readers.abort_all();
+    while let Some(done) = readers.join_next().await {
         if let Err(e) = done
             && e.is_panic()
         {
@@ -133,87 +187,75 @@ async fn prepare(
             }
         }
     }
-    let reader = config.live.then(|| Reader {
-        client: client.clone(),
-        endpoint: setup.endpoint.clone(),
-        pacer: Pacer::new(setup.read_rate),
-        retry: config.retry,
-        own,
+    let patience = config.outage_patience;
+    let reader = config.live.then(|| {
+        Reader::new(
+            client.clone(),
+            setup.endpoint.clone(),
+            Pacer::with_patience(setup.read_rate, patience),
+            config.retry,
+            own.clone(),
+        )
+        .with_events(name.clone(), events.clone())
     });
     Instance {
         name: name.clone(),
         endpoint: setup.endpoint.clone(),
         pacers: Action::ALL
             .into_iter()
-            .map(|a| (a.method(), Pacer::new(setup.rate)))
+            .map(|a| (a.method(), Pacer::with_patience(setup.rate, patience)))
             .collect(),
+        send_rate: setup.rate,
         budget: RetryBudget::default(),
         refused,
-        chains: Mutex::new(chains(ops)),
+        queue: Queue::new(ops),
+        own,
         reader,
         groups: Groups::default(),
+        resumed: config
+            .resumed
+            .iter()
+            .filter(|(i, _)| i == name)
+            .map(|(_, chat)| chat.clone())
+            .collect(),
     }
 }
 
-/// Groups operations by (chat, participant), keeping manifest order within
-/// each group and the order of first appearance between groups.
-fn chains(ops: Vec<Operation>) -> VecDeque<Vec<Operation>> {
-    // Keyed by a digest rather than copies of both IDs, which would double
-    // their memory on a large manifest. A collision would only chain two
-    // unrelated operations (ordering them), never change what is sent.
-    let mut index: HashMap<u64, usize> = HashMap::new();
-    let mut chains: Vec<Vec<Operation>> = Vec::new();
-    for op in ops {
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        for part in [op.chat_id.as_bytes(), b"\n", op.participant_id.as_bytes()] {
-            hasher.update(part);
-        }
-        let key = hasher.digest();
-        match index.get(&key) {
-            Some(&i) => chains[i].push(op),
+/// The first group to read ahead, marked as being read.
+fn first_read(instance: &Instance) -> Option<String> {
+    let reader = instance.reader.as_ref()?;
+    // The lane has no slot to wait for yet: only the round trip counts.
+    let lag = instance.send_rate? * reader.round_trip().as_secs_f64();
+    let chat = instance.queue.pick_read(lag, &|_| false)?;
+    instance.groups.expect_read(&chat);
+    Some(chat)
+}
+
+/// Reads groups ahead of the sends until no group is worth it.
+async fn read_ahead(instance: Arc<Instance>, first: Option<String>, cancel: CancellationToken) {
+    let Some(reader) = instance.reader.as_ref() else {
+        return;
+    };
+    let mut next = first;
+    loop {
+        let chat = match next.take() {
+            Some(chat) => chat,
             None => {
-                index.insert(key, chains.len());
-                chains.push(vec![op]);
+                if instance.refused.get().is_some() {
+                    return;
+                }
+                let lag = instance.reads_lag(reader);
+                let known = |chat: &str| instance.groups.is_known_or_reading(chat);
+                match instance.queue.pick_read(lag, &known) {
+                    Some(chat) => chat,
+                    None => return,
+                }
             }
+        };
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return,
+            _ = instance.groups.refresh(&chat, None, reader, true) => {}
         }
-    }
-    chains.into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::greenapi::Platform;
-    use crate::manifest::{OpId, Source};
-
-    fn op(line: u32, action: Action, participant: &str) -> Operation {
-        Operation {
-            op_id: OpId::new(Platform::WhatsApp, "1", action, "1@g.us", participant),
-            source: Source {
-                file: "m.csv".into(),
-                line,
-            },
-            action,
-            platform: Platform::WhatsApp,
-            instance: "default".into(),
-            chat_id: "1@g.us".into(),
-            participant_id: participant.into(),
-        }
-    }
-
-    #[test]
-    fn operations_on_one_participant_stay_in_manifest_order() {
-        let ops = vec![
-            op(2, Action::Add, "7@c.us"),
-            op(3, Action::Remove, "8@c.us"),
-            op(4, Action::Promote, "7@c.us"),
-            op(5, Action::Remove, "9@c.us"),
-            op(6, Action::Remove, "7@c.us"),
-        ];
-        let lines: Vec<Vec<u32>> = chains(ops)
-            .into_iter()
-            .map(|c| c.iter().map(|o| o.source.line).collect())
-            .collect();
-        assert_eq!(lines, vec![vec![2, 4, 6], vec![3], vec![5]]);
     }
 }

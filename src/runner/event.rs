@@ -32,17 +32,33 @@ pub enum Event {
         delay: Duration,
         reason: String,
     },
-    /// A 429 slowed an (instance, method) down to 1/`slowdown` of its pace.
+    /// A 429 answered an (instance, method); `rate` is its pace now, in
+    /// requests per second, lowered when the 429 was `news` (the request
+    /// left after the last slow-down).
     Throttled {
         instance: Arc<str>,
         method: Method,
-        slowdown: u32,
+        rate: f64,
+        news: bool,
     },
     /// Successes brought an (instance, method) back towards its pace.
     Recovered {
         instance: Arc<str>,
         method: Method,
-        slowdown: u32,
+        rate: f64,
+    },
+    /// Every request of an (instance, method) fails alike: it is held, and
+    /// probed now and then, for at most the outage patience.
+    OutageBegan {
+        instance: Arc<str>,
+        method: Method,
+        reason: String,
+    },
+    /// The server answers again; the held requests go on at the pace.
+    OutageEnded {
+        instance: Arc<str>,
+        method: Method,
+        lasted: Duration,
     },
     /// The instance cannot work: its remaining operations end `aborted`.
     InstanceRefused { instance: Arc<str>, reason: String },

@@ -8,6 +8,7 @@ pub mod event;
 pub mod live;
 pub mod outcome;
 pub mod pace;
+mod queue;
 pub mod rate;
 pub mod retry;
 mod worker;

@@ -46,6 +46,22 @@ impl FromStr for Rate {
     }
 }
 
+/// The share of `getGroupData`'s documented limit that reads use: reads
+/// change nothing, so the anti-spam caution of [`DEFAULT_SHARE`] does not
+/// apply; the small margin keeps them clear of the limit.
+pub const READ_SHARE: f64 = 0.95;
+
+/// The pace of `getGroupData` reads on an instance: a little under the
+/// documented limit, or `asked` against a local server.
+pub fn choose_read(asked: Option<Rate>, platform: Platform, local: bool) -> Option<f64> {
+    let ceiling = f64::from(Method::GetGroupData.documented_rate(platform));
+    match asked {
+        Some(Rate::Unlimited) if local => None,
+        Some(Rate::PerSecond(r)) if local => Some(r),
+        _ => Some(ceiling * READ_SHARE),
+    }
+}
+
 /// The pace for `method` on an instance: `asked` (the flag or the instance
 /// file) capped at the documented ceiling unless the server is local, or the
 /// conservative default. Returns the pace (`None` = unpaced) and, when the

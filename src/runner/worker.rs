@@ -2,15 +2,21 @@
 //! carries each operation to its outcome. Every request waits for its
 //! (instance, method) [`Pacer`](super::pace::Pacer); every answer goes through
 //! [`classify`]; transient failures are retried with backoff within the
-//! instance's retry budget; a fatal answer refuses the whole instance.
+//! instance's retry budget, except during an outage, which the pacer waits
+//! out without charging anyone; a fatal answer refuses the whole instance.
 //!
-//! With live state, an operation whose goal already holds ends `already`
-//! unsent, and one that would remove or demote the owner or the instance
-//! itself ends `rejected` unsent. A `false` or a lost answer is reconciled
-//! against a fresh read of the group: if the goal holds, `already`.
+//! An operation is never held up by a read it would have to wait its turn
+//! for: it is sent unless the group's state is already known (or a read of
+//! it is on the wire), except a removal or demotion on MAX, which waits for
+//! its group's read to know the owner. With a known state, an operation
+//! whose goal already holds ends `already` unsent. Removing or demoting the
+//! instance itself, or an owner the run knows of, ends `rejected` unsent. A `false` or a lost
+//! answer is reconciled against a fresh read of the group: if the goal
+//! holds, `already`; if the group's list cannot tell, `rejected` with the
+//! reason, never `already`.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -20,11 +26,18 @@ use super::Outcome;
 use super::classify::{Verdict, classify};
 use super::engine::Instance;
 use super::event::{Event, Finished};
-use super::live::Prediction;
+use super::live::predict::static_guard;
+use super::live::{Prediction, Reconciled};
+use super::pace::outage::Failure;
+use super::pace::{Change, GaveUp};
 use super::retry::{Decision, RetryPolicy, parse_retry_after};
-use crate::greenapi::Method;
 use crate::greenapi::client::Client;
+use crate::greenapi::{Action, Method, Platform};
 use crate::manifest::Operation;
+
+/// How long an operation waits for a read of its group that is under way
+/// before it is sent anyway.
+const WAIT_FOR_READ: Duration = Duration::from_secs(2);
 
 pub(crate) struct Worker {
     client: Client,
@@ -35,14 +48,19 @@ pub(crate) struct Worker {
     rng: fastrand::Rng,
 }
 
-/// What a fresh look at the group says after an unclear answer.
-enum Reconciled {
-    /// The goal holds: the operation is settled.
-    Holds,
-    /// It does not; the state's explanation.
-    Not(String),
-    /// The group could not be read (or live state is off).
-    Unknown,
+/// Whether `op` must know the group's owner before it is sent: a removal or
+/// demotion on MAX (on WhatsApp the service itself never removes the group's
+/// creator, `GREEN-API.md` §6, so the answer is read instead).
+fn needs_owner(op: &Operation) -> bool {
+    op.platform == Platform::Max && matches!(op.action, Action::Remove | Action::Demote)
+}
+
+/// What became of an operation before its first request.
+enum Before {
+    /// Send it.
+    Send,
+    /// Settled without a request.
+    Settled(Outcome, String),
 }
 
 impl Worker {
@@ -65,8 +83,9 @@ impl Worker {
 
     pub async fn run(mut self) {
         loop {
-            let chain = self.instance.chains.lock().expect("queue lock").pop_front();
-            let Some(chain) = chain else { return };
+            let Some(chain) = self.instance.queue.pop() else {
+                return;
+            };
             for op in chain {
                 let Some(finished) = self.run_op(op).await else {
                     return;
@@ -83,6 +102,36 @@ impl Worker {
         }
     }
 
+    /// What the guards and the known state say before anything is sent.
+    /// `wait`: how long to wait for a read of the group under way.
+    async fn before(&self, op: &Operation, wait: Duration) -> Before {
+        let inst = &self.instance;
+        let (chat, who) = (&op.chat_id, &op.participant_id);
+        if let Some(why) = static_guard(op.action, chat, who, inst.own.as_deref()) {
+            return Before::Settled(Outcome::Rejected, format!("not sent: {why}"));
+        }
+        let Some(reader) = &inst.reader else {
+            return Before::Send;
+        };
+        let resumed = inst.resumed.contains(chat);
+        if (resumed || needs_owner(op)) && wait > Duration::ZERO {
+            // Only a read tells who owns a MAX group, and nothing documents
+            // that MAX refuses to remove or demote an owner as WhatsApp does
+            // its creator's: such an operation waits for its group's read,
+            // which on MAX costs a tenth of a send. A group an interrupted
+            // run was working on is read first too: what it applied without
+            // recording is then `already`, not sent twice.
+            inst.groups.refresh(chat, None, reader, false).await;
+        }
+        match inst.groups.predict(chat, op.action, who, wait).await {
+            Some(Prediction::Already(why)) => Before::Settled(Outcome::Already, why),
+            Some(Prediction::Guard(why)) => {
+                Before::Settled(Outcome::Rejected, format!("not sent: {why}"))
+            }
+            _ => Before::Send,
+        }
+    }
+
     /// Carries one operation to its outcome. `None`: cancelled before its
     /// first request, so it has no row and a rerun sends it.
     async fn run_op(&mut self, op: Operation) -> Option<Finished> {
@@ -91,8 +140,10 @@ impl Worker {
             self.instance.endpoint.platform.group_field(): op.chat_id,
             self.instance.endpoint.platform.participant_field(): op.participant_id,
         });
-        let (mut attempts, mut http_status, mut lost_before, mut retried) =
-            (0u32, None, false, false);
+        // `attempts` counts requests sent; `charged` those that count
+        // against --max-attempts (not those an outage failed).
+        let (mut attempts, mut charged, mut http_status) = (0u32, 0u32, None);
+        let (mut lost_before, mut retried) = (false, false);
         let end = |op, outcome, error: String, attempts, http_status| {
             Some(Finished {
                 op,
@@ -104,17 +155,14 @@ impl Worker {
             })
         };
         if self.instance.refused.get().is_none() {
-            let prediction = tokio::select! {
+            let before = tokio::select! {
                 biased;
                 _ = self.cancel.cancelled() => return None,
-                p = self.predict(&op) => p,
+                b = self.before(&op, WAIT_FOR_READ) => b,
             };
-            match prediction {
-                Some(Prediction::Already(why)) => return end(op, Outcome::Already, why, 0, None),
-                Some(Prediction::Guard(why)) => {
-                    return end(op, Outcome::Rejected, format!("not sent: {why}"), 0, None);
-                }
-                _ => {}
+            if let Before::Settled(outcome, why) = before {
+                self.instance.queue.dispatched();
+                return end(op, outcome, why, 0, None);
             }
         }
         loop {
@@ -122,7 +170,7 @@ impl Worker {
                 return end(op, Outcome::Aborted, reason.clone(), attempts, http_status);
             }
             let pacer = &self.instance.pacers[&method];
-            tokio::select! {
+            let sent_at = tokio::select! {
                 biased;
                 _ = self.cancel.cancelled() => {
                     // Never sent: no row, so a rerun sends it. Sent before: its
@@ -132,18 +180,32 @@ impl Worker {
                     }
                     return end(op, Outcome::Failed, "interrupted before retrying".into(), attempts, http_status);
                 }
-                _ = pacer.acquire() => {}
-            }
+                acquired = pacer.acquire() => match acquired {
+                    Ok(at) => at,
+                    Err(GaveUp(why)) => return end(op, Outcome::Failed, why, attempts, http_status),
+                },
+            };
             // Another worker may have found the instance refused while this one waited.
             if let Some(reason) = self.instance.refused.get() {
                 return end(op, Outcome::Aborted, reason.clone(), attempts, http_status);
             }
             if attempts == 0 {
+                // A read may have landed while this waited for its slot: the
+                // slot is spent either way, but a request that cannot change
+                // anything is not.
+                if let Before::Settled(outcome, why) = self.before(&op, Duration::ZERO).await {
+                    self.instance.queue.dispatched();
+                    return end(op, outcome, why, 0, None);
+                }
                 self.instance.budget.on_first_attempt();
+                self.instance.queue.dispatched();
             } else {
                 retried = true;
             }
             attempts += 1;
+            charged += 1;
+            let groups = &self.instance.groups;
+            groups.sending(&op.chat_id, &op.participant_id);
             let answer = self
                 .client
                 .call(&self.instance.endpoint, method, &body)
@@ -153,25 +215,32 @@ impl Worker {
                 http_status = Some(a.status);
             }
             let verdict = classify(op.action, &answer);
+            let (holds, maybe_changed) = match &verdict {
+                Verdict::Done => (Some(op.action), true),
+                Verdict::Transient { maybe_applied, .. } => (None, *maybe_applied),
+                _ => (None, false),
+            };
+            groups.answered(&op.chat_id, &op.participant_id, holds, maybe_changed);
             if retried && !matches!(verdict, Verdict::Transient { .. }) {
                 // The server answers again: the retry that proved it is refunded.
                 self.instance.budget.on_retry_answered();
             }
             match verdict {
                 Verdict::Done => {
-                    self.recovered(method, pacer.succeeded()).await;
-                    self.applied(&op).await;
+                    self.answered(method).await;
                     return end(op, Outcome::Done, String::new(), attempts, http_status);
                 }
                 Verdict::Rejected { mut error } => {
-                    self.recovered(method, pacer.succeeded()).await;
+                    self.answered(method).await;
                     match self.reconcile(&op, answered_at).await {
                         Reconciled::Holds => {
                             let note =
                                 format!("{error}, but the group shows the goal already holds");
                             return end(op, Outcome::Already, note, attempts, http_status);
                         }
-                        Reconciled::Not(why) => error = format!("{error}: {why}"),
+                        Reconciled::Not(why) | Reconciled::Unproven(why) => {
+                            error = format!("{error}: {why}");
+                        }
                         Reconciled::Unknown if lost_before => {
                             error.push_str(
                                 " (an earlier attempt's answer was lost: it may have applied)",
@@ -182,6 +251,7 @@ impl Worker {
                     return end(op, Outcome::Rejected, error, attempts, http_status);
                 }
                 Verdict::Fatal { reason } => {
+                    self.answered(method).await;
                     if self.instance.refused.set(reason.clone()).is_ok() {
                         let name = self.instance.name.clone();
                         let _ = self
@@ -201,6 +271,23 @@ impl Worker {
                     maybe_applied,
                 } => {
                     lost_before |= maybe_applied;
+                    let outage = if throttled {
+                        false
+                    } else {
+                        match pacer.failed(&reason) {
+                            Failure::Scattered => false,
+                            Failure::Tripped => {
+                                self.event(Event::OutageBegan {
+                                    instance: self.instance.name.clone(),
+                                    method,
+                                    reason: reason.clone(),
+                                })
+                                .await;
+                                true
+                            }
+                            Failure::During => true,
+                        }
+                    };
                     if maybe_applied
                         && let Reconciled::Holds = self.reconcile(&op, answered_at).await
                     {
@@ -208,29 +295,32 @@ impl Worker {
                         let note = format!("{reason}; the group shows the goal holds");
                         return end(op, Outcome::Already, note, attempts, http_status);
                     }
+                    if outage {
+                        // The server's news, not this operation's: no attempt
+                        // or budget is charged, and the pacer holds the next
+                        // request until a probe gets through.
+                        charged -= 1;
+                        continue;
+                    }
                     let retry_after =
                         retry_after.and_then(|v| parse_retry_after(&v, SystemTime::now()));
                     if throttled {
-                        let slowdown = pacer.throttled(retry_after);
-                        let instance = self.instance.name.clone();
-                        let _ = self
-                            .events
-                            .send(Event::Throttled {
-                                instance,
-                                method,
-                                slowdown,
-                            })
-                            .await;
-                    } else {
-                        self.recovered(method, pacer.succeeded()).await;
+                        let throttle = pacer.throttled(sent_at, retry_after);
+                        self.event(Event::Throttled {
+                            instance: self.instance.name.clone(),
+                            method,
+                            rate: throttle.rate,
+                            news: throttle.news,
+                        })
+                        .await;
                     }
                     // A 429 already slowed the pacer down, which is what cuts the
                     // load; the budget guards against failures, so it is not charged.
-                    let decision = if throttled && self.retry.allows_another(attempts) {
-                        Decision::Retry(self.retry.delay(attempts, retry_after, &mut self.rng))
+                    let decision = if throttled && self.retry.allows_another(charged) {
+                        Decision::Retry(self.retry.delay(charged, retry_after, &mut self.rng))
                     } else {
                         self.retry.decide(
-                            attempts,
+                            charged,
                             retry_after,
                             &self.instance.budget,
                             &mut self.rng,
@@ -255,7 +345,7 @@ impl Worker {
                         delay,
                         reason: reason.clone(),
                     };
-                    let _ = self.events.send(retrying).await;
+                    self.event(retrying).await;
                     tokio::select! {
                         biased;
                         _ = self.cancel.cancelled() => {
@@ -269,26 +359,6 @@ impl Worker {
         }
     }
 
-    /// What the group's state predicts, when the run uses live state and the
-    /// group could be read.
-    async fn predict(&self, op: &Operation) -> Option<Prediction> {
-        let reader = self.instance.reader.as_ref()?;
-        let known = self.instance.groups.get(&op.chat_id, reader).await;
-        let state = known.as_ref()?.state.as_ref().ok()?;
-        Some(state.predict(op.action, &op.participant_id))
-    }
-
-    /// Keeps the group's known state up to date after a success.
-    async fn applied(&self, op: &Operation) {
-        let Some(reader) = &self.instance.reader else {
-            return;
-        };
-        let mut known = self.instance.groups.get(&op.chat_id, reader).await;
-        if let Some(Ok(state)) = known.as_mut().map(|k| k.state.as_mut()) {
-            state.apply(op.action, &op.participant_id);
-        }
-    }
-
     /// Reads the group again (unless it was read since `answered_at`) and
     /// says whether the operation's goal holds.
     async fn reconcile(&self, op: &Operation, answered_at: Instant) -> Reconciled {
@@ -297,30 +367,37 @@ impl Worker {
         };
         // After the first signal only the requests in flight may finish: a
         // read (with its own retries) would keep the run going for longer.
-        let known = tokio::select! {
+        tokio::select! {
             biased;
-            _ = self.cancel.cancelled() => return Reconciled::Unknown,
-            known = self.instance.groups.fresh(&op.chat_id, Some(answered_at), reader) => known,
-        };
-        match known.as_ref().map(|k| &k.state) {
-            Some(Ok(state)) if state.goal_holds(op.action, &op.participant_id) => Reconciled::Holds,
-            Some(Ok(state)) => Reconciled::Not(state.explain(op.action, &op.participant_id)),
-            Some(Err(e)) => Reconciled::Not(e.clone()),
-            None => Reconciled::Unknown,
+            _ = self.cancel.cancelled() => Reconciled::Unknown,
+            r = self.instance.groups.reconcile(&op.chat_id, op.action, &op.participant_id, answered_at, reader) => r,
         }
     }
 
-    async fn recovered(&self, method: Method, slowdown: Option<u32>) {
-        if let Some(slowdown) = slowdown {
-            let instance = self.instance.name.clone();
-            let _ = self
-                .events
-                .send(Event::Recovered {
-                    instance,
-                    method,
-                    slowdown,
-                })
-                .await;
+    /// The server answered (not a transient failure): tell the pacer, and
+    /// the views what changed.
+    async fn answered(&self, method: Method) {
+        let (rate, change) = self.instance.pacers[&method].answered();
+        let instance = self.instance.name.clone();
+        if let Some(Change::OutageEnded(lasted)) = change {
+            self.event(Event::OutageEnded {
+                instance: instance.clone(),
+                method,
+                lasted,
+            })
+            .await;
         }
+        if let Some(rate) = rate {
+            self.event(Event::Recovered {
+                instance,
+                method,
+                rate,
+            })
+            .await;
+        }
+    }
+
+    async fn event(&self, event: Event) {
+        let _ = self.events.send(event).await;
     }
 }

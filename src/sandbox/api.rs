@@ -52,9 +52,10 @@ pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &
         Ok(admitted) => admitted,
         Err(reply) => return finish(shared, entry, Outcome::Answer(reply)),
     };
+    let seq = entry.seq;
     let Some(Fate { fault, apply }) = fate else {
         let reply = run(&mut shared.lock(), &instance, method, body, &mut entry);
-        return finish(shared, entry, Outcome::Answer(reply));
+        return serve(shared, seq, finish(shared, entry, Outcome::Answer(reply))).await;
     };
     entry.fault = Some(fault.name().to_owned());
     let outcome = match fault {
@@ -97,7 +98,19 @@ pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &
             }
         }
     };
-    finish(shared, entry, outcome)
+    serve(shared, seq, finish(shared, entry, outcome)).await
+}
+
+/// Holds an answer for the sandbox's service time, if it has one: the
+/// request was admitted (and counted) on arrival, its answer leaves later.
+async fn serve(shared: &Arc<Shared>, seq: u64, outcome: Outcome) -> Outcome {
+    if let (Outcome::Answer(_), Some(wait)) = (&outcome, shared.service_time(seq)) {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shared.shutdown.cancelled() => return Outcome::Kill(Kill::Drop),
+        }
+    }
+    outcome
 }
 
 /// Steps 1 to 5: the route, the credentials, the verb, and the request's

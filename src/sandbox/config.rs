@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::faults::FaultRule;
 use super::load::build;
-use super::schema::StateFile;
+use super::schema::{Latency, StateFile};
 use super::world::World;
 use crate::greenapi::{Method, Platform};
 use crate::secret::Token;
@@ -45,6 +45,7 @@ pub struct SandboxConfig {
     pub(crate) faults: Vec<FaultRule>,
     pub(crate) limits_enabled: bool,
     pub(crate) rates: HashMap<Method, u32>,
+    pub(crate) latency: Option<Latency>,
 }
 
 impl SandboxConfig {
@@ -84,6 +85,13 @@ impl SandboxConfig {
     /// Sets the rate of `method` for every instance without its own override.
     pub fn with_rate(mut self, method: Method, per_second: u32) -> SandboxConfig {
         self.rates.insert(method, per_second);
+        self
+    }
+
+    /// Gives every answer a service time of `ms` milliseconds ± `jitter`
+    /// (a share of it), after the request is admitted.
+    pub fn with_latency(mut self, ms: u64, jitter: f64) -> SandboxConfig {
+        self.latency = Some(Latency { ms, jitter });
         self
     }
 

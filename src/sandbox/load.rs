@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::config::{ConfigError, SandboxConfig};
 use super::schema::{InstanceState, StateFile};
-use super::world::{Group, Instance, World};
+use super::world::{Group, Instance, Listing, World, linked_id};
 use crate::greenapi::ids::{self, IdKind};
 use crate::greenapi::{Method, Platform};
 
@@ -87,18 +87,57 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
         ));
         let mut group = Group::new(spec.id.clone(), p, spec.subject, spec.owner.clone());
         let mut seen = HashSet::new();
+        if spec.hide_numbers && p != Platform::WhatsApp {
+            problems.push(format!("{at}: hide_numbers is for WhatsApp groups"));
+        }
         for member in &spec.participants {
-            problems.extend(bad_id(
-                format!("{at}: participant"),
-                p,
-                IdKind::Person,
-                member.id(),
-            ));
-            if !seen.insert(member.id()) {
-                problems.push(format!("{at}: participant `{}` appears twice", member.id()));
+            let id = member.id();
+            problems.extend(bad_id(format!("{at}: participant"), p, IdKind::Person, id));
+            if ids::is_lid(id) {
+                problems.push(format!(
+                    "{at}: participant `{id}` is a linked ID; write the number and give `lid: {id}`"
+                ));
+            }
+            if !seen.insert(id) {
+                problems.push(format!("{at}: participant `{id}` appears twice"));
+            }
+            let full = member.full();
+            let lid = match (p, full.and_then(|f| f.lid.clone())) {
+                (Platform::WhatsApp, Some(lid)) if ids::is_lid(&lid) => Some(lid),
+                (Platform::WhatsApp, Some(lid)) => {
+                    problems.push(format!(
+                        "{at}: participant `{id}`: lid `{lid}` is not a linked ID like `123456789012345@lid`"
+                    ));
+                    None
+                }
+                (Platform::WhatsApp, None) => Some(linked_id(id)),
+                (Platform::Max, Some(_)) => {
+                    problems.push(format!("{at}: participant `{id}`: MAX members have no lid"));
+                    None
+                }
+                (Platform::Max, None) => None,
+            };
+            let hidden = spec.hide_numbers || full.is_some_and(|f| f.hidden);
+            if hidden && p != Platform::WhatsApp {
+                problems.push(format!(
+                    "{at}: participant `{id}`: only WhatsApp hides numbers"
+                ));
+            }
+            let listing = match (full.is_some_and(|f| f.unlisted), hidden) {
+                (true, _) => Listing::Unlisted,
+                (false, true) => Listing::Hidden,
+                (false, false) => Listing::Shown,
+            };
+            if let Some(lid) = &lid
+                && let Some(other) = world.persons.insert(lid.clone(), id.to_owned())
+                && other != id
+            {
+                problems.push(format!(
+                    "{at}: lid `{lid}` belongs to both `{other}` and `{id}`"
+                ));
             }
             // The owner is always an admin, whatever the file says.
-            group.insert(member.id(), member.admin() || member.id() == spec.owner);
+            group.insert_listed(id, member.admin() || id == spec.owner, lid, listing);
         }
         if !seen.contains(spec.owner.as_str()) {
             problems.push(format!(
@@ -111,6 +150,14 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
         }
     }
     let rates = method_rates(&file.limits.rates, "limits: rates", &mut problems);
+    if let Some(l) = &file.latency
+        && !(0.0..=1.0).contains(&l.jitter)
+    {
+        problems.push(format!(
+            "latency: jitter {} is not between 0 and 1",
+            l.jitter
+        ));
+    }
     for (i, rule) in file.faults.iter().enumerate() {
         if let Err(e) = rule.check() {
             problems.push(format!("faults[{i}]: {e}"));
@@ -125,6 +172,7 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
         faults: file.faults,
         limits_enabled: file.limits.enabled,
         rates,
+        latency: file.latency,
     })
 }
 

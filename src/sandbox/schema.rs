@@ -25,6 +25,32 @@ pub(crate) struct StateFile {
     /// The seed that fixes the fate of every fault rule with a probability.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// How long every answer takes after the request is admitted.
+    #[serde(default)]
+    pub latency: Option<Latency>,
+}
+
+/// A service time: every API answer leaves `ms` milliseconds (± `jitter`
+/// of that, drawn per request from the seed) after the request was admitted
+/// and counted against the rate limit, as a real server's work takes time
+/// after its gateway counted the request.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Latency {
+    pub ms: u64,
+    /// A share of `ms`, between 0 and 1: `0.5` spreads answers over 50 %..150 %.
+    #[serde(default)]
+    pub jitter: f64,
+}
+
+impl Latency {
+    /// The service time of the request numbered `seq`, with `seed`.
+    pub fn of(&self, seed: u64, seq: u64) -> std::time::Duration {
+        let unit = (xxhash_rust::xxh3::xxh3_64_with_seed(&seq.to_le_bytes(), seed) >> 11) as f64
+            / (1u64 << 53) as f64;
+        let share = 1.0 + self.jitter.clamp(0.0, 1.0) * (2.0 * unit - 1.0);
+        std::time::Duration::from_secs_f64(self.ms as f64 / 1000.0 * share)
+    }
 }
 
 /// One instance: a logged-in messenger account.
@@ -87,6 +113,10 @@ pub(crate) struct GroupSpec {
     pub owner: String,
     #[serde(default)]
     pub participants: Vec<ParticipantSpec>,
+    /// WhatsApp: list every member by linked ID alone, as groups that hide
+    /// numbers do.
+    #[serde(default)]
+    pub hide_numbers: bool,
 }
 
 /// A member, written either as a bare ID or as `{id, admin}`.
@@ -102,6 +132,15 @@ pub(crate) struct FullParticipant {
     pub id: String,
     #[serde(default)]
     pub admin: bool,
+    /// WhatsApp: the member's linked ID (`…@lid`); derived from the number when absent.
+    #[serde(default)]
+    pub lid: Option<String>,
+    /// WhatsApp: `getGroupData` lists this member by the linked ID alone.
+    #[serde(default)]
+    pub hidden: bool,
+    /// `getGroupData` leaves this member out (`size` still counts them).
+    #[serde(default)]
+    pub unlisted: bool,
 }
 
 // By hand rather than `untagged`, so that a typo inside `{id, admin}` is
@@ -139,6 +178,13 @@ impl ParticipantSpec {
 
     pub fn admin(&self) -> bool {
         matches!(self, ParticipantSpec::Full(p) if p.admin)
+    }
+
+    pub fn full(&self) -> Option<&FullParticipant> {
+        match self {
+            ParticipantSpec::Plain(_) => None,
+            ParticipantSpec::Full(p) => Some(p),
+        }
     }
 }
 

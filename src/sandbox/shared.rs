@@ -37,6 +37,13 @@ pub(crate) struct Inner {
     pub rates: HashMap<Method, u32>,
 }
 
+impl Shared {
+    /// The service time of request `seq`, if the sandbox has one.
+    pub fn service_time(&self, seq: u64) -> Option<std::time::Duration> {
+        self.initial.latency.map(|l| l.of(self.initial.seed, seq))
+    }
+}
+
 impl Inner {
     fn new(config: &SandboxConfig) -> Inner {
         Inner {

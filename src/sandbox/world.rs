@@ -3,6 +3,12 @@
 //!
 //! Everything here is synchronous and free of HTTP: the server validates a
 //! request, then asks the world for the answer and whether the state changed.
+//!
+//! WhatsApp members have a number and a linked ID (`…@lid`); either names
+//! them in a request. A group may *hide* a member's number (`getGroupData`
+//! lists them by the linked ID alone, as groups that hide numbers do) or
+//! leave a member out of the list altogether (the list is then shorter than
+//! `size`, which counts every member), as `GREEN-API.md` §6 reports.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -24,10 +30,26 @@ pub(crate) struct Instance {
     pub rates: HashMap<Method, u32>,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// How `getGroupData` lists a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Listing {
+    /// By number, with the linked ID beside it.
+    #[default]
+    Shown,
+    /// By linked ID alone: the number is hidden.
+    Hidden,
+    /// Not at all (but counted in `size`).
+    Unlisted,
+}
+
+#[derive(Debug, Clone)]
 struct Member {
     admin: bool,
     order: u64,
+    /// The linked ID (WhatsApp only).
+    lid: Option<String>,
+    listing: Listing,
 }
 
 /// One group; members keep the order they joined in.
@@ -37,7 +59,10 @@ pub(crate) struct Group {
     pub platform: Platform,
     pub subject: String,
     pub owner: String,
+    /// Keyed by number (the canonical ID).
     members: HashMap<String, Member>,
+    /// Linked ID to number, for members that have one.
+    lids: HashMap<String, String>,
     next_order: u64,
 }
 
@@ -49,19 +74,61 @@ impl Group {
             subject,
             owner,
             members: HashMap::new(),
+            lids: HashMap::new(),
             next_order: 0,
         }
     }
 
-    /// Adds a member; false when already one.
+    /// Adds a member shown by number (with a linked ID on WhatsApp); false
+    /// when already one.
     pub fn insert(&mut self, id: &str, admin: bool) -> bool {
+        let lid = (self.platform == Platform::WhatsApp).then(|| linked_id(id));
+        self.insert_listed(id, admin, lid, Listing::Shown)
+    }
+
+    /// Adds a member with its linked ID and listing; false when already one.
+    pub fn insert_listed(
+        &mut self,
+        id: &str,
+        admin: bool,
+        lid: Option<String>,
+        listing: Listing,
+    ) -> bool {
         if self.members.contains_key(id) {
             return false;
         }
         let order = self.next_order;
         self.next_order += 1;
-        self.members.insert(id.to_owned(), Member { admin, order });
+        if let Some(lid) = &lid {
+            self.lids.insert(lid.clone(), id.to_owned());
+        }
+        self.members.insert(
+            id.to_owned(),
+            Member {
+                admin,
+                order,
+                lid,
+                listing,
+            },
+        );
         true
+    }
+
+    /// The number of the member `who` names (by number or linked ID).
+    fn resolve<'a>(&'a self, who: &'a str) -> &'a str {
+        self.lids.get(who).map_or(who, String::as_str)
+    }
+
+    fn remove(&mut self, id: &str) -> bool {
+        match self.members.remove(id) {
+            Some(m) => {
+                if let Some(lid) = m.lid {
+                    self.lids.remove(&lid);
+                }
+                true
+            }
+            None => false,
+        }
     }
 
     fn is_admin(&self, id: &str) -> bool {
@@ -70,12 +137,36 @@ impl Group {
 
     /// Members in joining order, with their admin flag.
     pub fn members(&self) -> Vec<(&str, bool)> {
-        let mut all: Vec<_> = self.members.iter().collect();
-        all.sort_by_key(|(_, m)| m.order);
-        all.into_iter()
-            .map(|(id, m)| (id.as_str(), m.admin))
+        self.roster()
+            .into_iter()
+            .map(|(id, m)| (id, m.admin))
             .collect()
     }
+
+    /// Members in joining order, with their linked ID and listing.
+    pub fn members_listed(&self) -> Vec<(&str, bool, Option<&str>, Listing)> {
+        self.roster()
+            .into_iter()
+            .map(|(id, m)| (id, m.admin, m.lid.as_deref(), m.listing))
+            .collect()
+    }
+
+    fn roster(&self) -> Vec<(&str, &Member)> {
+        let mut all: Vec<_> = self
+            .members
+            .iter()
+            .map(|(id, m)| (id.as_str(), m))
+            .collect();
+        all.sort_by_key(|(_, m)| m.order);
+        all
+    }
+}
+
+/// The linked ID the sandbox gives a WhatsApp number that the state file
+/// gives none: 15 digits derived from the number, the same in every run.
+pub fn linked_id(number: &str) -> String {
+    let n = xxhash_rust::xxh3::xxh3_64(number.as_bytes()) % 900_000_000_000_000;
+    format!("{}@lid", 100_000_000_000_000 + n)
 }
 
 /// A participant method's answer and whether it changed a group.
@@ -90,6 +181,8 @@ pub(crate) struct Answer {
 pub(crate) struct World {
     pub instances: BTreeMap<String, Instance>,
     pub groups: BTreeMap<(Platform, String), Group>,
+    /// Every linked ID the state gives, to its number.
+    pub persons: HashMap<String, String>,
 }
 
 const FAILED_TO_SET: &str = "failed to set group admin";
@@ -102,8 +195,16 @@ impl World {
     pub fn act(&mut self, instance: &str, method: Method, group: &str, who: &str) -> Answer {
         let inst = &self.instances[instance];
         let (platform, wid) = (inst.platform, inst.wid.clone());
-        let contact = inst.contacts.as_ref().is_none_or(|c| c.contains(who));
+        // A linked ID names the person it belongs to, here or in any group.
+        let known_lid = self.persons.get(who).cloned();
         let group = self.groups.get_mut(&(platform, group.to_owned()));
+        let who = match (&group, &known_lid) {
+            (Some(g), _) if g.lids.contains_key(who) => g.resolve(who).to_owned(),
+            (_, Some(number)) => number.clone(),
+            _ => who.to_owned(),
+        };
+        let who = who.as_str();
+        let contact = inst.contacts.as_ref().is_none_or(|c| c.contains(who));
         let refuse = |error: Option<&str>| Answer {
             body: flag(method, false, error),
             changed: false,
@@ -112,23 +213,25 @@ impl World {
             return refuse((method == Method::SetGroupAdmin).then_some(FAILED_TO_SET));
         };
         let we_moderate = group.is_admin(&wid);
-        let member = group.members.get(who).copied();
+        let member = group.members.get(who).map(|m| m.admin);
         // The owner (isSuperAdmin) cannot be removed or demoted, and the
         // instance does not remove or demote itself: the real service refuses.
         let protected = who == group.owner || who == wid;
         let changed = match method {
             Method::RemoveGroupParticipant => {
-                we_moderate && member.is_some() && !protected && group.members.remove(who).is_some()
+                we_moderate && member.is_some() && !protected && group.remove(who)
             }
             Method::AddGroupParticipant => {
-                we_moderate && member.is_none() && contact && group.insert(who, false)
+                // A linked ID nobody has is nobody: not addable.
+                let someone = !crate::greenapi::ids::is_lid(who);
+                we_moderate && member.is_none() && contact && someone && group.insert(who, false)
             }
             Method::SetGroupAdmin => {
                 let error = match member {
                     _ if !we_moderate => Some(NOT_ADMIN),
                     None => Some(NOT_FOUND),
-                    Some(m) if m.admin => Some(FAILED_TO_SET),
-                    Some(_) => None,
+                    Some(true) => Some(FAILED_TO_SET),
+                    Some(false) => None,
                 };
                 if error.is_some() {
                     return refuse(error);
@@ -140,10 +243,7 @@ impl World {
                     // MAX names the reason; WhatsApp answers a bare false.
                     return refuse((platform == Platform::Max).then_some(NOT_FOUND));
                 }
-                we_moderate
-                    && member.is_some_and(|m| m.admin)
-                    && !protected
-                    && set_admin(group, who, false)
+                we_moderate && member == Some(true) && !protected && set_admin(group, who, false)
             }
             Method::GetGroupData | Method::GetStateInstance | Method::GetSettings => {
                 unreachable!("not a participant method")
@@ -168,13 +268,39 @@ impl World {
             Platform::WhatsApp => "id",
             Platform::Max => "chatId",
         };
-        let participants: Vec<Value> = g
-            .members()
-            .into_iter()
-            .map(|(id, admin)| {
-                json!({ id_key: id, "isAdmin": admin, "isSuperAdmin": id == g.owner })
+        let listed = g.members_listed();
+        let hidden = |id: &str| {
+            listed
+                .iter()
+                .find(|(n, ..)| *n == id)
+                .and_then(|(_, _, lid, listing)| {
+                    (*listing == Listing::Hidden).then_some(*lid).flatten()
+                })
+        };
+        let participants: Vec<Value> = listed
+            .iter()
+            .filter(|(.., listing)| *listing != Listing::Unlisted)
+            .map(|(id, admin, lid, listing)| {
+                let owner = *id == g.owner;
+                match (inst.platform, lid, listing) {
+                    (Platform::Max, ..) => {
+                        json!({ id_key: id, "isAdmin": admin, "isSuperAdmin": owner })
+                    }
+                    (Platform::WhatsApp, Some(lid), Listing::Hidden) => {
+                        json!({ "id": lid, "lid": lid, "isAdmin": admin, "isSuperAdmin": owner })
+                    }
+                    (Platform::WhatsApp, Some(lid), _) => {
+                        json!({ "id": id, "lid": lid, "isAdmin": admin, "isSuperAdmin": owner })
+                    }
+                    (Platform::WhatsApp, None, _) => {
+                        json!({ "id": id, "isAdmin": admin, "isSuperAdmin": owner })
+                    }
+                }
             })
             .collect();
+        // A hidden owner is named by the linked ID there too.
+        let owner = hidden(&g.owner).unwrap_or(&g.owner).to_owned();
+        let size = listed.len();
         match inst.platform {
             Platform::WhatsApp => {
                 let link = if g.is_admin(&inst.wid) {
@@ -186,14 +312,14 @@ impl World {
                     String::new()
                 };
                 json!({
-                    "groupId": g.id, "owner": g.owner, "subject": g.subject,
+                    "groupId": g.id, "owner": owner, "subject": g.subject,
                     "creation": 1757978420, "groupInviteLink": link,
-                    "size": participants.len(), "participants": participants,
+                    "size": size, "participants": participants,
                 })
             }
             Platform::Max => json!({
-                "chatId": g.id, "owner": g.owner, "subject": g.subject,
-                "size": participants.len(), "participants": participants,
+                "chatId": g.id, "owner": owner, "subject": g.subject,
+                "size": size, "participants": participants,
             }),
         }
     }

@@ -168,8 +168,9 @@ fn group_data_follows_each_platform_shape() {
     assert_eq!(wa["size"], 32);
     assert_eq!(
         wa["participants"][0],
-        json!({"id": "79990000001@c.us", "isAdmin": true, "isSuperAdmin": true})
+        json!({"id": "79990000001@c.us", "lid": linked_id("79990000001@c.us"), "isAdmin": true, "isSuperAdmin": true})
     );
+    assert!(crate::greenapi::ids::is_lid(&linked_id("79990000001@c.us")));
     assert!(
         wa["groupInviteLink"]
             .as_str()
@@ -193,5 +194,65 @@ fn group_data_follows_each_platform_shape() {
         w.group_data(WA, CITY),
         json!({"error": "item-not-found"}),
         "other platform"
+    );
+}
+
+#[test]
+fn hidden_and_unlisted_members_are_counted_and_named_by_linked_id() {
+    let config = SandboxConfig::from_yaml(
+        r#"
+instances:
+  - { id_instance: "1", token: "t", platform: whatsapp, state: authorized, wid: "79990000001@c.us" }
+groups:
+  - id: "1@g.us"
+    platform: whatsapp
+    owner: "79990000001@c.us"
+    participants:
+      - { id: "79990000001@c.us", admin: true }
+      - { id: "79001000001@c.us", lid: "100000000000001@lid" }
+      - { id: "79001000002@c.us", lid: "100000000000002@lid", hidden: true }
+      - { id: "79001000003@c.us", unlisted: true }
+"#,
+    )
+    .unwrap();
+    let mut w = config.world;
+    let data = w.group_data("1", "1@g.us");
+    assert_eq!(data["size"], 4, "size counts every member");
+    let listed: Vec<(&str, &str)> = data["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["lid"].as_str().unwrap()))
+        .collect();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[1], ("79001000001@c.us", "100000000000001@lid"));
+    assert_eq!(
+        listed[2],
+        ("100000000000002@lid", "100000000000002@lid"),
+        "hidden"
+    );
+    let m = Method::RemoveGroupParticipant;
+    let yes = (json!({"removeParticipant": true}), true);
+    // A hidden member is removed by number, a shown one by linked ID, an unlisted one too.
+    assert_eq!(act(&mut w, "1", m, "1@g.us", "79001000002@c.us"), yes);
+    assert_eq!(act(&mut w, "1", m, "1@g.us", "100000000000001@lid"), yes);
+    assert_eq!(act(&mut w, "1", m, "1@g.us", "79001000003@c.us"), yes);
+    let data = w.group_data("1", "1@g.us");
+    assert_eq!(data["size"], 1);
+    // A linked ID nobody has cannot be added.
+    let add = Method::AddGroupParticipant;
+    assert_eq!(
+        act(&mut w, "1", add, "1@g.us", "100000000000009@lid"),
+        (json!({"addParticipant": false}), false)
+    );
+    // A known person's linked ID adds them, under their number.
+    assert_eq!(
+        act(&mut w, "1", add, "1@g.us", "100000000000002@lid"),
+        (json!({"addParticipant": true}), true)
+    );
+    assert!(
+        w.groups[&(Platform::WhatsApp, "1@g.us".to_owned())]
+            .members()
+            .contains(&("79001000002@c.us", false))
     );
 }

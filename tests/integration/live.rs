@@ -13,6 +13,7 @@ const G1: &str = "120363043968066561@g.us";
 const G2: &str = "120363169960827018@g.us";
 const G3: &str = "79876543210-1587570015@g.us";
 const MAXG: &str = "-10000000000000";
+const MAXG2: &str = "-10000000000001";
 const FAST: &[&str] = &["--rate", "50/s"];
 
 fn count(sb: &SandboxHandle, method: &str) -> usize {
@@ -83,7 +84,9 @@ async fn a_run_skips_what_already_holds_without_sending_it() {
         format!("add,{G1},79001234598@c.us"),     // 7: added, then promoted:
         format!("promote,{G1},79001234598@c.us"), // 8: the known state follows
     ];
-    let ran = run_rows(&sb, WA_MAIN, &ops, FAST).await;
+    // At 5/s the group's read lands before the sends reach its last
+    // operation, so it is read first and every operation is predicted.
+    let ran = run_rows(&sb, WA_MAIN, &ops, &["--rate", "5/s"]).await;
     assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
     for (line, why) in [
         (2, "not a member"),
@@ -141,8 +144,8 @@ async fn an_applied_request_whose_answer_was_lost_ends_already_and_is_not_sent_a
     );
     assert_eq!(
         count(&sb, "getGroupData"),
-        2,
-        "read before, and again to reconcile"
+        1,
+        "a single removal is sent unread; the group is read once, to reconcile"
     );
     assert!(!sb.state().group(G1).unwrap().is_member("79001234561@c.us"));
 }
@@ -183,9 +186,9 @@ async fn refusals_are_explained_by_a_fresh_read() {
 async fn the_owner_and_the_instance_itself_are_never_removed_or_demoted() {
     let sb = unlimited().await;
     let ops = [
-        format!("remove,{G2},79005550000@c.us"), // 2: the owner
-        format!("demote,{G2},79990000001@c.us"), // 3: the instance itself
-        format!("remove,{G1},79990000001@c.us"), // 4: the instance itself (and owner)
+        format!("demote,{G2},79990000001@c.us"), // 2: the instance itself
+        format!("remove,{G1},79990000001@c.us"), // 3: the instance itself (and owner)
+        format!("remove,{G3},79876543210@c.us"), // 4: the creator its legacy ID names
     ];
     let ran = run_rows(&sb, WA_MAIN, &ops, FAST).await;
     assert_eq!(ran.code(), Some(1), "{}", stderr(&ran.out));
@@ -197,15 +200,63 @@ async fn the_owner_and_the_instance_itself_are_never_removed_or_demoted() {
         );
         assert!(row.error.starts_with("not sent: "), "{row:?}");
     }
-    assert!(ran.row(2).error.contains("the group's owner"));
+    assert!(ran.row(2).error.contains("this instance's own number"));
     assert!(ran.row(3).error.contains("this instance's own number"));
-    assert!(ran.row(4).error.contains("this instance's own number"));
+    assert!(ran.row(4).error.contains("created the group"));
     assert!(sent(&sb).is_empty(), "nothing sent");
+    assert_eq!(count(&sb, "getGroupData"), 0, "no read was needed");
 
-    let max = unlimited().await;
-    let ran = run_rows(&max, MAX_MAIN, &[format!("demote,{MAXG},39888725")], FAST).await;
+    // An owner known from a read is never sent either: at 5/s the group's
+    // read lands first.
+    let sb = unlimited().await;
+    let mut ops: Vec<String> = (1..=4)
+        .map(|n| format!("remove,{G2},7900555000{n}@c.us"))
+        .collect();
+    ops.push(format!("remove,{G2},79005550000@c.us")); // 6: the owner
+    let ran = run_rows(&sb, WA_MAIN, &ops, &["--rate", "5/s"]).await;
     assert_eq!(ran.code(), Some(1), "{}", stderr(&ran.out));
+    let owner = ran.row(6);
+    assert_eq!((owner.outcome, owner.attempts), (Outcome::Rejected, 0));
+    assert_eq!(
+        owner.error,
+        "not sent: 79005550000@c.us is the group's owner"
+    );
+    assert_eq!(sent(&sb).len(), 4);
+
+    // On WhatsApp an owner the run has not read is sent: the service never
+    // removes a group's creator, and the `false` is explained by a read.
+    let sb = unlimited().await;
+    let ran = run_rows(
+        &sb,
+        WA_MAIN,
+        &[format!("remove,{G2},79005550000@c.us")],
+        FAST,
+    )
+    .await;
+    assert_eq!(ran.code(), Some(1), "{}", stderr(&ran.out));
+    assert_eq!(
+        ran.row(2).error,
+        "removeParticipant false: 79005550000@c.us is the group's owner"
+    );
+    assert!(sb.state().group(G2).unwrap().is_member("79005550000@c.us"));
+
+    // On MAX nothing says the service refuses: a removal or demotion waits
+    // for its group's read, so the owner is never sent.
+    let max = unlimited().await;
+    let ops = [
+        format!("demote,{MAXG},39888725"),  // 2: the instance itself
+        format!("remove,{MAXG2},20000000"), // 3: the owner, known by a read
+    ];
+    let ran = run_rows(&max, MAX_MAIN, &ops, FAST).await;
+    assert_eq!(ran.code(), Some(1), "{}", stderr(&ran.out));
+    assert!(ran.row(2).error.contains("own number"), "{:?}", ran.row(2));
+    assert_eq!(ran.row(3).error, "not sent: 20000000 is the group's owner");
     assert!(sent(&max).is_empty());
+    assert_eq!(
+        count(&max, "getGroupData"),
+        1,
+        "MAXG2 read; MAXG needed no read"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -129,9 +129,10 @@ async fn refusals_are_rejected_with_the_api_text_and_never_retried() {
         .again(&sb, WA_MAIN, &["--rate", "50/s", "--retry-rejected"])
         .await;
     assert_eq!(retry.status.code(), Some(1));
-    // With live state on, the group shows the first removal's goal holds (the
-    // number is no member): `already`, unsent. The promotion is sent again,
-    // refused again, and now explained.
+    // With live state on, groups an earlier run recorded operations of are
+    // read before their pending operations go: G1 shows the first removal's
+    // goal holds (the number is no member), so `already`, unsent. The
+    // promotion is sent again, refused again, and now explained.
     assert_eq!(sent(&sb).len(), 4, "only the promotion is sent again");
     assert_eq!(
         (ran.row(2).outcome, ran.row(2).attempts),

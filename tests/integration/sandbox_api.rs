@@ -163,7 +163,13 @@ async fn get_group_data_has_each_platform_shape() {
     assert_eq!(wa["size"], 23);
     assert_eq!(
         wa["participants"][0],
-        json!({"id": "79005550000@c.us", "isAdmin": true, "isSuperAdmin": true})
+        json!({"id": "79005550000@c.us", "lid": wa["participants"][0]["lid"], "isAdmin": true, "isSuperAdmin": true})
+    );
+    assert!(
+        wa["participants"][0]["lid"]
+            .as_str()
+            .unwrap()
+            .ends_with("@lid")
     );
     assert!(wa["creation"].is_u64() && !wa["groupInviteLink"].as_str().unwrap().is_empty());
     let old = api

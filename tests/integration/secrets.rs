@@ -59,6 +59,10 @@ async fn run_and_search(url: &str) -> std::process::Output {
             "2",
             "--timeout",
             "5s",
+            // A dead or broken server is an outage: waited out for 3 s, so
+            // the give-up text is searched for the token too.
+            "--outage-patience",
+            "3s",
             "-vvv",
             "--progress",
             "always",

@@ -3,17 +3,19 @@
 //!
 //! - [`preflight`] asks each instance for its state (`getStateInstance`) and
 //!   its own number (`getSettings`) before anything is sent;
-//! - [`Groups`] reads each group once with `getGroupData`, paced by that
-//!   method's own limit, keeps it up to date as operations succeed, and reads
-//!   it again when an answer needs explaining (at most once per group per
-//!   such moment, however many operations ask);
-//! - [`predict`] turns a group's state into a [`Prediction`] per operation.
+//! - [`Groups`] reads groups with `getGroupData`, paced by that method's own
+//!   limit: ahead of the sends where a read can land first, and again when
+//!   an answer needs explaining (at most once per group per such moment,
+//!   however many operations ask); it keeps each state up to date as
+//!   operations finish, even those on the wire while it was read;
+//! - [`predict`] turns a group's state into a [`Prediction`] per operation,
+//!   and never calls a name missing from an incomplete list absent.
 
 mod groups;
 pub mod plan;
 pub mod predict;
 mod preflight;
 
-pub use groups::{Groups, Reader};
+pub use groups::{Groups, Reader, Reconciled};
 pub use predict::{GroupState, Prediction};
 pub use preflight::{Preflight, preflight};

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::predict::Goal;
 use super::{Prediction, Preflight, Reader, preflight};
 use crate::greenapi::client::Client;
 use crate::greenapi::{Action, Platform};
@@ -39,7 +40,8 @@ pub struct LiveItem {
     pub source: String,
     pub action: Action,
     pub participant_id: String,
-    /// `change`, `already`, `refused` or `unknown` (the group could not be read).
+    /// `change`, `already`, `refused` or `unknown` (the group could not be
+    /// read, or its list cannot tell whether the participant is a member).
     pub prediction: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -87,7 +89,7 @@ pub async fn build(
             readers.insert(key.0.clone(), reader);
         }
         let state = match &readers[&key.0] {
-            Ok(reader) => reader.read(&key.1).await,
+            Ok(reader) => reader.read(&key.1, false).await.0,
             Err(reason) => Err(reason.clone()),
         };
         let ops = &members[&key];
@@ -97,10 +99,25 @@ pub async fn build(
                     .iter()
                     .map(|op| {
                         let prediction = state.predict(op.action, &op.participant_id);
+                        let unproven =
+                            match (&prediction, state.goal(op.action, &op.participant_id)) {
+                                (Prediction::Change, Goal::Unproven(why)) => Some(why),
+                                _ => None,
+                            };
                         if prediction == Prediction::Change {
                             state.apply(op.action, &op.participant_id);
                         }
-                        item(op, prediction)
+                        match unproven {
+                            // Not listed, and the list cannot prove it: a run sends it.
+                            Some(why) => LiveItem {
+                                prediction: "unknown",
+                                reason: Some(format!(
+                                    "{why}: a run sends it and the answer decides"
+                                )),
+                                ..item(op, Prediction::Change)
+                            },
+                            None => item(op, prediction),
+                        }
                     })
                     .collect();
                 (items, None)
@@ -131,13 +148,13 @@ fn reader(
     retry: RetryPolicy,
     own: Option<String>,
 ) -> Reader {
-    Reader {
-        client: client.clone(),
-        endpoint: setup.endpoint.clone(),
-        pacer: Pacer::new(setup.read_rate),
+    Reader::new(
+        client.clone(),
+        setup.endpoint.clone(),
+        Pacer::new(setup.read_rate),
         retry,
         own,
-    }
+    )
 }
 
 fn item(op: &Operation, prediction: Prediction) -> LiveItem {

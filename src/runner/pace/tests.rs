@@ -1,0 +1,167 @@
+use std::sync::Arc;
+
+use super::outage::TRIP_AFTER;
+use super::*;
+
+#[tokio::test(start_paused = true)]
+async fn spacing_counts_from_the_real_send_and_a_stall_earns_nothing() {
+    let p = Pacer::new(Some(10.0));
+    let start = Instant::now();
+    p.acquire().await.unwrap();
+    p.acquire().await.unwrap();
+    let gap = start.elapsed();
+    assert!(gap >= Duration::from_millis(100), "{gap:?}");
+    assert!(gap <= Duration::from_millis(103), "{gap:?}");
+    // A stall: the next request goes at once, the one after a period later.
+    tokio::time::advance(Duration::from_secs(5)).await;
+    let after = Instant::now();
+    p.acquire().await.unwrap();
+    assert_eq!(after.elapsed(), Duration::ZERO);
+    p.acquire().await.unwrap();
+    assert!(after.elapsed() >= Duration::from_millis(100));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_slows_the_spacing_in_proportion() {
+    let p = Pacer::new(Some(10.0));
+    let first = p.acquire().await.unwrap();
+    let t = p.throttled(first, None);
+    assert!(t.news);
+    assert!(
+        (t.rate - 9.0).abs() < 1e-9,
+        "no history: a 10 % step, {}",
+        t.rate
+    );
+    // The same news again changes nothing.
+    assert!(!p.throttled(first, None).news);
+    let a = p.acquire().await.unwrap();
+    let b = p.acquire().await.unwrap();
+    let gap = b.duration_since(a);
+    assert!(gap >= Duration::from_secs_f64(1.0 / 9.0), "{gap:?}");
+    assert!(gap <= Duration::from_millis(115), "{gap:?}");
+    // Successes climb back.
+    for _ in 0..10 {
+        p.answered();
+    }
+    assert!(p.rate().unwrap() > 9.6, "{:?}", p.rate());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_after_a_second_of_sending_reads_what_the_server_admitted() {
+    let p = Pacer::new(Some(10.0));
+    // Ten requests at the pace, then one refused: the server let about 10
+    // through in its second, so the limit is the pace: a nudge.
+    let mut last = p.acquire().await.unwrap();
+    for _ in 0..11 {
+        last = p.acquire().await.unwrap();
+    }
+    let t = p.throttled(last, None);
+    assert!((t.rate - 9.7).abs() < 1e-9, "{}", t.rate);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_pauses_the_pacer() {
+    let p = Pacer::new(None);
+    let sent = p.acquire().await.unwrap();
+    p.throttled(sent, Some(Duration::from_secs(3)));
+    let start = Instant::now();
+    p.acquire().await.unwrap();
+    assert!(start.elapsed() >= Duration::from_secs(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_outage_holds_every_request_but_one_probe() {
+    let p = Arc::new(Pacer::new(Some(10.0)));
+    for _ in 0..TRIP_AFTER - 1 {
+        p.acquire().await.unwrap();
+        assert_eq!(p.failed("HTTP 502"), Failure::Scattered);
+    }
+    p.acquire().await.unwrap();
+    assert_eq!(p.failed("HTTP 502"), Failure::Tripped);
+    let down_at = Instant::now();
+    // Three waiters: exactly one leaves, as the probe, within the first interval.
+    let waiters: Vec<_> = (0..3)
+        .map(|_| {
+            let p = p.clone();
+            tokio::spawn(async move { p.acquire().await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let finished: Vec<bool> = waiters.iter().map(|w| w.is_finished()).collect();
+    assert_eq!(finished.iter().filter(|f| **f).count(), 1, "{finished:?}");
+    // The probe fails: nobody else leaves for the next (longer) interval.
+    assert_eq!(p.failed("HTTP 502"), Failure::During);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(waiters.iter().filter(|w| w.is_finished()).count(), 1);
+    // The next probe succeeds: the others go on at the pace.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(waiters.iter().filter(|w| w.is_finished()).count(), 2);
+    let (_, change) = p.answered();
+    assert!(matches!(change, Some(Change::OutageEnded(d)) if d > Duration::from_secs(1)));
+    let mut sent = vec![];
+    for w in waiters {
+        sent.push(w.await.unwrap().unwrap());
+    }
+    sent.sort();
+    assert!(sent[0] > down_at);
+    assert!(
+        sent[2].duration_since(sent[1]) >= Duration::from_millis(100),
+        "at the pace"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_outage_beyond_the_patience_gives_up() {
+    let p = Pacer::with_patience(Some(10.0), Duration::from_secs(10));
+    for _ in 0..TRIP_AFTER {
+        p.acquire().await.unwrap();
+        p.failed("HTTP 502 Bad Gateway");
+    }
+    let start = Instant::now();
+    loop {
+        match p.acquire().await {
+            Ok(_) => assert_eq!(p.failed("HTTP 502 Bad Gateway"), Failure::During),
+            Err(GaveUp(why)) => {
+                assert!(why.contains("every request failed for 10s"), "{why}");
+                break;
+            }
+        }
+    }
+    let waited = start.elapsed();
+    assert!(waited <= Duration::from_secs(10), "{waited:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_patience_means_no_outage() {
+    let p = Pacer::with_patience(Some(10.0), Duration::ZERO);
+    for _ in 0..TRIP_AFTER * 3 {
+        p.acquire().await.unwrap();
+        assert_eq!(p.failed("HTTP 502"), Failure::Scattered);
+    }
+    assert!(!p.is_down());
+}
+
+#[tokio::test(start_paused = true)]
+async fn background_requests_yield_to_foreground_ones() {
+    let p = Arc::new(Pacer::new(Some(1.0)));
+    p.acquire().await.unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let bg = {
+        let (p, order) = (p.clone(), order.clone());
+        tokio::spawn(async move {
+            p.acquire_background().await.unwrap();
+            order.lock().unwrap().push("background");
+        })
+    };
+    tokio::task::yield_now().await;
+    let fg = {
+        let (p, order) = (p.clone(), order.clone());
+        tokio::spawn(async move {
+            p.acquire().await.unwrap();
+            order.lock().unwrap().push("foreground");
+        })
+    };
+    fg.await.unwrap();
+    bg.await.unwrap();
+    assert_eq!(*order.lock().unwrap(), ["foreground", "background"]);
+}
