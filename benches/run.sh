@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # End-to-end benchmarks for greenbatch (issue 7); BENCHMARKS.md holds results.
 #
-#   benches/run.sh [--quick] [overhead] [pacing] [scale]
+#   benches/run.sh [--quick] [overhead] [pacing] [scale] [jobs]
 #
 # Sections (all when none is named):
 #   overhead  no pacing, N operations against nginx and the sandbox, next to wrk
 #   pacing    10/s against the sandbox's sliding-second limit, a 4 s stall,
 #             a python `requests` loop and GNU parallel + curl
 #   scale     validate, plan and a rerun that sends nothing at 10k..1M operations
+#   jobs      real job shapes at the documented limits with a 150 ms +-50 %
+#             service time (benches/jobs.py): wall time against the sends' own
+#             time, peers beside it, pacing against the limit, an outage,
+#             and 200 instances in one process
 #
 # Installs what is missing from Debian (wrk, nginx-light, parallel, curl, time)
 # and python3 `requests` via pip, builds the release binary, prints markdown
@@ -25,12 +29,12 @@ SECTIONS=()
 for arg in "$@"; do
   case $arg in
     --quick) QUICK=1 ;;
-    overhead|pacing|scale) SECTIONS+=("$arg") ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    overhead|pacing|scale|jobs) SECTIONS+=("$arg") ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
-[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(overhead pacing scale)
+[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(overhead pacing scale jobs)
 mkdir -p "$WORK"
 REPORT=$WORK/report.md
 : > "$REPORT"
@@ -286,6 +290,14 @@ scale() {
   say ""
   say "Requests the reruns sent to the sandbox: $sent"
   stop_sandbox
+}
+
+# ---- 5. real job shapes -------------------------------------------------
+jobs() {
+  say ""
+  say "### 5. Real jobs at the pace the limits allow"
+  local quick=(); [ $QUICK = 1 ] && quick=(--quick)
+  timeout 3600 python3 "$ROOT/benches/jobs.py" "$GB" "$WORK" "${quick[@]}" | tee -a "$REPORT"
 }
 
 START=$(date +%s)

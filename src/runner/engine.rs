@@ -110,48 +110,74 @@ pub async fn run(
     for op in ops {
         by_instance.entry(op.instance.clone()).or_default().push(op);
     }
-    let mut workers = tokio::task::JoinSet::new();
-    let mut readers = tokio::task::JoinSet::new();
+    let config = Arc::new(config);
+    // Instances start together: each one's preflight is its own business.
+    let mut instances = tokio::task::JoinSet::new();
     for (name, ops) in by_instance {
         // Validation guarantees every instance is configured.
         let setup = setups
             .get(&name)
-            .unwrap_or_else(|| unreachable!("instance `{name}` has no set-up"));
-        let instance = Arc::new(prepare(&client, &name, setup, &config, ops, &events).await);
-        if instance.reader.is_some() && instance.refused.get().is_none() {
-            // The first pick is marked before any worker starts, so the
-            // operations it serves wait for it rather than send blind.
-            let first = first_read(&instance);
-            readers.spawn(read_ahead(instance.clone(), first, cancel.clone()));
-        }
-        for _ in 0..config.concurrency.max(1) {
-            let worker = Worker::new(
-                client.clone(),
-                instance.clone(),
-                config.retry,
-                events.clone(),
-                cancel.clone(),
-            );
-            workers.spawn(worker.run());
-        }
+            .unwrap_or_else(|| unreachable!("instance `{name}` has no set-up"))
+            .clone();
+        instances.spawn(drive(
+            client.clone(),
+            name,
+            setup,
+            config.clone(),
+            ops,
+            events.clone(),
+            cancel.clone(),
+        ));
     }
     drop(events);
-    while let Some(done) = workers.join_next().await {
+    join_all(&mut instances).await;
+}
+
+/// Waits for every task of `set`, passing a panic on.
+async fn join_all(set: &mut tokio::task::JoinSet<()>) {
+    while let Some(done) = set.join_next().await {
         if let Err(e) = done
             && e.is_panic()
         {
             std::panic::resume_unwind(e.into_panic());
         }
     }
+}
+
+/// One instance's part of the run: its preflight, its workers, its reads ahead.
+async fn drive(
+    client: Client,
+    name: Arc<str>,
+    setup: InstanceSetup,
+    config: Arc<EngineConfig>,
+    ops: Vec<Operation>,
+    events: mpsc::Sender<Event>,
+    cancel: CancellationToken,
+) {
+    let instance = Arc::new(prepare(&client, &name, &setup, &config, ops, &events).await);
+    let mut readers = tokio::task::JoinSet::new();
+    if instance.reader.is_some() && instance.refused.get().is_none() {
+        // The first pick is marked before any worker starts, so the
+        // operations it serves wait for it rather than send blind.
+        let first = first_read(&instance);
+        readers.spawn(read_ahead(instance.clone(), first, cancel.clone()));
+    }
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..config.concurrency.max(1) {
+        let worker = Worker::new(
+            client.clone(),
+            instance.clone(),
+            config.retry,
+            events.clone(),
+            cancel.clone(),
+        );
+        workers.spawn(worker.run());
+    }
+    drop(events);
+    join_all(&mut workers).await;
     // Every operation has its outcome: a read still ahead serves nobody.
     readers.abort_all();
-    while let Some(done) = readers.join_next().await {
-        if let Err(e) = done
-            && e.is_panic()
-        {
-            std::panic::resume_unwind(e.into_panic());
-        }
-    }
+    join_all(&mut readers).await;
 }
 
 /// Builds an instance's state, after its preflight when asked for.

@@ -227,11 +227,11 @@ impl Worker {
             }
             match verdict {
                 Verdict::Done => {
-                    self.answered(method).await;
+                    self.answered(method, sent_at).await;
                     return end(op, Outcome::Done, String::new(), attempts, http_status);
                 }
                 Verdict::Rejected { mut error } => {
-                    self.answered(method).await;
+                    self.answered(method, sent_at).await;
                     match self.reconcile(&op, answered_at).await {
                         Reconciled::Holds => {
                             let note =
@@ -251,7 +251,7 @@ impl Worker {
                     return end(op, Outcome::Rejected, error, attempts, http_status);
                 }
                 Verdict::Fatal { reason } => {
-                    self.answered(method).await;
+                    self.answered(method, sent_at).await;
                     if self.instance.refused.set(reason.clone()).is_ok() {
                         let name = self.instance.name.clone();
                         let _ = self
@@ -274,7 +274,7 @@ impl Worker {
                     let outage = if throttled {
                         false
                     } else {
-                        match pacer.failed(&reason) {
+                        match pacer.failed(sent_at, &reason) {
                             Failure::Scattered => false,
                             Failure::Tripped => {
                                 self.event(Event::OutageBegan {
@@ -376,8 +376,8 @@ impl Worker {
 
     /// The server answered (not a transient failure): tell the pacer, and
     /// the views what changed.
-    async fn answered(&self, method: Method) {
-        let (rate, change) = self.instance.pacers[&method].answered();
+    async fn answered(&self, method: Method, sent_at: Instant) {
+        let (rate, change) = self.instance.pacers[&method].answered(sent_at);
         let instance = self.instance.name.clone();
         if let Some(Change::OutageEnded(lasted)) = change {
             self.event(Event::OutageEnded {

@@ -102,7 +102,7 @@ impl Reader {
             self.measured(sent_at.elapsed());
             let (reason, retry_after) = match &answer {
                 Ok(a) if a.status == 200 => {
-                    self.pacer.answered();
+                    self.pacer.answered(sent_at);
                     let state = parse_group_data(&a.body)
                         .map(|data| GroupState::new(&data, self.own.as_deref()));
                     return (state, sent_at);
@@ -132,7 +132,7 @@ impl Reader {
                             if self.retry.allows_another(attempts) {
                                 continue;
                             }
-                        } else if self.pacer.failed(&reason) != Failure::Scattered {
+                        } else if self.pacer.failed(sent_at, &reason) != Failure::Scattered {
                             // An outage: the pacer holds the next try; not this read's fault.
                             attempts -= 1;
                             continue;
@@ -140,18 +140,18 @@ impl Reader {
                         (reason, wait)
                     }
                     Verdict::Rejected { error } => {
-                        self.pacer.answered();
+                        self.pacer.answered(sent_at);
                         return (Err(error), sent_at);
                     }
                     Verdict::Fatal { reason } => {
-                        self.pacer.answered();
+                        self.pacer.answered(sent_at);
                         return (Err(reason), sent_at);
                     }
                     Verdict::Done => unreachable!("a non-200 status is never done"),
                 },
                 Err(e) => {
                     let reason = e.to_string();
-                    if self.pacer.failed(&reason) != Failure::Scattered {
+                    if self.pacer.failed(sent_at, &reason) != Failure::Scattered {
                         attempts -= 1;
                         continue;
                     }

@@ -74,6 +74,16 @@ pub enum Change {
     OutageEnded(Duration),
 }
 
+/// One request that left, as the pacer remembers it to read a 429.
+#[derive(Debug, Clone, Copy)]
+struct Sent {
+    at: Instant,
+    /// A 429 refused it.
+    refused: bool,
+    /// When its answer (or failure) came; `None` while on the wire.
+    answered: Option<Instant>,
+}
+
 /// The pace of one (instance, method).
 #[derive(Debug)]
 pub struct Pacer {
@@ -81,6 +91,8 @@ pub struct Pacer {
     limiter: Option<(Limiter, TokioClock)>,
     /// The guard added to every spacing.
     guard: Duration,
+    /// How many send times are kept: half a minute's worth at the pace.
+    history: usize,
     patience: Duration,
     state: Mutex<State>,
     /// Waiters take turns in order; held across the wait for a slot.
@@ -95,10 +107,8 @@ pub struct Pacer {
 struct State {
     adapt: Option<Adaptive>,
     last_sent: Option<Instant>,
-    /// Send times of the last second (and whether a 429 refused each).
-    recent: VecDeque<(Instant, bool)>,
-    /// When the first request left.
-    first_sent: Option<Instant>,
+    /// The latest requests (see [`Sent`]), oldest first.
+    recent: VecDeque<Sent>,
     paused_until: Option<Instant>,
     health: Health,
     rng: fastrand::Rng,
@@ -127,12 +137,12 @@ impl Pacer {
         Pacer {
             limiter,
             guard,
+            history: rate.map_or(32, |r| (r * 30.0).ceil().clamp(32.0, 512.0) as usize),
             patience,
             state: Mutex::new(State {
                 adapt: rate.map(Adaptive::new),
                 last_sent: None,
                 recent: VecDeque::new(),
-                first_sent: None,
                 paused_until: None,
                 health: Health::default(),
                 rng: fastrand::Rng::new(),
@@ -217,13 +227,15 @@ impl Pacer {
                 continue;
             }
             s.last_sent = Some(now);
-            s.first_sent.get_or_insert(now);
-            s.recent.push_back((now, false));
-            while s
-                .recent
-                .front()
-                .is_some_and(|&(t, _)| now.duration_since(t) > WINDOW * 2)
-            {
+            // Kept by count, not age: a 429 may answer long after its
+            // request left (a stall, a slow server), and it is read against
+            // the second before it left.
+            s.recent.push_back(Sent {
+                at: now,
+                refused: false,
+                answered: None,
+            });
+            if s.recent.len() > self.history {
                 s.recent.pop_front();
             }
             return Ok(now);
@@ -280,20 +292,8 @@ impl Pacer {
                 s.paused_until = Some(until);
             }
         }
-        if let Some(entry) = s.recent.iter_mut().rev().find(|(t, _)| *t == sent_at) {
-            entry.1 = true;
-        }
-        let history = s
-            .first_sent
-            .is_some_and(|f| sent_at.duration_since(f) >= WINDOW);
-        let admitted = history.then(|| {
-            s.recent
-                .iter()
-                .filter(|&&(t, refused)| {
-                    !refused && t < sent_at && sent_at.duration_since(t) < WINDOW
-                })
-                .count() as u32
-        });
+        s.settle(sent_at, now, true);
+        let admitted = s.admitted_before(sent_at);
         let throttle = match &mut s.adapt {
             Some(adapt) => adapt.throttled(sent_at, now, admitted),
             None => Throttle {
@@ -308,11 +308,14 @@ impl Pacer {
         throttle
     }
 
-    /// An answer that is not a transient failure (nor a 429). Returns the
-    /// pace when it changed, and the end of an outage.
-    pub fn answered(&self) -> (Option<f64>, Option<Change>) {
+    /// An answer that is not a transient failure (nor a 429) to the request
+    /// that left at `sent_at`. Returns the pace when it changed, and the end
+    /// of an outage.
+    pub fn answered(&self, sent_at: Instant) -> (Option<f64>, Option<Change>) {
+        let now = Instant::now();
         let mut s = self.lock();
-        let ended = s.health.answered(Instant::now());
+        s.settle(sent_at, now, false);
+        let ended = s.health.answered(now);
         let rate = s.adapt.as_mut().and_then(Adaptive::succeeded);
         drop(s);
         if ended.is_some() {
@@ -321,11 +324,12 @@ impl Pacer {
         (rate, ended.map(Change::OutageEnded))
     }
 
-    /// A transient failure (5xx, timeout, lost connection): is it the
-    /// server's news or this request's bad luck?
-    pub fn failed(&self, reason: &str) -> Failure {
+    /// A transient failure (5xx, timeout, lost connection) of the request
+    /// that left at `sent_at`: is it the server's news or this request's bad luck?
+    pub fn failed(&self, sent_at: Instant, reason: &str) -> Failure {
         let now = Instant::now();
         let mut s = self.lock();
+        s.settle(sent_at, now, false);
         let jitter = s.rng.f64();
         if self.patience.is_zero() {
             return Failure::Scattered;
@@ -341,6 +345,40 @@ impl Pacer {
     /// Whether the server is taken to be down.
     pub fn is_down(&self) -> bool {
         self.lock().health.is_down()
+    }
+}
+
+impl State {
+    /// Records the end of the request that left at `sent_at`.
+    fn settle(&mut self, sent_at: Instant, now: Instant, refused: bool) {
+        if let Some(sent) = self.recent.iter_mut().rev().find(|s| s.at == sent_at) {
+            sent.refused |= refused;
+            sent.answered.get_or_insert(now);
+        }
+    }
+
+    /// How many requests the server may have counted in the second before
+    /// one that left at `sent_at`: those not refused that left in that
+    /// second, or left earlier but were answered in it or later (a slow or
+    /// stalled server may count a request whenever it gets to it). `None`
+    /// when that second is not wholly on record.
+    fn admitted_before(&self, sent_at: Instant) -> Option<u32> {
+        let oldest = self.recent.front()?.at;
+        if sent_at.saturating_duration_since(oldest) < WINDOW {
+            return None;
+        }
+        let counted = self
+            .recent
+            .iter()
+            .filter(|s| s.at < sent_at && !s.refused)
+            .filter(|s| {
+                // Left in that second, or answered in it or after: a server
+                // counts a request somewhere between the two.
+                sent_at.duration_since(s.at) < WINDOW
+                    || s.answered.is_none_or(|a| a + WINDOW > sent_at)
+            })
+            .count();
+        Some(counted as u32)
     }
 }
 

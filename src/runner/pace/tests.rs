@@ -41,7 +41,7 @@ async fn a_429_slows_the_spacing_in_proportion() {
     assert!(gap <= Duration::from_millis(115), "{gap:?}");
     // Successes climb back.
     for _ in 0..10 {
-        p.answered();
+        p.answered(Instant::now());
     }
     assert!(p.rate().unwrap() > 9.6, "{:?}", p.rate());
 }
@@ -73,11 +73,11 @@ async fn retry_after_pauses_the_pacer() {
 async fn an_outage_holds_every_request_but_one_probe() {
     let p = Arc::new(Pacer::new(Some(10.0)));
     for _ in 0..TRIP_AFTER - 1 {
-        p.acquire().await.unwrap();
-        assert_eq!(p.failed("HTTP 502"), Failure::Scattered);
+        let sent = p.acquire().await.unwrap();
+        assert_eq!(p.failed(sent, "HTTP 502"), Failure::Scattered);
     }
-    p.acquire().await.unwrap();
-    assert_eq!(p.failed("HTTP 502"), Failure::Tripped);
+    let sent = p.acquire().await.unwrap();
+    assert_eq!(p.failed(sent, "HTTP 502"), Failure::Tripped);
     let down_at = Instant::now();
     // Three waiters: exactly one leaves, as the probe, within the first interval.
     let waiters: Vec<_> = (0..3)
@@ -90,13 +90,13 @@ async fn an_outage_holds_every_request_but_one_probe() {
     let finished: Vec<bool> = waiters.iter().map(|w| w.is_finished()).collect();
     assert_eq!(finished.iter().filter(|f| **f).count(), 1, "{finished:?}");
     // The probe fails: nobody else leaves for the next (longer) interval.
-    assert_eq!(p.failed("HTTP 502"), Failure::During);
+    assert_eq!(p.failed(Instant::now(), "HTTP 502"), Failure::During);
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(waiters.iter().filter(|w| w.is_finished()).count(), 1);
     // The next probe succeeds: the others go on at the pace.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(waiters.iter().filter(|w| w.is_finished()).count(), 2);
-    let (_, change) = p.answered();
+    let (_, change) = p.answered(Instant::now());
     assert!(matches!(change, Some(Change::OutageEnded(d)) if d > Duration::from_secs(1)));
     let mut sent = vec![];
     for w in waiters {
@@ -114,13 +114,13 @@ async fn an_outage_holds_every_request_but_one_probe() {
 async fn an_outage_beyond_the_patience_gives_up() {
     let p = Pacer::with_patience(Some(10.0), Duration::from_secs(10));
     for _ in 0..TRIP_AFTER {
-        p.acquire().await.unwrap();
-        p.failed("HTTP 502 Bad Gateway");
+        let sent = p.acquire().await.unwrap();
+        p.failed(sent, "HTTP 502 Bad Gateway");
     }
     let start = Instant::now();
     loop {
         match p.acquire().await {
-            Ok(_) => assert_eq!(p.failed("HTTP 502 Bad Gateway"), Failure::During),
+            Ok(sent) => assert_eq!(p.failed(sent, "HTTP 502 Bad Gateway"), Failure::During),
             Err(GaveUp(why)) => {
                 assert!(why.contains("every request failed for 10s"), "{why}");
                 break;
@@ -135,8 +135,8 @@ async fn an_outage_beyond_the_patience_gives_up() {
 async fn no_patience_means_no_outage() {
     let p = Pacer::with_patience(Some(10.0), Duration::ZERO);
     for _ in 0..TRIP_AFTER * 3 {
-        p.acquire().await.unwrap();
-        assert_eq!(p.failed("HTTP 502"), Failure::Scattered);
+        let sent = p.acquire().await.unwrap();
+        assert_eq!(p.failed(sent, "HTTP 502"), Failure::Scattered);
     }
     assert!(!p.is_down());
 }
@@ -164,4 +164,38 @@ async fn background_requests_yield_to_foreground_ones() {
     fg.await.unwrap();
     bg.await.unwrap();
     assert_eq!(*order.lock().unwrap(), ["foreground", "background"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_still_unanswered_count_as_admitted() {
+    // Ten requests leave at the pace and stall; four more leave after the
+    // stall and the last is refused. The server may have counted the stalled
+    // ten whenever it got to them: that is the limit at the edge, a nudge,
+    // not a limit of four.
+    let p = Pacer::new(Some(10.0));
+    let mut stalled = vec![];
+    for _ in 0..10 {
+        stalled.push(p.acquire().await.unwrap());
+    }
+    tokio::time::advance(Duration::from_secs(4)).await;
+    let mut last = p.acquire().await.unwrap();
+    for _ in 0..4 {
+        last = p.acquire().await.unwrap();
+    }
+    let t = p.throttled(last, None);
+    assert!((t.rate - 9.7).abs() < 1e-9, "{}", t.rate);
+    // Had they been answered before, the server had room for only four.
+    let q = Pacer::new(Some(10.0));
+    for _ in 0..10 {
+        let sent = q.acquire().await.unwrap();
+        q.answered(sent);
+    }
+    tokio::time::advance(Duration::from_secs(4)).await;
+    let mut last = q.acquire().await.unwrap();
+    for _ in 0..4 {
+        q.answered(last);
+        last = q.acquire().await.unwrap();
+    }
+    let t = q.throttled(last, None);
+    assert!(t.rate < 5.0, "{}", t.rate);
 }
