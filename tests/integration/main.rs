@@ -9,6 +9,7 @@ mod fault_idle_close;
 mod fault_matrix;
 mod fuzz_replay;
 mod hostile_answers;
+mod jobs;
 mod live;
 mod logging;
 mod manifest;
