@@ -32,4 +32,5 @@ mod sandbox_ledger;
 mod sandbox_limits;
 mod sandbox_support;
 mod secrets;
+mod security_echo;
 mod support;
