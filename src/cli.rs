@@ -296,10 +296,25 @@ pub struct SandboxArgs {
     pub no_rate_limits: bool,
 }
 
-/// A duration such as `90s`, `2m` or `500ms`.
+/// The shortest and longest request timeouts accepted: zero would fail
+/// every request at once, and more than a day is a typo that would hold a
+/// worker forever.
+pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// A request timeout such as `90s`, `2m` or `500ms`, from 1 ms to 24 h.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s)
-        .map_err(|e| format!("`{s}` is not a duration ({e}); try `30s` or `2m`"))
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration ({e}); try `30s` or `2m`"))?;
+    if d < MIN_TIMEOUT {
+        Err(format!(
+            "`{s}` is too short: every request would time out before its answer; try `30s` or `90s`"
+        ))
+    } else if d > MAX_TIMEOUT {
+        Err(format!("`{s}` is longer than a day; try `90s` or `5m`"))
+    } else {
+        Ok(d)
+    }
 }
 
 /// A size such as `64MiB`, `200MB`, `1G` or `1048576` (bytes).
@@ -332,6 +347,38 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("24h"), Ok(MAX_TIMEOUT));
+        for bad in [
+            "0s",
+            "0",
+            "0ms",
+            "999us",
+            "25h",
+            "1000000000000000h",
+            "soon",
+            "",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever is typed, parsing never panics and what it accepts lies
+        /// within the bounds.
+        #[test]
+        fn any_duration_text(text in "\\PC{0,30}", n in proptest::num::u64::ANY, unit in "(ns|us|ms|s|m|h|d|w|y|)") {
+            for typed in [text, format!("{n}{unit}")] {
+                if let Ok(d) = parse_duration(&typed) {
+                    assert!((MIN_TIMEOUT..=MAX_TIMEOUT).contains(&d), "{typed}: {d:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub enum UrlError {
     #[error("apiUrl `{0}` is not a URL; it looks like `https://api.green-api.com`")]
     Invalid(String),
     #[error(
-        "apiUrl `{0}` uses plain http to a host that is not loopback; the token would cross the network unencrypted: use https"
+        "apiUrl `{0}` uses plain http to a host that is not a literal loopback address; the token would cross the network unencrypted: use https (or http to 127.0.0.1 or [::1])"
     )]
     PlainHttp(String),
     #[error("apiUrl `{0}` must use https")]
@@ -111,8 +111,9 @@ pub fn check_api_url(url: &str) -> Result<(), UrlError> {
 }
 
 fn is_loopback(url: &reqwest::Url) -> bool {
+    // Literal addresses only: a name, `localhost` included, is resolved by
+    // the system and could lead anywhere.
     match url.host_str() {
-        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
         Some(host) => host
             .trim_start_matches('[')
             .trim_end_matches(']')
@@ -298,7 +299,10 @@ mod tests {
         assert!(check_api_url("http://127.0.0.1:8080").is_ok());
         assert!(check_api_url("http://127.9.9.9").is_ok());
         assert!(check_api_url("http://[::1]:80").is_ok());
-        assert!(check_api_url("http://localhost:1").is_ok());
+        assert!(matches!(
+            check_api_url("http://localhost:1"),
+            Err(UrlError::PlainHttp(_))
+        ));
         assert!(matches!(
             check_api_url("http://api.green-api.com"),
             Err(UrlError::PlainHttp(_))

@@ -62,8 +62,8 @@ pub(crate) fn api_url(raw: &str) -> Result<String, (String, String)> {
         "https" => Ok(url.to_owned()),
         "http" if is_loopback(authority) => Ok(url.to_owned()),
         "http" => Err((
-            format!("`{url}` is plain http to another machine"),
-            "the token travels in the URL path: use https, or http only to 127.0.0.1, ::1 or localhost"
+            format!("`{url}` is plain http to a host that is not a literal loopback address"),
+            "the token travels in the URL path: use https, or plain http only to a literal loopback address such as 127.0.0.1 or [::1] (not a name like `localhost`, which the system resolves)"
                 .to_owned(),
         )),
         other => Err((
@@ -82,8 +82,9 @@ fn is_loopback(authority: &str) -> bool {
     } else {
         authority.rsplit_once(':').map_or(authority, |(h, _)| h)
     };
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+    // Literal addresses only: a name (even `localhost`) is resolved by the
+    // system (hosts file, resolver), which may send it elsewhere.
+    host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An idInstance is digits only.
@@ -160,7 +161,11 @@ mod tests {
         );
         assert_eq!(api_url("http://127.5.0.1/").unwrap(), "http://127.5.0.1");
         assert_eq!(api_url("http://[::1]:9/x/").unwrap(), "http://[::1]:9/x");
-        assert_eq!(api_url("http://LOCALHOST:9").unwrap(), "http://LOCALHOST:9");
+        assert!(
+            api_url("http://LOCALHOST:9").is_err(),
+            "names are not trusted"
+        );
+        assert!(api_url("http://localhost").is_err());
         assert!(api_url("http://10.0.0.1").is_err());
         assert!(api_url("http://127.0.0.1.evil.com").is_err());
         assert!(api_url("http://localhost@evil.com").is_err());

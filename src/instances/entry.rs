@@ -10,6 +10,7 @@ use super::file::scalar;
 use super::{Instance, checks};
 use crate::greenapi::Platform;
 use crate::manifest::{Diagnostic, Source};
+use crate::runner::rate::Rate;
 use crate::secret::Token;
 
 pub(super) fn entry(
@@ -130,9 +131,17 @@ pub(super) fn entry(
     let api_url = required("api_url", url, checks::api_url);
     let id_instance = required("id_instance", id, checks::id_instance);
     let rate = match rate {
-        Some((k, r)) => match r.parse::<f64>() {
-            Ok(r) if r.is_finite() && r > 0.0 => Some(r),
-            _ => {
+        Some((k, r)) => match r.parse::<f64>().map(Rate::per_second) {
+            Ok(Ok(_)) => r.parse::<f64>().ok(),
+            Ok(Err(why)) => {
+                diags.push(
+                    named(&k, format!("`{r}` {why}"))
+                        .hint("give requests per second, between one a day (0.0000116) and the documented limit, like `2` or `0.5`"),
+                );
+                ok = false;
+                None
+            }
+            Err(_) => {
                 diags.push(
                     named(&k, format!("`{r}` is not a rate"))
                         .hint("give requests per second, a positive number like `2` or `0.5`"),

@@ -33,4 +33,5 @@ mod sandbox_limits;
 mod sandbox_support;
 mod secrets;
 mod security_echo;
+mod security_flags;
 mod support;
