@@ -29,10 +29,12 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
 }
 
 /// The text `main` prints for an error that ended a command early, with
-/// every token of the process scrubbed: a worker's panic message arrives
-/// inside tokio's `JoinError`, which the panic hook's scrub never saw.
+/// every token of the process scrubbed (a worker's panic message arrives
+/// inside tokio's `JoinError`, which the panic hook's scrub never saw) and
+/// control characters from paths or values shown escaped.
 pub fn error_text(err: &anyhow::Error) -> String {
-    crate::secret::scrub_all(&format!("{err:#}"))
+    let text = crate::secret::scrub_all(&format!("{err:#}"));
+    crate::report::sanitise::escaped_lines(&text).into_owned()
 }
 
 /// The exit code for an error that ended a command early.

@@ -34,4 +34,5 @@ mod sandbox_support;
 mod secrets;
 mod security_echo;
 mod security_flags;
+mod security_terminal;
 mod support;
