@@ -109,6 +109,12 @@ pub struct ManifestArgs {
     /// The manifests' format, whatever their names say.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormatArg>,
+    /// An api_url host that is meant although it is not one of GREEN-API's
+    /// documented domains (api.green-api.com, api.greenapi.com and their
+    /// subdomains): no warning that its instance's token is sent there.
+    /// May be given more than once.
+    #[arg(long, value_name = "HOST")]
+    pub trust_api_host: Vec<String>,
 }
 
 /// A value of `--format`: an output format or an input format.
@@ -142,6 +148,7 @@ impl Default for ManifestArgs {
             max_manifest_size: crate::manifest::DEFAULT_MAX_SIZE,
             format: Vec::new(),
             input_format: None,
+            trust_api_host: Vec::new(),
         }
     }
 }
@@ -169,6 +176,7 @@ impl ManifestArgs {
             format: input,
             max_size: self.max_manifest_size,
             instances_file: self.instances.clone(),
+            trusted_hosts: self.trust_api_host.clone(),
         })
     }
 

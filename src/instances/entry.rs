@@ -32,6 +32,7 @@ pub(super) fn entry(
     let mut name = name;
     let (mut platform, mut url, mut id, mut token_env, mut token_file, mut rate) =
         (None, None, None, None, None, None);
+    let mut trust = None;
     for (k, v) in map {
         let key = scalar(k).unwrap_or_default();
         if checks::is_token_key(&key) {
@@ -67,10 +68,11 @@ pub(super) fn entry(
             "tokenenv" => token_env = Some(text),
             "tokenfile" => token_file = Some(text),
             "rate" => rate = Some((key, text)),
+            "trustapihost" => trust = Some((key, text)),
             _ => diags.push(
                 Diagnostic::warning(at.clone(), "is not an instance setting; ignored")
                     .field(key)
-                    .hint("known settings: name, platform, api_url, id_instance, token_env, token_file, rate"),
+                    .hint("known settings: name, platform, api_url, id_instance, token_env, token_file, rate, trust_api_host"),
             ),
         }
     }
@@ -152,6 +154,19 @@ pub(super) fn entry(
         },
         None => None,
     };
+    let trust_api_host = match trust.as_ref().map(|(k, t)| (k, t.to_ascii_lowercase())) {
+        None => false,
+        Some((_, t)) if t == "true" || t == "yes" => true,
+        Some((_, t)) if t == "false" || t == "no" => false,
+        Some((k, t)) => {
+            diags.push(
+                named(k, format!("`{t}` is not true or false"))
+                    .hint("`trust_api_host: true` says the api_url's host is meant although it is not GREEN-API's"),
+            );
+            ok = false;
+            false
+        }
+    };
     let (token, source) = match (token_env, token_file) {
         (Some(_), Some(_)) => {
             diags.push(
@@ -160,13 +175,28 @@ pub(super) fn entry(
             ok = false;
             (None, String::new())
         }
-        (Some(var), None) => (
-            env(&var).filter(|t| !t.trim().is_empty()).map(Token::new),
-            format!("the environment variable {var}"),
-        ),
+        (Some(var), None) => match checks::token_env_name(&var) {
+            Ok(()) => {
+                let token = env(&var).filter(|t| !t.trim().is_empty()).map(Token::new);
+                if let Some(Err((msg, hint))) = token.as_ref().map(checks::token_shape) {
+                    diags.push(named("token_env", format!("the variable {var} {msg}")).hint(hint));
+                    ok = false;
+                }
+                (token, format!("the environment variable {var}"))
+            }
+            Err((msg, hint)) => {
+                diags.push(named("token_env", msg).hint(hint));
+                ok = false;
+                (None, String::new())
+            }
+        },
         (None, Some(file)) => {
             let path = resolve(base, &file);
-            match checks::token_file(&path) {
+            match checks::token_file(&path).and_then(|t| {
+                checks::token_shape(&t)
+                    .map(|()| t)
+                    .map_err(|(msg, hint)| (format!("token file `{}` {msg}", path.display()), hint))
+            }) {
                 Ok(t) => (Some(t), format!("the token file {}", path.display())),
                 Err((msg, hint)) => {
                     diags.push(named("token_file", msg).hint(hint));
@@ -193,6 +223,7 @@ pub(super) fn entry(
             id_instance,
             token,
             rate,
+            trust_api_host,
         },
         source,
     ))

@@ -127,6 +127,7 @@ pub(super) fn scalar(v: &Value) -> Option<String> {
         Value::String(s) => Some(s.trim().to_owned()),
         Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
         Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }

@@ -38,6 +38,18 @@ pub enum OpenError {
         path.display()
     )]
     HeaderMismatch { path: PathBuf, found: String },
+    /// A symbolic link, not a regular file, someone else's, or writable by
+    /// others: its `done` rows could have been planted to make a rerun skip
+    /// operations.
+    #[error(
+        "results file {} {why}: its rows could have been written by someone else, and a rerun skips what they say is done; {hint}",
+        crate::report::sanitise::escaped(&path.display().to_string())
+    )]
+    Untrusted {
+        path: PathBuf,
+        why: String,
+        hint: String,
+    },
 }
 
 impl OpenError {
@@ -51,6 +63,20 @@ impl OpenError {
 }
 
 impl OpenError {
+    pub(crate) fn untrusted(path: &Path, refusal: crate::trusted_file::Refusal) -> OpenError {
+        match refusal {
+            crate::trusted_file::Refusal::Io(source) => OpenError::Io {
+                path: path.to_owned(),
+                source,
+            },
+            other => OpenError::Untrusted {
+                path: path.to_owned(),
+                hint: other.hint(path),
+                why: other.to_string(),
+            },
+        }
+    }
+
     pub(crate) fn from_scan(path: &Path, err: ScanError) -> OpenError {
         let path = path.to_owned();
         match err {
