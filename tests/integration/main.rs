@@ -33,6 +33,7 @@ mod sandbox_limits;
 mod sandbox_support;
 mod secrets;
 mod security_echo;
+mod security_files;
 mod security_flags;
 mod security_terminal;
 mod support;
