@@ -302,6 +302,9 @@ pub struct SandboxArgs {
     /// Switch rate limits off (for measuring a client's own overhead).
     #[arg(long)]
     pub no_rate_limits: bool,
+    /// Ledger entries kept (the most recent); counts cover every request.
+    #[arg(long, value_name = "N", default_value_t = crate::sandbox::DEFAULT_LEDGER_CAPACITY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000_000))]
+    pub ledger_capacity: usize,
 }
 
 /// The shortest and longest request timeouts accepted: zero would fail

@@ -153,14 +153,19 @@ async fn demo(
         (2, "rerun over the same results file: nothing is sent twice"),
     ] {
         println!("== {title}");
-        let sent_before = sandbox.ledger().len();
+        let sent_before = sandbox.ledger_totals().requests;
         let session = match prepare(&args, &env, quiet)? {
             Prepared::Ready(session) => session,
             Prepared::Exit(code) => return Ok(code),
         };
         let (tally, interrupt) = drive(*session, true).await?;
         code = tally.exit_code(interrupt);
-        let seen = &sandbox.ledger()[sent_before..];
+        // Sequence numbers count every request: this round's start from there.
+        let seen: Vec<_> = sandbox
+            .ledger()
+            .into_iter()
+            .filter(|e| e.seq >= sent_before)
+            .collect();
         let reads = seen
             .iter()
             .filter(|e| e.method.as_deref().is_some_and(|m| m.starts_with("get")))

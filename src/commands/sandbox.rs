@@ -21,6 +21,7 @@ pub fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
     if args.no_rate_limits {
         config = config.without_rate_limits();
     }
+    config = config.with_ledger_capacity(args.ledger_capacity);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -125,6 +125,7 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
         faults: file.faults,
         limits_enabled: file.limits.enabled,
         rates,
+        ledger_capacity: super::ledger::DEFAULT_CAPACITY,
     })
 }
 

@@ -30,6 +30,7 @@ mod sandbox_errors;
 mod sandbox_faults;
 mod sandbox_ledger;
 mod sandbox_limits;
+mod sandbox_security;
 mod sandbox_support;
 mod secrets;
 mod security_echo;
