@@ -278,8 +278,9 @@ pub struct RunArgs {
 /// `greenbatch demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where the demo writes its manifest and results [default: a new
-    /// directory under the system's temporary directory].
+    /// A new directory for the demo's manifest and results; it must not
+    /// exist yet (the demo writes only into a directory it creates)
+    /// [default: a new, randomly named one under the temporary directory].
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// When to draw the progress bar on stderr.
