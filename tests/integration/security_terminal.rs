@@ -110,4 +110,24 @@ async fn hostile_manifest_text_is_shown_escaped_everywhere() {
         };
         assert!(o.contains(expected), "{args:?}: {o}");
     }
+    // Errors about the results file name it escaped too.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&results, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out = greenbatch(
+        &[
+            "run",
+            good.to_str().unwrap(),
+            "--results",
+            results.to_str().unwrap(),
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_inert("a refused results file", &stderr(&out));
+    assert!(
+        stderr(&out).contains(r"r\u{1b}[2J.results.csv"),
+        "{}",
+        stderr(&out)
+    );
 }

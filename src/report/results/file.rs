@@ -103,7 +103,7 @@ pub fn open_with(
     if mode & 0o077 != 0 {
         tracing::warn!(
             "results file {} has mode {mode:o}: others may read it; `chmod 600` it if that is not meant",
-            path.display()
+            crate::report::sanitise::escaped(&path.display().to_string())
         );
         prior.loose_mode = Some(mode);
     }
@@ -116,7 +116,7 @@ pub fn open_with(
         rows = prior.rows,
         ops = prior.latest.len(),
         "read results file {}",
-        path.display()
+        crate::report::sanitise::escaped(&path.display().to_string())
     );
     let file = ResultsFile {
         writer,
