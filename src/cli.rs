@@ -109,6 +109,12 @@ pub struct ManifestArgs {
     /// The manifests' format, whatever their names say.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormatArg>,
+    /// An api_url host that is meant although it is not one of GREEN-API's
+    /// documented domains (api.green-api.com, api.greenapi.com and their
+    /// subdomains): no warning that its instance's token is sent there.
+    /// May be given more than once.
+    #[arg(long, value_name = "HOST")]
+    pub trust_api_host: Vec<String>,
 }
 
 /// A value of `--format`: an output format or an input format.
@@ -142,6 +148,7 @@ impl Default for ManifestArgs {
             max_manifest_size: crate::manifest::DEFAULT_MAX_SIZE,
             format: Vec::new(),
             input_format: None,
+            trust_api_host: Vec::new(),
         }
     }
 }
@@ -169,6 +176,7 @@ impl ManifestArgs {
             format: input,
             max_size: self.max_manifest_size,
             instances_file: self.instances.clone(),
+            trusted_hosts: self.trust_api_host.clone(),
         })
     }
 
@@ -249,7 +257,7 @@ pub struct RunArgs {
     /// alike) before ending what is left `failed`: the instance is paused and
     /// probed with one request at growing intervals, and no operation is
     /// charged an attempt meanwhile. `0s` never waits.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_patience)]
     pub outage_patience: Duration,
     /// Send operations again that an earlier run recorded as `rejected`.
     #[arg(long)]
@@ -276,8 +284,9 @@ pub struct RunArgs {
 /// `greenbatch demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where the demo writes its manifest and results [default: a new
-    /// directory under the system's temporary directory].
+    /// A new directory for the demo's manifest and results; it must not
+    /// exist yet (the demo writes only into a directory it creates)
+    /// [default: a new, randomly named one under the temporary directory].
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// When to draw the progress bar on stderr.
@@ -303,12 +312,25 @@ pub struct SandboxArgs {
     /// A service time for every answer, like `150ms`: the request is
     /// admitted (and counted against the limits) on arrival, its answer
     /// leaves this much later. Overrides the state file's `latency`.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_patience)]
     pub latency: Option<Duration>,
     /// With --latency: spread each answer's service time by this share of
     /// it, drawn per request from the seed (`0.5`: 50 % to 150 %).
     #[arg(long, value_name = "SHARE", default_value_t = 0.0, requires = "latency", value_parser = parse_share)]
     pub latency_jitter: f64,
+    /// Ledger entries kept (the most recent); counts cover every request.
+    #[arg(long, value_name = "N", default_value_t = crate::sandbox::DEFAULT_LEDGER_CAPACITY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000_000))]
+    pub ledger_capacity: usize,
+}
+
+/// A wait such as `5m`, `30s` or `0s`, at most a day.
+pub fn parse_patience(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration ({e}); try `5m` or `0s`"))?;
+    if d > MAX_TIMEOUT {
+        return Err(format!("`{s}` is longer than a day; try `5m` or `30m`"));
+    }
+    Ok(d)
 }
 
 /// A share between 0 and 1, like `0.5`.
@@ -319,10 +341,25 @@ pub fn parse_share(s: &str) -> Result<f64, String> {
     }
 }
 
-/// A duration such as `90s`, `2m` or `500ms`.
+/// The shortest and longest request timeouts accepted: zero would fail
+/// every request at once, and more than a day is a typo that would hold a
+/// worker forever.
+pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// A request timeout such as `90s`, `2m` or `500ms`, from 1 ms to 24 h.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s)
-        .map_err(|e| format!("`{s}` is not a duration ({e}); try `30s` or `2m`"))
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration ({e}); try `30s` or `2m`"))?;
+    if d < MIN_TIMEOUT {
+        Err(format!(
+            "`{s}` is too short: every request would time out before its answer; try `30s` or `90s`"
+        ))
+    } else if d > MAX_TIMEOUT {
+        Err(format!("`{s}` is longer than a day; try `90s` or `5m`"))
+    } else {
+        Ok(d)
+    }
 }
 
 /// A size such as `64MiB`, `200MB`, `1G` or `1048576` (bytes).
@@ -355,6 +392,48 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("24h"), Ok(MAX_TIMEOUT));
+        for bad in [
+            "0s",
+            "0",
+            "0ms",
+            "999us",
+            "25h",
+            "1000000000000000h",
+            "soon",
+            "",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever is typed, parsing never panics and what it accepts lies
+        /// within the bounds.
+        #[test]
+        fn any_duration_text(text in "\\PC{0,30}", n in proptest::num::u64::ANY, unit in "(ns|us|ms|s|m|h|d|w|y|)") {
+            for typed in [text, format!("{n}{unit}")] {
+                if let Ok(d) = parse_duration(&typed) {
+                    assert!((MIN_TIMEOUT..=MAX_TIMEOUT).contains(&d), "{typed}: {d:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn patience_may_be_zero_and_never_more_than_a_day() {
+        assert_eq!(parse_patience("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_patience("5m"), Ok(Duration::from_secs(300)));
+        assert!(parse_patience("2d").is_err());
+        assert!(parse_patience("soon").is_err());
+        assert_eq!(parse_share("0.5"), Ok(0.5));
+        assert!(parse_share("1.5").is_err());
     }
 
     #[test]

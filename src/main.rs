@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             let code = commands::exit_code_of(&err);
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", commands::error_text(&err));
             ExitCode::from(code)
         }
     }

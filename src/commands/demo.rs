@@ -2,17 +2,24 @@
 //! sandbox on a free loopback port with a few transient faults injected, runs
 //! an example manifest through the real `run` path (progress bar, retries,
 //! results file), then runs it again to show that nothing is sent twice.
+//!
+//! It writes only into a directory it has just created: a fresh, randomly
+//! named one under the temporary directory (or `--dir`, which must not exist
+//! yet), mode 0700, so nobody can have planted a link or a results file in
+//! it; its files are created new, never following a link.
 
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{DemoArgs, ManifestArgs, RunArgs};
 use crate::greenapi::Method;
 use crate::sandbox::{Fault, FaultRule, Sandbox, SandboxConfig, SandboxHandle};
 
+use super::UsageError;
 use super::run::{Prepared, prepare};
 use super::session::drive;
+use crate::report::sanitise;
 
 /// The manifest the demo runs: the WhatsApp cleanup example, shipped inside
 /// the binary so the demo works from any directory.
@@ -22,16 +29,7 @@ const MANIFEST: &str = include_str!("../../examples/manifests/whatsapp-cleanup.c
 const INSTANCE: &str = "1101000001";
 
 pub fn execute(args: DemoArgs, quiet: u8) -> anyhow::Result<u8> {
-    let dir = match args.dir {
-        Some(dir) => dir,
-        None => std::env::temp_dir().join(format!("greenbatch-demo-{}", std::process::id())),
-    };
-    // Private like the results file: the demo's directory is under the
-    // shared temporary directory by default.
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)?;
+    let dir = fresh_dir(args.dir.as_deref())?;
     let manifest = dir.join(MANIFEST_NAME);
     write_private(&manifest, MANIFEST)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -45,13 +43,42 @@ pub fn execute(args: DemoArgs, quiet: u8) -> anyhow::Result<u8> {
     })
 }
 
-/// Writes `text` to `path`, creating it with mode 0600.
+/// A directory just created for the demo, mode 0700: `asked` (its parents
+/// made as needed; refused if it exists already), or a new randomly named
+/// one under the temporary directory, which is shared with other users.
+fn fresh_dir(asked: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let Some(dir) = asked else {
+        let made = tempfile::Builder::new()
+            .prefix("greenbatch-demo-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()?;
+        return Ok(made.keep());
+    };
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => Ok(dir.to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(UsageError(format!(
+            "{} exists already; the demo writes only into a directory it creates: name a new one, or leave --dir out",
+            sanitise::escaped(&dir.display().to_string())
+        ))
+        .into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes `text` to a new file at `path`, mode 0600: never an existing
+/// file, never through a symbolic link.
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
         .open(path)?
         .write_all(text.as_bytes())
 }
@@ -97,7 +124,6 @@ async fn demo(
         _ => None,
     };
     let results: PathBuf = manifest.with_extension("results.csv");
-    let _ = std::fs::remove_file(&results);
     let args = RunArgs {
         manifest: manifest.to_owned(),
         results: Some(results.clone()),
@@ -128,14 +154,19 @@ async fn demo(
         (2, "rerun over the same results file: nothing is sent twice"),
     ] {
         println!("== {title}");
-        let sent_before = sandbox.ledger().len();
+        let sent_before = sandbox.ledger_totals().requests;
         let session = match prepare(&args, &env, quiet)? {
             Prepared::Ready(session) => session,
             Prepared::Exit(code) => return Ok(code),
         };
         let (tally, interrupt) = drive(*session, true).await?;
         code = tally.exit_code(interrupt);
-        let seen = &sandbox.ledger()[sent_before..];
+        // Sequence numbers count every request: this round's start from there.
+        let seen: Vec<_> = sandbox
+            .ledger()
+            .into_iter()
+            .filter(|e| e.seq >= sent_before)
+            .collect();
         let reads = seen
             .iter()
             .filter(|e| e.method.as_deref().is_some_and(|m| m.starts_with("get")))

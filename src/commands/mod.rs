@@ -28,6 +28,15 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// The text `main` prints for an error that ended a command early, with
+/// every token of the process scrubbed (a worker's panic message arrives
+/// inside tokio's `JoinError`, which the panic hook's scrub never saw) and
+/// control characters from paths or values shown escaped.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let text = crate::secret::scrub_all(&format!("{err:#}"));
+    crate::report::sanitise::escaped_lines(&text).into_owned()
+}
+
 /// The exit code for an error that ended a command early.
 pub fn exit_code_of(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<UsageError>().is_some() {
@@ -36,5 +45,37 @@ pub fn exit_code_of(err: &anyhow::Error) -> u8 {
         // Anything else stopped the tool before it could finish its work: the
         // results file holds what finished, and a rerun goes on from there.
         exit::FAILED
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_task_s_join_error_is_printed_without_the_token() {
+        let sentinel = "7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a";
+        let token = crate::secret::Token::new(sentinel);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let joined = runtime.block_on(async move {
+            tokio::spawn(async move {
+                let url = format!(
+                    "http://127.0.0.1/waInstance1/getGroupData/{}",
+                    token.expose()
+                );
+                panic!("worker failed on {url}");
+            })
+            .await
+        });
+        let err = anyhow::Error::from(joined.unwrap_err());
+        assert!(
+            format!("{err:#}").contains(sentinel),
+            "the JoinError carries it"
+        );
+        let text = error_text(&err);
+        assert!(!text.contains(sentinel), "{text}");
+        assert!(text.contains("getGroupData/***"), "{text}");
     }
 }

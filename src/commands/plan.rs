@@ -31,7 +31,8 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
         None => results::PriorResults::default(),
     };
     if let (Some(path), Some(torn)) = (&args.results, &prior.torn) {
-        writeln!(err, "warning: {}: {torn}", path.display())?;
+        let shown = crate::report::sanitise::escaped(&path.display().to_string()).into_owned();
+        writeln!(err, "warning: {shown}: {torn}")?;
     }
     if args.live {
         let skip = |id| prior.is_settled(id, false);

@@ -99,7 +99,7 @@ pub(crate) fn prepare(
     if let Some(torn) = &prior.torn {
         eprintln!(
             "warning: {}: {torn}; its operation will be sent again",
-            results_path.display()
+            crate::report::sanitise::escaped(&results_path.display().to_string())
         );
     }
     let (ops, tally, resumed) = partition(loaded.operations, &prior, args.retry_rejected);

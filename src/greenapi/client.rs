@@ -4,6 +4,12 @@
 //! which sits in the URL path, to another place), refuses plain `http` except
 //! to loopback, reads answers with a size cap, and strips the URL and the
 //! token from every transport error before anyone can show or log it.
+//!
+//! Every answer body (and `Retry-After`) is scrubbed of the token here, once,
+//! before anything parses, clips or shows it: a gateway that echoes the
+//! request line ("Cannot POST /waInstance…/{token}") cannot put the token on
+//! the screen, in a live plan or in a results file, and a clip cannot cut a
+//! token in half and leave a piece that no later scrub recognises.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -86,7 +92,7 @@ pub enum UrlError {
     #[error("apiUrl `{0}` is not a URL; it looks like `https://api.green-api.com`")]
     Invalid(String),
     #[error(
-        "apiUrl `{0}` uses plain http to a host that is not loopback; the token would cross the network unencrypted: use https"
+        "apiUrl `{0}` uses plain http to a host that is not a literal loopback address; the token would cross the network unencrypted: use https (or http to 127.0.0.1 or [::1])"
     )]
     PlainHttp(String),
     #[error("apiUrl `{0}` must use https")]
@@ -105,8 +111,9 @@ pub fn check_api_url(url: &str) -> Result<(), UrlError> {
 }
 
 fn is_loopback(url: &reqwest::Url) -> bool {
+    // Literal addresses only: a name, `localhost` included, is resolved by
+    // the system and could lead anywhere.
     match url.host_str() {
-        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
         Some(host) => host
             .trim_start_matches('[')
             .trim_end_matches(']')
@@ -117,7 +124,8 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 }
 
 /// A GREEN-API client shared by every task of a run (it pools connections).
-#[derive(Debug, Clone)]
+/// Its `Debug` shows no URL: the cached ones hold tokens.
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     max_body: usize,
@@ -125,6 +133,16 @@ pub struct Client {
     /// over the host) was 7 % of the client's CPU at full speed. Keys are
     /// the URL text; the few instances and methods of a run bound the map.
     urls: Arc<Mutex<HashMap<String, reqwest::Url>>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cached = self.urls.lock().map_or(0, |u| u.len());
+        f.debug_struct("Client")
+            .field("max_body", &self.max_body)
+            .field("cached_urls", &cached)
+            .finish_non_exhaustive()
+    }
 }
 
 /// More distinct URLs than any run has; past it the cache starts over.
@@ -192,7 +210,7 @@ impl Client {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .map(|v| endpoint.token.scrub(v));
         let mut body = Vec::new();
         loop {
             match response.chunk().await {
@@ -206,6 +224,9 @@ impl Client {
                 Err(e) if e.is_timeout() => return Err(TransportError::Timeout),
                 Err(e) => return Err(TransportError::Lost(scrub(e))),
             }
+        }
+        if let std::borrow::Cow::Owned(scrubbed) = endpoint.token.scrub_bytes(&body) {
+            body = scrubbed;
         }
         Ok(RawAnswer {
             status,
@@ -267,6 +288,9 @@ mod tests {
             .unwrap_err();
         assert!(matches!(bad, TransportError::Connect(_)));
         assert!(!bad.to_string().contains("secret-token"), "{bad}");
+        let shown = format!("{client:?} {client:#?}");
+        assert!(!shown.contains("secret-token"), "{shown}");
+        assert!(shown.contains("cached_urls: 1"), "{shown}");
     }
 
     #[test]
@@ -275,7 +299,10 @@ mod tests {
         assert!(check_api_url("http://127.0.0.1:8080").is_ok());
         assert!(check_api_url("http://127.9.9.9").is_ok());
         assert!(check_api_url("http://[::1]:80").is_ok());
-        assert!(check_api_url("http://localhost:1").is_ok());
+        assert!(matches!(
+            check_api_url("http://localhost:1"),
+            Err(UrlError::PlainHttp(_))
+        ));
         assert!(matches!(
             check_api_url("http://api.green-api.com"),
             Err(UrlError::PlainHttp(_))

@@ -62,8 +62,8 @@ pub(crate) fn api_url(raw: &str) -> Result<String, (String, String)> {
         "https" => Ok(url.to_owned()),
         "http" if is_loopback(authority) => Ok(url.to_owned()),
         "http" => Err((
-            format!("`{url}` is plain http to another machine"),
-            "the token travels in the URL path: use https, or http only to 127.0.0.1, ::1 or localhost"
+            format!("`{url}` is plain http to a host that is not a literal loopback address"),
+            "the token travels in the URL path: use https, or plain http only to a literal loopback address such as 127.0.0.1 or [::1] (not a name like `localhost`, which the system resolves)"
                 .to_owned(),
         )),
         other => Err((
@@ -82,8 +82,9 @@ fn is_loopback(authority: &str) -> bool {
     } else {
         authority.rsplit_once(':').map_or(authority, |(h, _)| h)
     };
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+    // Literal addresses only: a name (even `localhost`) is resolved by the
+    // system (hosts file, resolver), which may send it elsewhere.
+    host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An idInstance is digits only.
@@ -99,41 +100,51 @@ pub(crate) fn id_instance(raw: &str) -> Result<String, (String, String)> {
     }
 }
 
-/// Reads a token file, refusing one that group or others can read.
+/// The most a token file may hold: a token and a newline, with room to spare.
+const MAX_TOKEN_FILE: u64 = 4096;
+
+/// Reads a token file: opened once without following a symbolic link, then
+/// the open file must be a regular file owned by the user and readable by
+/// nobody else, and it must hold exactly the bytes its size says (files of
+/// /proc and /sys report a size that is not what they hold, and
+/// `/proc/self/environ` is the process's secrets).
 pub(crate) fn token_file(path: &Path) -> Result<Token, (String, String)> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| {
-        (
-            format!("cannot read token file `{shown}`: {e}"),
-            "point `token_file` at an existing file that holds only the token".to_owned(),
-        )
-    })?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode();
-        if mode & 0o077 != 0 {
-            return Err((
-                format!(
-                    "token file `{shown}` is readable by group or others (mode {:03o})",
-                    mode & 0o777
-                ),
-                format!("chmod 600 {shown}"),
-            ));
-        }
-    }
-    if !meta.is_file() || meta.len() > 4096 {
+    use std::io::Read;
+    let shown = crate::report::sanitise::escaped(&path.display().to_string()).into_owned();
+    let (file, meta) =
+        crate::trusted_file::open(path, std::fs::OpenOptions::new().read(true), 0o077).map_err(
+            |refusal| {
+                let hint = match &refusal {
+                    crate::trusted_file::Refusal::Io(_) => {
+                        "point `token_file` at an existing file that holds only the token"
+                            .to_owned()
+                    }
+                    other => other.hint(path),
+                };
+                (format!("token file `{shown}` {refusal}"), hint)
+            },
+        )?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TOKEN_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            (
+                format!("cannot read token file `{shown}`: {e}"),
+                "it should hold only the token, as text".to_owned(),
+            )
+        })?;
+    if bytes.len() as u64 > MAX_TOKEN_FILE || bytes.len() as u64 != meta.len() {
         return Err((
-            format!("token file `{shown}` is not a small regular file"),
+            format!("token file `{shown}` is not a small ordinary file"),
             "it should hold only the token".to_owned(),
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        (
-            format!("cannot read token file `{shown}`: {e}"),
-            "it should hold only the token, as text".to_owned(),
-        )
-    })?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err((
+            format!("token file `{shown}` is not text"),
+            "it should hold only the token".to_owned(),
+        ));
+    };
     let token = Token::new(text);
     if token.expose().is_empty() {
         return Err((
@@ -142,6 +153,87 @@ pub(crate) fn token_file(path: &Path) -> Result<Token, (String, String)> {
         ));
     }
     Ok(token)
+}
+
+/// The shortest and longest tokens accepted.
+const TOKEN_LENGTH: std::ops::RangeInclusive<usize> = 16..=256;
+
+/// Checks a token's shape before it goes into a URL path. GREEN-API's
+/// tokens are 50 lowercase hex digits in every example, but the format is
+/// not promised; what is accepted is what cannot change the request: ASCII
+/// letters, digits, `-` and `_` (unreserved in URLs: never percent-encoded,
+/// no `/`, `?`, `#`, `%` or `..`), 16 to 256 of them. The message never
+/// quotes the token.
+pub(crate) fn token_shape(token: &Token) -> Result<(), (String, String)> {
+    let t = token.expose();
+    let hint = "a GREEN-API token is 50 letters and digits, as the console shows it; check that only the token is there (tokens of 16 to 256 letters, digits, `-` or `_` are accepted)";
+    if !TOKEN_LENGTH.contains(&t.len()) {
+        return Err((
+            format!(
+                "does not hold an apiTokenInstance: it is {} characters long",
+                t.chars().count()
+            ),
+            hint.to_owned(),
+        ));
+    }
+    if !t
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err((
+            "does not hold an apiTokenInstance: it has characters other than letters, digits, `-` and `_`"
+                .to_owned(),
+            hint.to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the name `token_env` gives: an instances file must not be able
+/// to send any variable of the environment (`AWS_SECRET_ACCESS_KEY`) to a
+/// server, so only names meant for tokens are read: ending in `_TOKEN`
+/// (`WA_MAIN_TOKEN`), or starting with `GREEN_API_` or `GREENBATCH_`.
+pub(crate) fn token_env_name(name: &str) -> Result<(), (String, String)> {
+    let upper = name.to_ascii_uppercase();
+    let word = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let meant = upper.ends_with("_TOKEN")
+        || upper.starts_with("GREEN_API_")
+        || upper.starts_with("GREENBATCH_");
+    if word && meant {
+        Ok(())
+    } else {
+        Err((
+            format!("`{name}` is not a name for a token variable"),
+            "name a variable ending in `_TOKEN` (like `WA_MAIN_TOKEN`) or starting with `GREEN_API_` or `GREENBATCH_`: an instances file may not read other variables".to_owned(),
+        ))
+    }
+}
+
+/// GREEN-API's documented hosts: `api.green-api.com` and `api.greenapi.com`
+/// (the universal hosts) and their numbered subdomains
+/// (`7105.api.greenapi.com`, `3100.api.green-api.com`).
+const DOCUMENTED_DOMAINS: [&str; 2] = ["api.green-api.com", "api.greenapi.com"];
+
+/// The host of `api_url` when it is neither one of GREEN-API's documented
+/// hosts nor a literal loopback address: a token sent there leaves for
+/// someone else's server, which deserves a warning unless acknowledged.
+pub(crate) fn undocumented_host(api_url: &str) -> Option<String> {
+    let rest = api_url.split_once("://").map_or(api_url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if is_loopback(authority) {
+        return None;
+    }
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, _)| h)
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let documented = DOCUMENTED_DOMAINS
+        .iter()
+        .any(|d| host == *d || host.strip_suffix(d).is_some_and(|s| s.ends_with('.')));
+    (!documented).then_some(host)
 }
 
 #[cfg(test)]
@@ -160,13 +252,86 @@ mod tests {
         );
         assert_eq!(api_url("http://127.5.0.1/").unwrap(), "http://127.5.0.1");
         assert_eq!(api_url("http://[::1]:9/x/").unwrap(), "http://[::1]:9/x");
-        assert_eq!(api_url("http://LOCALHOST:9").unwrap(), "http://LOCALHOST:9");
+        assert!(
+            api_url("http://LOCALHOST:9").is_err(),
+            "names are not trusted"
+        );
+        assert!(api_url("http://localhost").is_err());
         assert!(api_url("http://10.0.0.1").is_err());
         assert!(api_url("http://127.0.0.1.evil.com").is_err());
         assert!(api_url("http://localhost@evil.com").is_err());
         assert!(api_url("ftp://x").is_err());
         assert!(api_url("api.green-api.com").is_err());
         assert!(api_url("https://").is_err());
+    }
+
+    #[test]
+    fn documented_hosts_and_loopback_need_no_acknowledgement() {
+        for quiet in [
+            "https://api.green-api.com",
+            "https://api.greenapi.com",
+            "https://7105.api.greenapi.com",
+            "https://3100.api.green-api.com:443/",
+            "https://7105.API.GreenAPI.com.",
+            "http://127.0.0.1:7700",
+            "http://[::1]:9",
+        ] {
+            assert_eq!(undocumented_host(quiet), None, "{quiet}");
+        }
+        for (loud, host) in [
+            ("https://evil.example", "evil.example"),
+            (
+                "https://api.greenapi.com.evil.example",
+                "api.greenapi.com.evil.example",
+            ),
+            ("https://xapi.greenapi.com", "xapi.greenapi.com"),
+            ("https://greenapi.com", "greenapi.com"),
+            ("https://10.0.0.1:8443/x", "10.0.0.1"),
+        ] {
+            assert_eq!(undocumented_host(loud).as_deref(), Some(host), "{loud}");
+        }
+    }
+
+    #[test]
+    fn token_shapes_and_variable_names() {
+        let ok = |t: &str| token_shape(&Token::new(t)).is_ok();
+        assert!(ok("937ed244c1cc696205c938138dad7e6ef4c0437ca777802ff9"));
+        assert!(ok("ABCdef0123456789-_x"));
+        assert!(!ok("short"));
+        assert!(!ok(&"a".repeat(257)));
+        for bad in [
+            "../../../../etc/passwd1234",
+            "abcdefabcdefabcd/x",
+            "abcdefabcdefabcd?x=1",
+            "abcdefabcdefabcd#x",
+            "abcdefabcdefabcd%2f",
+            "abcdefabcdef abcd",
+            "abcdefabcdefabcdé",
+        ] {
+            let err = token_shape(&Token::new(bad)).unwrap_err();
+            assert!(!err.0.contains(bad) && !err.1.contains(bad), "{err:?}");
+        }
+        for name in [
+            "WA_MAIN_TOKEN",
+            "wa_main_token",
+            "GREEN_API_TOKEN_INSTANCE",
+            "GREENBATCH_WA",
+            "SANDBOX_MAX_MAIN_TOKEN",
+        ] {
+            assert!(token_env_name(name).is_ok(), "{name}");
+        }
+        for name in [
+            "AWS_SECRET_ACCESS_KEY",
+            "HOME",
+            "TOKEN",
+            "MY_TOKEN_X",
+            "A-B_TOKEN",
+            "",
+            "1_TOKEN",
+            "X_TOKEN=1",
+        ] {
+            assert!(token_env_name(name).is_err(), "{name}");
+        }
     }
 
     #[test]

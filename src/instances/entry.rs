@@ -10,6 +10,7 @@ use super::file::scalar;
 use super::{Instance, checks};
 use crate::greenapi::Platform;
 use crate::manifest::{Diagnostic, Source};
+use crate::runner::rate::Rate;
 use crate::secret::Token;
 
 pub(super) fn entry(
@@ -31,6 +32,7 @@ pub(super) fn entry(
     let mut name = name;
     let (mut platform, mut url, mut id, mut token_env, mut token_file, mut rate) =
         (None, None, None, None, None, None);
+    let mut trust = None;
     for (k, v) in map {
         let key = scalar(k).unwrap_or_default();
         if checks::is_token_key(&key) {
@@ -66,10 +68,11 @@ pub(super) fn entry(
             "tokenenv" => token_env = Some(text),
             "tokenfile" => token_file = Some(text),
             "rate" => rate = Some((key, text)),
+            "trustapihost" => trust = Some((key, text)),
             _ => diags.push(
                 Diagnostic::warning(at.clone(), "is not an instance setting; ignored")
                     .field(key)
-                    .hint("known settings: name, platform, api_url, id_instance, token_env, token_file, rate"),
+                    .hint("known settings: name, platform, api_url, id_instance, token_env, token_file, rate, trust_api_host"),
             ),
         }
     }
@@ -130,9 +133,17 @@ pub(super) fn entry(
     let api_url = required("api_url", url, checks::api_url);
     let id_instance = required("id_instance", id, checks::id_instance);
     let rate = match rate {
-        Some((k, r)) => match r.parse::<f64>() {
-            Ok(r) if r.is_finite() && r > 0.0 => Some(r),
-            _ => {
+        Some((k, r)) => match r.parse::<f64>().map(Rate::per_second) {
+            Ok(Ok(_)) => r.parse::<f64>().ok(),
+            Ok(Err(why)) => {
+                diags.push(
+                    named(&k, format!("`{r}` {why}"))
+                        .hint("give requests per second, between one a day (0.0000116) and the documented limit, like `2` or `0.5`"),
+                );
+                ok = false;
+                None
+            }
+            Err(_) => {
                 diags.push(
                     named(&k, format!("`{r}` is not a rate"))
                         .hint("give requests per second, a positive number like `2` or `0.5`"),
@@ -143,6 +154,19 @@ pub(super) fn entry(
         },
         None => None,
     };
+    let trust_api_host = match trust.as_ref().map(|(k, t)| (k, t.to_ascii_lowercase())) {
+        None => false,
+        Some((_, t)) if t == "true" || t == "yes" => true,
+        Some((_, t)) if t == "false" || t == "no" => false,
+        Some((k, t)) => {
+            diags.push(
+                named(k, format!("`{t}` is not true or false"))
+                    .hint("`trust_api_host: true` says the api_url's host is meant although it is not GREEN-API's"),
+            );
+            ok = false;
+            false
+        }
+    };
     let (token, source) = match (token_env, token_file) {
         (Some(_), Some(_)) => {
             diags.push(
@@ -151,13 +175,28 @@ pub(super) fn entry(
             ok = false;
             (None, String::new())
         }
-        (Some(var), None) => (
-            env(&var).filter(|t| !t.trim().is_empty()).map(Token::new),
-            format!("the environment variable {var}"),
-        ),
+        (Some(var), None) => match checks::token_env_name(&var) {
+            Ok(()) => {
+                let token = env(&var).filter(|t| !t.trim().is_empty()).map(Token::new);
+                if let Some(Err((msg, hint))) = token.as_ref().map(checks::token_shape) {
+                    diags.push(named("token_env", format!("the variable {var} {msg}")).hint(hint));
+                    ok = false;
+                }
+                (token, format!("the environment variable {var}"))
+            }
+            Err((msg, hint)) => {
+                diags.push(named("token_env", msg).hint(hint));
+                ok = false;
+                (None, String::new())
+            }
+        },
         (None, Some(file)) => {
             let path = resolve(base, &file);
-            match checks::token_file(&path) {
+            match checks::token_file(&path).and_then(|t| {
+                checks::token_shape(&t)
+                    .map(|()| t)
+                    .map_err(|(msg, hint)| (format!("token file `{}` {msg}", path.display()), hint))
+            }) {
                 Ok(t) => (Some(t), format!("the token file {}", path.display())),
                 Err((msg, hint)) => {
                     diags.push(named("token_file", msg).hint(hint));
@@ -184,6 +223,7 @@ pub(super) fn entry(
             id_instance,
             token,
             rate,
+            trust_api_host,
         },
         source,
     ))

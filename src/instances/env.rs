@@ -26,6 +26,7 @@ impl Undecided {
             id_instance: self.id_instance,
             token: self.token,
             rate: None,
+            trust_api_host: false,
         }
     }
 }
@@ -97,6 +98,14 @@ pub(super) fn load_default(instances: &mut Instances, env: &dyn Fn(&str) -> Opti
         return;
     }
     let token = get("GREEN_API_TOKEN_INSTANCE").map(Token::new);
+    if let Some(Err((msg, hint))) = token.as_ref().map(checks::token_shape) {
+        instances.default_problems.push(
+            Diagnostic::error(None, msg)
+                .field("GREEN_API_TOKEN_INSTANCE")
+                .hint(hint),
+        );
+        return;
+    }
     let undecided = Undecided {
         api_url,
         id_instance,

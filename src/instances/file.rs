@@ -29,7 +29,8 @@ pub(super) fn load(
     env: &dyn Fn(&str) -> Option<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<(Instance, String)> {
-    let file: Arc<str> = Arc::from(path.display().to_string());
+    let file: Arc<str> =
+        Arc::from(crate::report::sanitise::escaped(&path.display().to_string()).as_ref());
     let at = |line: Option<u32>| {
         Some(Source {
             file: file.clone(),
@@ -126,6 +127,7 @@ pub(super) fn scalar(v: &Value) -> Option<String> {
         Value::String(s) => Some(s.trim().to_owned()),
         Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
         Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }

@@ -40,6 +40,9 @@ pub struct Instance {
     pub token: Option<Token>,
     /// Requests per second for the moderation methods, from the instances file.
     pub rate: Option<f64>,
+    /// `trust_api_host: true`: the api_url's host is meant although it is
+    /// not one of GREEN-API's documented domains (no warning).
+    pub trust_api_host: bool,
 }
 
 /// The configured instances, by name.
@@ -54,6 +57,9 @@ pub struct Instances {
     /// Problems with the environment's `default`, reported only if a
     /// manifest uses it.
     pub(crate) default_problems: Vec<Diagnostic>,
+    /// Hosts `--trust-api-host` names: no warning although they are not
+    /// GREEN-API's.
+    pub(crate) trusted_hosts: Vec<String>,
 }
 
 impl Instances {
@@ -135,6 +141,46 @@ impl Instances {
             {
                 out.push(self.no_token(inst, Diagnostic::error));
             }
+        }
+        out
+    }
+
+    /// A warning for each host among `names`' api_urls that is neither
+    /// GREEN-API's nor loopback nor acknowledged (`trust_api_host: true` or
+    /// `--trust-api-host HOST`), once per host: the token goes there.
+    pub(crate) fn untrusted_hosts<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<Diagnostic> {
+        let mut warned: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        for name in names {
+            let Some(inst) = self.get(name) else { continue };
+            let Some(host) = checks::undocumented_host(&inst.api_url) else {
+                continue;
+            };
+            if inst.trust_api_host
+                || warned.contains(&host)
+                || self
+                    .trusted_hosts
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(&host))
+            {
+                continue;
+            }
+            out.push(
+                Diagnostic::warning(
+                    None,
+                    format!(
+                        "instance `{name}`: api_url host `{host}` is not one of GREEN-API's documented domains (api.green-api.com, api.greenapi.com and their subdomains); the instance's token is sent to it"
+                    ),
+                )
+                .field("api_url")
+                .hint(format!(
+                    "if this host is meant (a gateway of your own), say so with `trust_api_host: true` in the instances file or `--trust-api-host {host}`; otherwise fix the api_url"
+                )),
+            );
+            warned.push(host);
         }
         out
     }

@@ -50,7 +50,7 @@ impl Diagnostic {
             severity: Severity::Error,
             location,
             field: None,
-            message: clip(message.into()),
+            message: clip(shown(message.into())),
             hint: None,
         }
     }
@@ -73,13 +73,13 @@ impl Diagnostic {
 
     /// The same diagnostic about `field`.
     pub fn field(mut self, field: impl Into<String>) -> Diagnostic {
-        self.field = Some(field.into());
+        self.field = Some(shown(field.into()));
         self
     }
 
     /// The same diagnostic with a hint.
     pub fn hint(mut self, hint: impl Into<String>) -> Diagnostic {
-        self.hint = Some(clip(hint.into()));
+        self.hint = Some(clip(shown(hint.into())));
         self
     }
 
@@ -92,6 +92,16 @@ impl Diagnostic {
 /// The longest message or hint kept, in bytes. Messages quote what the user
 /// wrote; a 100 kB ID or 20,000 unknown keys must not become a 100 kB line.
 const MAX_TEXT: usize = 600;
+
+/// Messages quote what a manifest or an instances file says: its control
+/// characters and escape sequences are shown (`\u{1b}`), never obeyed, in
+/// the text and the JSON alike.
+fn shown(text: String) -> String {
+    match crate::report::sanitise::escaped(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
+}
 
 fn clip(text: String) -> String {
     match crate::report::sanitise::clip(&text, MAX_TEXT) {
@@ -173,6 +183,16 @@ mod tests {
         assert_eq!(d.message.len(), MAX_TEXT + "…".len());
         assert!(d.message.ends_with("é…"));
         assert_eq!(d.hint.unwrap().len(), MAX_TEXT + "…".len());
+    }
+
+    #[test]
+    fn quoted_control_characters_are_shown_escaped() {
+        let d = Diagnostic::error(None, "unknown action `r\x1b[2Jemove`")
+            .field("col\x1b]8;;http://x\x07")
+            .hint("not `\u{202e}x`");
+        assert_eq!(d.message, "unknown action `r\\u{1b}[2Jemove`");
+        assert_eq!(d.field.as_deref(), Some("col\\u{1b}]8;;http://x\\u{7}"));
+        assert_eq!(d.hint.as_deref(), Some("not `\\u{202e}x`"));
     }
 
     #[test]

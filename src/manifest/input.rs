@@ -30,12 +30,13 @@ impl InputFormat {
     }
 }
 
-/// The name a manifest is shown under: its path as given, or `<stdin>`.
+/// The name a manifest is shown under: its path as given (control
+/// characters shown escaped, since it is printed everywhere), or `<stdin>`.
 pub(crate) fn display_name(path: &Path) -> String {
     if is_stdin(path) {
         "<stdin>".to_owned()
     } else {
-        path.display().to_string()
+        crate::report::sanitise::escaped(&path.display().to_string()).into_owned()
     }
 }
 

@@ -34,6 +34,9 @@ pub struct LoadOptions {
     pub max_size: u64,
     /// `--instances FILE`.
     pub instances_file: Option<PathBuf>,
+    /// `--trust-api-host HOST`: api_url hosts meant although they are not
+    /// GREEN-API's.
+    pub trusted_hosts: Vec<String>,
 }
 
 impl Default for LoadOptions {
@@ -42,6 +45,7 @@ impl Default for LoadOptions {
             format: None,
             max_size: DEFAULT_MAX_SIZE,
             instances_file: None,
+            trusted_hosts: Vec::new(),
         }
     }
 }
@@ -93,7 +97,8 @@ pub fn load(
         }
     };
     let mut early = Vec::new();
-    let instances = Instances::load(opts.instances_file.as_deref(), env, &mut early);
+    let mut instances = Instances::load(opts.instances_file.as_deref(), env, &mut early);
+    instances.trusted_hosts = opts.trusted_hosts.clone();
     let mut v = validate::Validator::new(file.clone(), instances);
     for d in early {
         v.report(d);

@@ -1,6 +1,10 @@
 //! Making untrusted text safe to store and to show: [`cell`] for results-CSV
 //! cells (single line, no spreadsheet formulas), [`uncell`] to read such a cell
-//! back, and [`terminal`] for text printed on stderr (no escape sequences).
+//! back, [`terminal`] for server text printed on stderr (no escape
+//! sequences), and [`escaped`] for what a manifest or an instances file says
+//! (names, values, paths), whose control characters are shown as `\u{1b}`:
+//! a third-party manifest must not rewrite the terminal or plant a hidden
+//! OSC 8 hyperlink, and the person fixing it should see what is there.
 //!
 //! Text reaches these functions from users (manifest IDs, instance names) and
 //! from servers (error bodies), so it may carry newlines that would break a
@@ -77,7 +81,36 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Control characters and the Unicode line breaks that are not controls.
+/// `text` with every control character, Unicode line or paragraph
+/// separator and bidi control written as a Rust escape (`\u{1b}`), so the
+/// terminal shows them instead of obeying them. Borrowed when nothing changes.
+pub fn escaped(text: &str) -> Cow<'_, str> {
+    let risky = |c: char| breaks_line(c) || is_bidi_control(c);
+    if !text.chars().any(risky) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if risky(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`escaped`] line by line: what a multi-line message keeps of its lines.
+pub fn escaped_lines(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| breaks_line(c) && c != '\n' || is_bidi_control(c))
+    {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.split('\n').map(escaped).collect::<Vec<_>>().join("\n"))
+}
+
 /// `text` cut to at most `max` bytes, at a character boundary, with `…`
 /// added when anything was cut: what keeps one huge value from becoming a
 /// huge message, ledger entry or results cell.
@@ -92,6 +125,7 @@ pub fn clip(text: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(format!("{}…", &text[..end]))
 }
 
+/// Control characters and the Unicode line breaks that are not controls.
 fn breaks_line(c: char) -> bool {
     c.is_control() || c == '\u{2028}' || c == '\u{2029}'
 }
@@ -213,6 +247,21 @@ mod tests {
             assert_eq!(uncell(&cell(text)), text, "{text:?}");
         }
         assert_eq!(uncell("plain"), "plain");
+    }
+
+    #[test]
+    fn escaped_text_shows_controls_instead_of_obeying_them() {
+        assert!(matches!(escaped("m.csv: `x` ünï"), Cow::Borrowed(_)));
+        assert_eq!(
+            escaped("\x1b]8;;http://x\x1b\\link"),
+            "\\u{1b}]8;;http://x\\u{1b}\\link"
+        );
+        assert_eq!(
+            escaped("a\x07b\nc\u{202e}d\u{9b}"),
+            "a\\u{7}b\\u{a}c\\u{202e}d\\u{9b}"
+        );
+        assert_eq!(escaped_lines("one\x1b[2J\ntwo"), "one\\u{1b}[2J\ntwo");
+        assert!(matches!(escaped_lines("one\ntwo"), Cow::Borrowed(_)));
     }
 
     #[test]

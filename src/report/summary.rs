@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use super::sanitise;
 use super::tally::{Interrupt, Tally};
 use crate::runner::Outcome;
 
@@ -86,7 +87,11 @@ pub fn render(
             plural(tally.outages, "outage")
         );
     }
-    let _ = writeln!(out, "  results: {}", results.display());
+    let _ = writeln!(
+        out,
+        "  results: {}",
+        sanitise::escaped(&results.display().to_string())
+    );
     out
 }
 

@@ -10,6 +10,16 @@ use crate::greenapi::{Method, Platform};
 /// and a strictly sequential client at the limit has been seen to get 429s.
 pub const DEFAULT_SHARE: f64 = 0.5;
 
+/// The slowest pace accepted: one request a day. Anything slower is a typo
+/// (`1e-20`), and a pace that small overflows the interval between requests;
+/// one that underflows to zero (`5e-324/m`) must not read as "no pace".
+pub const MIN_PER_SECOND: f64 = 1.0 / 86_400.0;
+
+/// The fastest pace accepted, far above any server's limit (the sandbox and
+/// benchmarks run faster with `unlimited`): a bound that keeps the interval
+/// between requests a sane, non-zero duration.
+pub const MAX_PER_SECOND: f64 = 1_000_000.0;
+
 /// A pace as typed: `5`, `5/s`, `0.5/s`, `30/m`, or `unlimited`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Rate {
@@ -40,7 +50,9 @@ impl FromStr for Rate {
             None => (s, 1.0),
         };
         match number.trim().parse::<f64>() {
-            Ok(n) if n.is_finite() && n > 0.0 => Ok(Rate::PerSecond(n / per)),
+            Ok(n) if n.is_finite() && n > 0.0 => Rate::per_second(n / per).map_err(|e| {
+                format!("`{s}` {e}; try `5/s`, `30/m` or `1/h` (`unlimited` for a local server)")
+            }),
             _ => Err(format!("`{s}` is not a rate; try `5/s`, `0.5/s` or `30/m`")),
         }
     }
@@ -59,6 +71,24 @@ pub fn choose_read(asked: Option<Rate>, platform: Platform, local: bool) -> Opti
         Some(Rate::Unlimited) if local => None,
         Some(Rate::PerSecond(r)) if local => Some(r),
         _ => Some(ceiling * READ_SHARE),
+    }
+}
+
+impl Rate {
+    /// `per_second` requests a second, if it lies between one a day and
+    /// [`MAX_PER_SECOND`]; what an instances file's `rate` goes through too.
+    pub fn per_second(per_second: f64) -> Result<Rate, String> {
+        if !per_second.is_finite() || per_second < 0.0 {
+            Err("is not a positive number of requests".to_owned())
+        } else if per_second < MIN_PER_SECOND {
+            Err("is slower than one request a day, the slowest pace accepted".to_owned())
+        } else if per_second > MAX_PER_SECOND {
+            Err(format!(
+                "is faster than {MAX_PER_SECOND}/s, the fastest pace accepted (the documented limits are 10/s or less)"
+            ))
+        } else {
+            Ok(Rate::PerSecond(per_second))
+        }
     }
 }
 
@@ -106,6 +136,56 @@ mod tests {
         assert!("-1/s".parse::<Rate>().is_err());
         assert!("5/d".parse::<Rate>().is_err());
         assert!("NaN".parse::<Rate>().is_err());
+        assert!("1/h".parse::<Rate>().is_ok());
+        assert!("24/h".parse::<Rate>().is_ok());
+    }
+
+    #[test]
+    fn tiny_underflowing_and_huge_rates_are_refused() {
+        for typed in [
+            "5e-324/m", "5e-324", "1e-20", "1e-300/s", "0.01/h", "1e7", "1e308/s",
+        ] {
+            let err = typed.parse::<Rate>().unwrap_err();
+            assert!(err.starts_with(&format!("`{typed}`")), "{err}");
+            assert!(
+                err.contains("try") || err.contains("limits"),
+                "a hint: {err}"
+            );
+        }
+        assert!(Rate::per_second(1e-300).is_err());
+        assert!(Rate::per_second(f64::MIN_POSITIVE).is_err());
+        assert!(Rate::per_second(MIN_PER_SECOND).is_ok());
+        assert!(Rate::per_second(MAX_PER_SECOND).is_ok());
+    }
+
+    proptest::proptest! {
+        /// Whatever is typed, parsing never panics, and an accepted pace
+        /// gives a sane interval between requests.
+        #[test]
+        fn any_text_parses_or_is_refused(text in "\\PC{0,40}") {
+            check_parsed(&text);
+        }
+
+        /// Numbers of every magnitude, with every unit.
+        #[test]
+        fn any_number_with_any_unit(
+            n in proptest::num::f64::ANY,
+            unit in proptest::sample::select(vec!["", "/s", "/m", "/h", "/min", "/sec", "/x"]),
+        ) {
+            let text = format!("{n:e}{unit}");
+            check_parsed(&text);
+        }
+    }
+
+    fn check_parsed(text: &str) {
+        if let Ok(Rate::PerSecond(r)) = text.parse::<Rate>() {
+            assert!(
+                (MIN_PER_SECOND..=MAX_PER_SECOND).contains(&r),
+                "{text}: {r}"
+            );
+            let interval = std::time::Duration::try_from_secs_f64(1.0 / r);
+            assert!(interval.is_ok_and(|d| !d.is_zero()), "{text}: {r}");
+        }
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The sandbox's own endpoints under `/__sandbox/`, outside the API's paths:
 //!
-//! - `GET /__sandbox/ledger`: every API request so far, as a JSON array;
+//! - `GET /__sandbox/ledger`: the API requests kept (the most recent, up to
+//!   the ledger's capacity), as a JSON array;
+//! - `GET /__sandbox/ledger/totals`: counts over every request, dropped
+//!   ones included;
 //! - `GET /__sandbox/state`: instances (without tokens) and groups;
 //! - `GET /__sandbox/faults`, `PUT /__sandbox/faults`: the fault rules in
 //!   force; a PUT body is a YAML or JSON list of rules and replaces them;
@@ -23,11 +26,8 @@ pub(crate) const PREFIX: &str = "/__sandbox/";
 pub(crate) fn handle(shared: &Shared, verb: &str, path: &str, body: &[u8]) -> Reply {
     let endpoint = path.strip_prefix(PREFIX).unwrap_or_default();
     match (verb, endpoint) {
-        ("GET", "ledger") => {
-            let mut ledger = shared.lock().ledger.clone();
-            ledger.sort_by_key(|e| e.seq);
-            Reply::json(200, &json!(ledger))
-        }
+        ("GET", "ledger") => Reply::json(200, &json!(shared.lock().ledger.entries())),
+        ("GET", "ledger/totals") => Reply::json(200, &json!(shared.lock().ledger.totals())),
         ("GET", "state") => Reply::json(200, &json!(shared.snapshot())),
         ("GET", "faults") => Reply::json(200, &json!(shared.lock().faults.rules())),
         ("PUT", "faults") => match parse_rules(body) {

@@ -15,6 +15,10 @@ use crate::secret::Token;
 /// The built-in state that examples, the demo and tests use.
 const DEFAULT_STATE: &str = include_str!("default_state.yaml");
 
+/// The largest state file read: far above any real one (the reference state
+/// is a few kB), small enough that reading it cannot exhaust memory.
+pub const MAX_STATE_FILE: u64 = 16 << 20;
+
 /// Why a state file was not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -46,6 +50,8 @@ pub struct SandboxConfig {
     pub(crate) limits_enabled: bool,
     pub(crate) rates: HashMap<Method, u32>,
     pub(crate) latency: Option<Latency>,
+    /// How many ledger entries are kept (the most recent).
+    pub(crate) ledger_capacity: usize,
 }
 
 impl SandboxConfig {
@@ -61,12 +67,28 @@ impl SandboxConfig {
         build(file)
     }
 
-    /// A state from a YAML file.
+    /// A state from a YAML file of at most [`MAX_STATE_FILE`] bytes (read
+    /// with that bound, so `/dev/zero` or a huge file fails at once).
     pub fn from_file(path: &Path) -> Result<SandboxConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        use std::io::Read;
+        let read_err = |source| ConfigError::Read {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_STATE_FILE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+        if bytes.len() as u64 > MAX_STATE_FILE {
+            return Err(ConfigError::Invalid(format!(
+                "{} is larger than {} MiB; a state file describes a few instances and groups",
+                path.display(),
+                MAX_STATE_FILE >> 20
+            )));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|_| ConfigError::Yaml(format!("{} is not UTF-8 text", path.display())))?;
         SandboxConfig::from_yaml(&text)
     }
 
@@ -92,6 +114,13 @@ impl SandboxConfig {
     /// (a share of it), after the request is admitted.
     pub fn with_latency(mut self, ms: u64, jitter: f64) -> SandboxConfig {
         self.latency = Some(Latency { ms, jitter });
+        self
+    }
+
+    /// Keeps at most `entries` ledger entries (the most recent); the
+    /// totals still count every request. At least 1.
+    pub fn with_ledger_capacity(mut self, entries: usize) -> SandboxConfig {
+        self.ledger_capacity = entries.max(1);
         self
     }
 

@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 use super::admin;
 use super::config::{InstanceCredentials, SandboxConfig};
 use super::faults::FaultRule;
-use super::ledger::LedgerEntry;
+use super::ledger::{LedgerEntry, LedgerTotals};
 use super::schema::InstanceState;
 use super::server::{accept_loop, bind};
 use super::shared::{Shared, StateSnapshot};
@@ -77,11 +77,15 @@ impl SandboxHandle {
         self.instances.iter().find(|i| i.id_instance == id_instance)
     }
 
-    /// Every API request so far, in arrival order.
+    /// The API requests kept (every one, up to the ledger's capacity: the
+    /// most recent past it), in arrival order.
     pub fn ledger(&self) -> Vec<LedgerEntry> {
-        let mut ledger = self.shared.lock().ledger.clone();
-        ledger.sort_by_key(|e| e.seq);
-        ledger
+        self.shared.lock().ledger.entries()
+    }
+
+    /// Counts over every API request recorded, dropped ones included.
+    pub fn ledger_totals(&self) -> LedgerTotals {
+        self.shared.lock().ledger.totals()
     }
 
     /// The instances (without tokens) and groups as they are now.

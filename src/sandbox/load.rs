@@ -173,6 +173,7 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
         limits_enabled: file.limits.enabled,
         rates,
         latency: file.latency,
+        ledger_capacity: super::ledger::DEFAULT_CAPACITY,
     })
 }
 

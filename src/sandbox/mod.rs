@@ -29,6 +29,6 @@ mod world;
 pub use config::{ConfigError, InstanceCredentials, SandboxConfig};
 pub use faults::{Fault, FaultRule};
 pub use handle::{Sandbox, SandboxHandle};
-pub use ledger::LedgerEntry;
+pub use ledger::{DEFAULT_CAPACITY as DEFAULT_LEDGER_CAPACITY, LedgerEntry, LedgerTotals};
 pub use schema::InstanceState;
 pub use shared::{GroupView, InstanceView, ParticipantView, StateSnapshot};

@@ -3,6 +3,14 @@
 //! framework, because faults need control of the TCP connection itself: a
 //! handler can reset it (SO_LINGER 0, then close: an RST) or close it without
 //! answering, while keep-alive works normally for every other request.
+//!
+//! Listening on loopback keeps other machines out, but not a web page open
+//! in a browser on this machine: through DNS rebinding (a name of the page's
+//! that starts resolving to 127.0.0.1) or a plain cross-site form post, it
+//! could read the ledger, reset the state or change groups. So every request
+//! must be addressed to a loopback host (`Host`), and one a browser marks as
+//! coming from another site (`Origin`, `Sec-Fetch-Site`) is refused: 403,
+//! before anything is read or recorded.
 
 use std::convert::Infallible;
 use std::io;
@@ -111,6 +119,9 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) -> io::Result<
 }
 
 async fn respond(shared: Arc<Shared>, ctl: ConnCtl, req: Request<Incoming>) -> Response<Body> {
+    if let Err(why) = addressed_here(req.headers()) {
+        return Reply::text(403, format!("Forbidden: {why}")).into_response();
+    }
     let verb = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let body = match axum::body::to_bytes(Body::new(req.into_body()), MAX_BODY).await {
@@ -134,6 +145,61 @@ async fn respond(shared: Arc<Shared>, ctl: ConnCtl, req: Request<Incoming>) -> R
     }
 }
 
+/// Whether a request is addressed to this machine's loopback and not sent
+/// by a page of another site; the reason when not.
+fn addressed_here(headers: &hyper::HeaderMap) -> Result<(), &'static str> {
+    use hyper::header::{HOST, ORIGIN};
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .ok_or("the sandbox answers only requests with a Host header")?;
+    if !is_loopback_authority(host) {
+        return Err(
+            "the sandbox answers only requests addressed to a loopback host (127.0.0.1, [::1], localhost)",
+        );
+    }
+    if let Some(origin) = headers.get(ORIGIN) {
+        let local = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .is_some_and(|(_, authority)| is_loopback_authority(authority));
+        if !local {
+            return Err("the sandbox refuses requests from web pages of other sites");
+        }
+    }
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|s| s.as_bytes().eq_ignore_ascii_case(b"cross-site"))
+    {
+        return Err("the sandbox refuses requests from web pages of other sites");
+    }
+    Ok(())
+}
+
+/// `host[:port]` naming this machine: a loopback address, `localhost`, or a
+/// name under `.localhost` (which resolvers keep on loopback, RFC 6761).
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((ip, rest)) if rest.is_empty() || rest.starts_with(':') => {
+                return ip
+                    .parse::<std::net::Ipv6Addr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            }
+            _ => return false,
+        },
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let host = host.to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Binds `addr`, refusing anything but loopback: the sandbox's tokens are
 /// public, so it must never be reachable from another machine.
 pub(crate) fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
@@ -149,4 +215,64 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     Ok(listener)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> hyper::HeaderMap {
+        let mut map = hyper::HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn only_loopback_hosts_and_no_other_site_s_pages() {
+        for host in [
+            "127.0.0.1:7700",
+            "127.8.9.1",
+            "[::1]:80",
+            "[::1]",
+            "localhost:9",
+            "LOCALHOST",
+            "app.localhost:1",
+        ] {
+            assert_eq!(
+                addressed_here(&headers(&[("host", host)])),
+                Ok(()),
+                "{host}"
+            );
+        }
+        for host in [
+            "evil.example",
+            "evil.example:7700",
+            "127.0.0.1.evil.example",
+            "10.0.0.1",
+            "[::2]:1",
+            "[::1]x",
+            "localhost.evil.example",
+        ] {
+            assert!(
+                addressed_here(&headers(&[("host", host)])).is_err(),
+                "{host}"
+            );
+        }
+        assert!(addressed_here(&headers(&[])).is_err(), "no Host");
+        let ok = [("host", "127.0.0.1:1"), ("origin", "http://localhost:3000")];
+        assert_eq!(addressed_here(&headers(&ok)), Ok(()));
+        for origin in [
+            "https://evil.example",
+            "null",
+            "http://127.0.0.1.evil.example",
+        ] {
+            let h = headers(&[("host", "127.0.0.1:1"), ("origin", origin)]);
+            assert!(addressed_here(&h).is_err(), "{origin}");
+        }
+        let h = headers(&[("host", "127.0.0.1:1"), ("sec-fetch-site", "cross-site")]);
+        assert!(addressed_here(&h).is_err());
+    }
 }

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::SandboxConfig;
 use super::fate::FaultPlan;
-use super::ledger::LedgerEntry;
+use super::ledger::Ledger;
 use super::limits::RateWindows;
 use super::schema::InstanceState;
 use super::world::World;
@@ -32,7 +32,7 @@ pub(crate) struct Inner {
     pub world: World,
     pub windows: RateWindows,
     pub faults: FaultPlan,
-    pub ledger: Vec<LedgerEntry>,
+    pub ledger: Ledger,
     pub limits_enabled: bool,
     pub rates: HashMap<Method, u32>,
 }
@@ -50,7 +50,7 @@ impl Inner {
             world: config.world.clone(),
             windows: RateWindows::default(),
             faults: FaultPlan::new(config.seed, config.faults.clone()),
-            ledger: Vec::new(),
+            ledger: Ledger::new(config.ledger_capacity),
             limits_enabled: config.limits_enabled,
             rates: config.rates.clone(),
         }

@@ -6,12 +6,14 @@ use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_runs_the_example_and_its_rerun_sends_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let parent = tempfile::tempdir().unwrap();
+    // A directory the demo creates itself: it refuses an existing one.
+    let dir = parent.path().join("demo");
     let out = greenbatch(
         &[
             "demo",
             "--dir",
-            dir.path().to_str().unwrap(),
+            dir.to_str().unwrap(),
             "--progress",
             "never",
         ],
@@ -33,7 +35,7 @@ async fn the_demo_runs_the_example_and_its_rerun_sends_nothing() {
         seen[1].contains("saw 0 requests"),
         "the rerun sends nothing: {text}"
     );
-    let rows = rows(&dir.path().join("whatsapp-cleanup.results.csv"));
+    let rows = rows(&dir.join("whatsapp-cleanup.results.csv"));
     assert_eq!(rows.len(), 12);
     assert!(rows.iter().all(|r| r.outcome.is_ok()), "{rows:?}");
     assert!(

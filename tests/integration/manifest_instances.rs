@@ -20,12 +20,19 @@ fn default_platform_is_inferred_from_the_first_telling_row() {
     let l = load(
         "m.csv",
         text,
-        &[WA_ENV, &[("GREEN_API_TOKEN_INSTANCE", "t0ken")]].concat(),
+        &[
+            WA_ENV,
+            &[("GREEN_API_TOKEN_INSTANCE", "t0ken0t0ken0t0ken0")],
+        ]
+        .concat(),
     )
     .unwrap();
     let inst = l.instances.get("default").unwrap();
     assert_eq!(inst.platform, Platform::Max);
-    assert_eq!(inst.token.as_ref().map(|t| t.expose()), Some("t0ken"));
+    assert_eq!(
+        inst.token.as_ref().map(|t| t.expose()),
+        Some("t0ken0t0ken0t0ken0")
+    );
     assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
 }
 
@@ -81,7 +88,7 @@ fn the_instances_file_configures_names_urls_tokens_and_rates() {
     let l = load_in(
         d.path(),
         "m.yaml",
-        &[("WA_MAIN_TOKEN", "wa-secret")],
+        &[("WA_MAIN_TOKEN", "wa-secret-wa-secret")],
         Some("i.yaml"),
     )
     .unwrap();
@@ -90,7 +97,7 @@ fn the_instances_file_configures_names_urls_tokens_and_rates() {
         (wa.api_url.as_str(), wa.id_instance.as_str(), wa.rate),
         ("https://7105.api.greenapi.com", "1101000001", Some(2.0))
     );
-    assert_eq!(wa.token.as_ref().unwrap().expose(), "wa-secret");
+    assert_eq!(wa.token.as_ref().unwrap().expose(), "wa-secret-wa-secret");
     let max = l.instances.get("max-main").unwrap();
     assert_eq!(
         (max.platform, max.api_url.as_str(), max.rate),

@@ -235,7 +235,7 @@ fn instances_file(
         ("wa-second", WA_SECOND, "whatsapp"),
         ("max-main", MAX_MAIN, "max"),
     ] {
-        let var = format!("TOKEN_{}", name.replace('-', "_").to_uppercase());
+        let var = format!("{}_TOKEN", name.replace('-', "_").to_uppercase());
         yaml.push_str(&format!(
             "- name: {name}\n  platform: {platform}\n  api_url: {}\n  id_instance: \"{id}\"\n  token_env: {var}\n",
             sb.api_url()

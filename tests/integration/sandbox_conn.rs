@@ -14,11 +14,11 @@ use crate::sandbox_support::*;
 fn request(api: &Api, method: &str) -> String {
     let path = api.path(WA, method, false);
     if method == "getStateInstance" {
-        return format!("GET {path} HTTP/1.1\r\nHost: sandbox\r\n\r\n");
+        return format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     }
     let body = format!(r#"{{"groupId":"{MARKET}","participantChatId":"79001234561@c.us"}}"#);
     format!(
-        "POST {path} HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
 }

@@ -66,6 +66,10 @@ impl Validator {
                 }
             }
         }
+        let warnings = self
+            .instances
+            .untrusted_hosts(self.used.iter().map(|n| &**n));
+        self.diags.extend(warnings);
         for name in self.used.clone() {
             if let Some(inst) = self.instances.get(&name)
                 && inst.token.is_none()

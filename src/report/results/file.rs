@@ -12,6 +12,7 @@ use super::error::OpenError;
 use super::read::{self, PriorResults};
 use super::row::ResultRow;
 use super::writer::ResultsWriter;
+use crate::trusted_file;
 
 /// When appended rows are forced to stable storage with fsync. Every row
 /// reaches the operating system at once (a crash of the process loses
@@ -47,6 +48,9 @@ pub struct ResultsFile {
     last_sync: Instant,
 }
 
+/// The mode bits that make a results file untrusted: group or others may write.
+const WRITABLE_BY_OTHERS: u32 = 0o022;
+
 /// Opens (or creates, mode 0600) the results file at `path` with the default
 /// [`SyncPolicy`]. See [`open_with`].
 pub fn open(path: &Path) -> Result<(ResultsFile, PriorResults), OpenError> {
@@ -57,8 +61,12 @@ pub fn open(path: &Path) -> Result<(ResultsFile, PriorResults), OpenError> {
 /// exclusive lock (waiting at most 0.1 s), reads what earlier runs
 /// recorded, cuts away a torn last line, and writes the header if the file is new.
 ///
-/// An existing file that others may read is used as it is, with a warning:
-/// its mode was someone's choice, and it holds no secrets.
+/// A rerun trusts the file's `done` rows and skips those operations, so the
+/// file is opened without following a symbolic link, and refused when it is
+/// not a regular file, is owned by someone else, or others may write it
+/// ([`OpenError::Untrusted`], exit 2). One that others may only read is used
+/// as it is, with a warning: its mode was someone's choice, and it holds no
+/// secrets.
 pub fn open_with(
     path: &Path,
     policy: SyncPolicy,
@@ -67,22 +75,23 @@ pub fn open_with(
         path: path.to_owned(),
         source,
     };
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io_err)?;
+    let (file, _) = trusted_file::open(
+        path,
+        OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .mode(0o600),
+        WRITABLE_BY_OTHERS,
+    )
+    .map_err(|r| OpenError::untrusted(path, r))?;
     if !lock(&file).map_err(io_err)? {
         return Err(OpenError::Locked {
             path: path.to_owned(),
         });
     }
+    // Its length as it is now that the lock is held.
     let meta = file.metadata().map_err(io_err)?;
-    if !meta.is_file() {
-        return Err(io_err(io::Error::other("not a regular file")));
-    }
     let scan = read::scan(&file, meta.len()).map_err(|e| OpenError::from_scan(path, e))?;
     let mut prior = scan.prior;
     if scan.keep < meta.len() {
@@ -94,7 +103,7 @@ pub fn open_with(
     if mode & 0o077 != 0 {
         tracing::warn!(
             "results file {} has mode {mode:o}: others may read it; `chmod 600` it if that is not meant",
-            path.display()
+            crate::report::sanitise::escaped(&path.display().to_string())
         );
         prior.loose_mode = Some(mode);
     }
@@ -107,7 +116,7 @@ pub fn open_with(
         rows = prior.rows,
         ops = prior.latest.len(),
         "read results file {}",
-        path.display()
+        crate::report::sanitise::escaped(&path.display().to_string())
     );
     let file = ResultsFile {
         writer,
@@ -121,16 +130,19 @@ pub fn open_with(
 
 /// Reads what a results file records without locking or changing it (for
 /// `--dry-run` and `plan`, which send nothing). A missing file records
-/// nothing. A torn last line is reported and not trusted, as in [`open`].
+/// nothing. A torn last line is reported and not trusted, and a file that
+/// is not to be trusted is refused, as in [`open`].
 pub fn peek(path: &Path) -> Result<PriorResults, OpenError> {
     let io_err = |source| OpenError::Io {
         path: path.to_owned(),
         source,
     };
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(PriorResults::default()),
-        Err(e) => return Err(io_err(e)),
+    let file = match trusted_file::open(path, OpenOptions::new().read(true), WRITABLE_BY_OTHERS) {
+        Ok((file, _)) => file,
+        Err(trusted_file::Refusal::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(PriorResults::default());
+        }
+        Err(r) => return Err(OpenError::untrusted(path, r)),
     };
     let len = file.metadata().map_err(io_err)?.len();
     let scan = read::scan(&file, len).map_err(|e| OpenError::from_scan(path, e))?;
