@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::report::colour::ColorMode;
 pub use crate::report::term::ProgressMode;
 pub use crate::runner::rate::Rate;
 
@@ -32,6 +33,10 @@ pub struct Cli {
     pub command: Command,
     #[command(flatten)]
     pub log: LogArgs,
+    /// Colour on the terminal: `auto` uses it on a terminal unless NO_COLOR
+    /// is set (CLICOLOR_FORCE=1 forces it into pipes too).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, global = true)]
+    pub color: ColorMode,
 }
 
 /// Logging: quiet by default, on stderr; GREENBATCH_LOG takes a tracing filter

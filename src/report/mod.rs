@@ -1,6 +1,7 @@
 //! The views of a run: the results journal, the progress bar, the logs, the
 //! summary. Each consumes the engine's events; none of them drives it.
 
+pub mod colour;
 pub mod consumer;
 pub mod live_plan;
 pub mod progress;
