@@ -119,9 +119,7 @@ fn decode<'r>(
         Ok(t) => format!("bad {} `{}`", HEADER[i], clip(&sanitise::terminal(t), 40)),
         Err(e) => e,
     };
-    let outcome: Outcome = f(COL_OUTCOME)?
-        .parse()
-        .map_err(|_| bad(COL_OUTCOME))?;
+    let outcome: Outcome = f(COL_OUTCOME)?.parse().map_err(|_| bad(COL_OUTCOME))?;
     if f(COL_OK)? != bool_str(outcome.is_ok()) {
         return Err(bad(COL_OK));
     }
