@@ -25,6 +25,7 @@ pub use crate::runner::rate::Rate;
 #[command(
     name = "greenbatch",
     version,
+    long_version = LONG_VERSION,
     propagate_version = true,
     max_term_width = 100
 )]
@@ -38,6 +39,21 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, global = true)]
     pub color: ColorMode,
 }
+
+/// What `--version` prints: the version, and for a bug report the commit
+/// it was built from (`-modified` when the tree had changes), the cargo
+/// features, the profile and the target (set by `build.rs`).
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit:   ",
+    env!("GREENBATCH_COMMIT"),
+    "\nfeatures: ",
+    env!("GREENBATCH_FEATURES"),
+    "\nprofile:  ",
+    env!("GREENBATCH_PROFILE"),
+    "\ntarget:   ",
+    env!("GREENBATCH_TARGET"),
+);
 
 /// Logging: quiet by default, on stderr; GREENBATCH_LOG takes a tracing filter
 /// (for example `greenbatch=debug`) and overrides -v and -q.
