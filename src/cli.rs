@@ -79,6 +79,9 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a local, stateful GREEN-API emulator for tests and rehearsals.
+    #[command(
+        after_help = "Example (serves until Ctrl-C, and prints how to point greenbatch at it):\n  greenbatch sandbox --seed 7"
+    )]
     Sandbox(SandboxArgs),
     /// Check manifests without sending anything: every problem at once, each
     /// with its file:line, field and a hint (exit code 2), or a summary.
@@ -91,14 +94,22 @@ pub enum Command {
     /// without an instance use `default`, configured by GREEN_API_URL,
     /// GREEN_API_ID_INSTANCE, GREEN_API_TOKEN_INSTANCE and GREEN_API_PLATFORM
     /// (inferred from the IDs when unset).
+    #[command(after_help = "Example:\n  greenbatch validate cleanup.csv")]
     Validate(ValidateArgs),
     /// Show, offline, what a run would send: per group, in manifest order.
+    #[command(
+        after_help = "Example (what is left to send after an earlier run):\n  greenbatch plan cleanup.csv --results cleanup.results.csv"
+    )]
     Plan(PlanArgs),
     /// Run every operation of a manifest, paced, retried and recorded in a
     /// results file; a rerun sends only what is left.
+    #[command(
+        after_help = "Example (outcomes go to cleanup.results.csv):\n  greenbatch run cleanup.csv --rate 2/s"
+    )]
     Run(RunArgs),
     /// Show the whole job on the embedded sandbox: a run with retries, then a
     /// rerun that sends nothing.
+    #[command(after_help = "Example:\n  greenbatch demo --progress never")]
     Demo(DemoArgs),
 }
 
