@@ -111,6 +111,15 @@ pub enum Command {
     /// rerun that sends nothing.
     #[command(after_help = "Example:\n  greenbatch demo --progress never")]
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Example (in ~/.bashrc):\n  source <(greenbatch completions bash)")]
+    Completions(CompletionsArgs),
+    /// Print the man page, every subcommand in one page; or, with --out, write
+    /// one page per subcommand (greenbatch.1, greenbatch-run.1, …).
+    #[command(
+        after_help = "Example (then `man greenbatch-run`):\n  greenbatch man --out ~/.local/share/man/man1"
+    )]
+    Man(ManArgs),
 }
 
 /// How manifests are read; shared by every command that reads one.
@@ -309,6 +318,23 @@ pub struct DemoArgs {
     /// When to draw the progress bar on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+}
+
+/// `greenbatch completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `greenbatch man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write one page per subcommand into DIR (created if missing) instead
+    /// of printing one page.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `greenbatch sandbox`.
