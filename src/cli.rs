@@ -111,6 +111,18 @@ pub enum Command {
     /// rerun that sends nothing.
     #[command(after_help = "Example:\n  greenbatch demo --progress never")]
     Demo(DemoArgs),
+    /// Sum up results files: outcomes by action and by group, the distinct
+    /// errors, the time span and the achieved rate per instance and method,
+    /// the rows that need a person, and what a rerun would send.
+    ///
+    /// The latest row of each operation counts (across files, the later
+    /// `finished_at`); a torn last line is reported and not trusted. Exit
+    /// code: 0 when every operation is settled ok, 1 when some are rejected,
+    /// 3 when a rerun would send some again, 2 when a file cannot be read.
+    #[command(
+        after_help = "Example (a page to open in a browser):\n  greenbatch report cleanup.results.csv --format html -o report.html"
+    )]
+    Report(ReportArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Example (in ~/.bashrc):\n  source <(greenbatch completions bash)")]
     Completions(CompletionsArgs),
@@ -318,6 +330,36 @@ pub struct DemoArgs {
     /// When to draw the progress bar on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+}
+
+/// `greenbatch report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Results files written by `greenbatch run`; several are merged.
+    #[arg(required = true, value_name = "RESULTS.csv")]
+    pub files: Vec<PathBuf>,
+    /// `text` for a terminal, `json` for monitoring, `markdown` for a ticket
+    /// or a chat, `html` for a browser (one self-contained file).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to FILE (replaced whole, mode 0600) instead of
+    /// standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Count `rejected` operations as ones a rerun sends, as `run
+    /// --retry-rejected` would: they then make the exit code 3, not 1.
+    #[arg(long)]
+    pub retry_rejected: bool,
+}
+
+/// A value of `report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    #[value(alias = "md")]
+    Markdown,
+    Html,
 }
 
 /// `greenbatch completions`.

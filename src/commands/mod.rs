@@ -6,6 +6,7 @@ mod demo;
 mod live;
 mod man;
 mod plan;
+mod report;
 mod run;
 mod sandbox;
 mod session;
@@ -27,6 +28,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Plan(args) => plan::execute(args, cli.log.quiet > 0),
         Command::Run(args) => run::execute(args, cli.log.quiet),
         Command::Demo(args) => demo::execute(args, cli.log.quiet),
+        Command::Report(args) => report::execute(args, cli.color, cli.log.quiet > 0),
         Command::Completions(args) => completions::execute(args),
         Command::Man(args) => man::execute(args),
     }

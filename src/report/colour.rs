@@ -107,6 +107,8 @@ impl Palette {
 /// What a piece of text means, which decides its colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
+    /// No style at all.
+    Plain,
     Error,
     Warning,
     Note,
@@ -126,6 +128,7 @@ impl Tone {
     fn style(self) -> Style {
         let fg = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
         match self {
+            Tone::Plain => Style::new(),
             Tone::Error => fg(AnsiColor::Red).bold(),
             Tone::Warning => fg(AnsiColor::Yellow).bold(),
             Tone::Note => fg(AnsiColor::Cyan).bold(),
@@ -189,7 +192,11 @@ mod tests {
         assert!(wanted(Auto, false, &env(&[("CLICOLOR_FORCE", "1")])));
         assert!(!wanted(Auto, false, &env(&[("CLICOLOR_FORCE", "0")])));
         assert!(
-            !wanted(Auto, false, &env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])),
+            !wanted(
+                Auto,
+                false,
+                &env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])
+            ),
             "NO_COLOR wins over CLICOLOR_FORCE"
         );
         assert!(!wanted(Auto, true, &env(&[("CLICOLOR", "0")])));
