@@ -127,7 +127,7 @@ pub enum Command {
     #[command(after_help = "Example (in ~/.bashrc):\n  source <(greenbatch completions bash)")]
     Completions(CompletionsArgs),
     /// Print the man page, every subcommand in one page; or, with --out, write
-    /// one page per subcommand (greenbatch.1, greenbatch-run.1, …).
+    /// one page per subcommand (greenbatch.1, greenbatch-run.1 and so on).
     #[command(
         after_help = "Example (then `man greenbatch-run`):\n  greenbatch man --out ~/.local/share/man/man1"
     )]

@@ -52,9 +52,11 @@ pub fn one_page() -> io::Result<Vec<u8>> {
         if sub.get_after_help().is_some() {
             man.render_extra_section(&mut section)?;
         }
-        // Inside the subcommand's section its own parts are subsections.
+        // Inside the subcommand's section its own parts are subsections;
+        // clap_mangen calls the after_help part EXTRA, which here is the example.
         for line in String::from_utf8_lossy(&section).lines() {
             match line.strip_prefix(".SH ") {
+                Some("EXTRA") => writeln!(out, ".SS EXAMPLE")?,
                 Some(title) => writeln!(out, ".SS {title}")?,
                 None => writeln!(out, "{line}")?,
             }
