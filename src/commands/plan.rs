@@ -8,6 +8,7 @@ use super::UsageError;
 use crate::cli::{OutputFormat, PlanArgs};
 use crate::exit;
 use crate::manifest::{self, plan};
+use crate::report::colour::{self, Tone};
 use crate::report::results;
 
 /// Prints the plan; `quiet` (-q) leaves out warnings and notes.
@@ -31,7 +32,8 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
         None => results::PriorResults::default(),
     };
     if let (Some(path), Some(torn)) = (&args.results, &prior.torn) {
-        writeln!(err, "warning: {}: {torn}", path.display())?;
+        let warning = colour::stderr().paint(Tone::Warning, "warning");
+        writeln!(err, "{warning}: {}: {torn}", path.display())?;
     }
     if args.live {
         let skip = |id| prior.is_settled(id, false);

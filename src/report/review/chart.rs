@@ -6,7 +6,6 @@
 use maud::{Markup, html};
 
 use super::load::Series;
-use super::text::duration;
 use super::timeline::RunChart;
 
 const WIDTH: f64 = 720.0;
@@ -49,7 +48,7 @@ pub fn svg(chart: &RunChart, series: &[Series]) -> Markup {
     let y = |v: f64| TOP + plot_h - v / top * plot_h;
     let y_ticks = ticks(top);
     let run_seconds = (buckets as u64 * chart.bucket_seconds) as f64;
-    let x_ticks = ticks(run_seconds);
+    let x_ticks = time_ticks(run_seconds);
     let label = format!(
         "requests per second over the run that started {}, in buckets of {} s",
         chart.run.started, chart.bucket_seconds
@@ -66,7 +65,9 @@ pub fn svg(chart: &RunChart, series: &[Series]) -> Markup {
             @for t in &x_ticks {
                 @let px = LEFT + t / run_seconds * plot_w;
                 line x1=(px) x2=(px) y1=(TOP + plot_h) y2=(TOP + plot_h + 4.0) stroke="#8a919c" {}
-                text x=(px) y=(TOP + plot_h + 18.0) text-anchor="middle" class="tick" { (duration_tick(*t)) }
+                // The last label would run past the plot's right edge.
+                @let anchor = if px > LEFT + plot_w - 30.0 { "end" } else { "middle" };
+                text x=(px) y=(TOP + plot_h + 18.0) text-anchor=(anchor) class="tick" { (duration_tick(*t)) }
             }
             text x=(LEFT) y=(HEIGHT - 2.0) class="axis" { "time since the run started" }
             @for r in &references {
@@ -163,6 +164,23 @@ fn ticks(top: f64) -> Vec<f64> {
         .collect()
 }
 
+/// Round times from 0 to `total` seconds, at most about six: every 1, 2,
+/// 5, 10, 15 or 30 seconds, minutes, or 1, 2, 3, 6, 12 hours, or days.
+fn time_ticks(total: f64) -> Vec<f64> {
+    const STEPS: [f64; 18] = [
+        1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
+        10800.0, 21600.0, 43200.0, 86400.0,
+    ];
+    let step = STEPS
+        .into_iter()
+        .find(|s| total / s <= 6.0)
+        .unwrap_or_else(|| (total / 6.0 / 86400.0).ceil() * 86400.0);
+    (0..)
+        .map(|i| i as f64 * step)
+        .take_while(|t| *t <= total + 1e-9)
+        .collect()
+}
+
 fn format_tick(v: f64) -> String {
     if v.fract().abs() < 1e-9 {
         format!("{v:.0}")
@@ -171,11 +189,16 @@ fn format_tick(v: f64) -> String {
     }
 }
 
+/// `0`, `30s`, `5m`, `1h 30m`, `12h`: tick labels without zero parts.
 fn duration_tick(s: f64) -> String {
-    if s < 60.0 {
-        format!("{}s", format_tick(s))
-    } else {
-        duration(s)
+    let whole = s.round() as u64;
+    match (whole / 3600, whole % 3600 / 60, whole % 60) {
+        (0, 0, 0) => "0".into(),
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, 0) => format!("{m}m"),
+        (h, 0, 0) => format!("{h}h"),
+        (0, m, sec) => format!("{m}m {sec}s"),
+        (h, m, _) => format!("{h}h {m}m"),
     }
 }
 
@@ -191,6 +214,18 @@ mod tests {
         assert_eq!(ticks(10.0), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
         assert_eq!(format_tick(0.5), "0.5");
         assert_eq!(format_tick(2.0), "2");
+        assert_eq!(time_ticks(3.0), vec![0.0, 1.0, 2.0, 3.0]);
+        let labels: Vec<String> = [0.0, 30.0, 300.0, 5400.0, 43200.0, 90.0]
+            .into_iter()
+            .map(duration_tick)
+            .collect();
+        assert_eq!(labels, ["0", "30s", "5m", "1h 30m", "12h", "1m 30s"]);
+        assert_eq!(
+            time_ticks(200_000.0)[1],
+            43200.0,
+            "55 hours: every 12 hours"
+        );
+        assert_eq!(time_ticks(40.0 * 86400.0)[1], 7.0 * 86400.0);
     }
 
     #[test]

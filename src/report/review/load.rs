@@ -73,12 +73,14 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, Unreadable> {
     let mut loaded = Loaded::default();
     // Where each operation's latest row is in `latest`, and from which file.
     let mut index: OpIdMap<(usize, usize)> = OpIdMap::default();
+    // Only another file can hold the same row again; one file needs no set.
+    let merging = paths.len() > 1;
     let mut seen: HashSet<(OpId, i64, Outcome)> = HashSet::new();
     let mut series_index = std::collections::HashMap::new();
     for (file_no, path) in paths.iter().enumerate() {
         let read = results::read_rows(path, |row| {
             let at_ms = millis(row.finished_at);
-            if !seen.insert((row.op_id, at_ms, row.outcome)) {
+            if merging && !seen.insert((row.op_id, at_ms, row.outcome)) {
                 loaded.duplicates += 1;
                 return;
             }
