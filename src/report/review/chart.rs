@@ -89,7 +89,11 @@ pub fn svg(chart: &RunChart, series: &[Series]) -> Markup {
 
 /// `instance · method`.
 pub fn series_name(s: &Series) -> String {
-    format!("{} · {}", s.instance, s.method.name())
+    format!(
+        "{} · {}",
+        crate::report::sanitise::terminal(&s.instance),
+        s.method.name()
+    )
 }
 
 /// A dashed line across the chart.

@@ -9,9 +9,10 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::greenapi::{Method, Platform};
+use crate::greenapi::{Action, Method, Platform};
 use crate::manifest::model::{OpId, OpIdMap};
 use crate::report::results::{self, OpenError, ResultRow, TornLine};
 use crate::runner::Outcome;
@@ -28,6 +29,59 @@ pub struct FileRead {
     pub in_use: bool,
 }
 
+/// The latest row of an operation, kept compact: a million of them stay in
+/// memory at once. Instance names, groups and error texts repeat across
+/// rows, so each distinct one is stored once and shared.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub op_id: OpId,
+    pub source: Box<str>,
+    pub action: Action,
+    pub platform: Platform,
+    pub instance: Arc<str>,
+    pub chat_id: Arc<str>,
+    pub participant_id: Box<str>,
+    pub outcome: Outcome,
+    pub error: Arc<str>,
+    pub http_status: Option<u16>,
+    pub attempts: u32,
+    pub finished_at: SystemTime,
+}
+
+/// Each distinct text once.
+#[derive(Debug, Default)]
+struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(known) = self.0.get(text) {
+            return known.clone();
+        }
+        let new: Arc<str> = Arc::from(text);
+        self.0.insert(new.clone());
+        new
+    }
+}
+
+impl Kept {
+    fn of(row: ResultRow, texts: &mut Interner) -> Kept {
+        Kept {
+            op_id: row.op_id,
+            source: row.source.into_boxed_str(),
+            action: row.action,
+            platform: row.platform,
+            instance: texts.get(&row.instance),
+            chat_id: texts.get(&row.chat_id),
+            participant_id: row.participant_id.into_boxed_str(),
+            outcome: row.outcome,
+            error: texts.get(&row.error),
+            http_status: row.http_status,
+            attempts: row.attempts,
+            finished_at: row.finished_at,
+        }
+    }
+}
+
 /// One finished row as a moment: which (instance, method) it used, when it
 /// finished and how many requests it took.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,7 +96,7 @@ pub struct Moment {
 /// An (instance, method) pair that rows used.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Series {
-    pub instance: String,
+    pub instance: Arc<str>,
     pub platform: Platform,
     pub method: Method,
 }
@@ -52,7 +106,7 @@ pub struct Series {
 pub struct Loaded {
     pub files: Vec<FileRead>,
     /// The latest row of each operation, in the order operations first appeared.
-    pub latest: Vec<ResultRow>,
+    pub latest: Vec<Kept>,
     /// Every distinct row as a moment, in file order.
     pub moments: Vec<Moment>,
     pub series: Vec<Series>,
@@ -77,6 +131,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, Unreadable> {
     let merging = paths.len() > 1;
     let mut seen: HashSet<(OpId, i64, Outcome)> = HashSet::new();
     let mut series_index = std::collections::HashMap::new();
+    let mut texts = Interner::default();
     for (file_no, path) in paths.iter().enumerate() {
         let read = results::read_rows(path, |row| {
             let at_ms = millis(row.finished_at);
@@ -84,13 +139,14 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, Unreadable> {
                 loaded.duplicates += 1;
                 return;
             }
+            let row = Kept::of(row, &mut texts);
             let key = Series {
                 instance: row.instance.clone(),
                 platform: row.platform,
                 method: row.action.method(),
             };
-            let series = *series_index.entry(key.clone()).or_insert_with(|| {
-                loaded.series.push(key);
+            let series = *series_index.entry(key).or_insert_with_key(|key| {
+                loaded.series.push(key.clone());
                 loaded.series.len() - 1
             });
             loaded.moments.push(Moment {

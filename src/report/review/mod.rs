@@ -26,12 +26,12 @@ mod chart;
 mod escape;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::exit;
 use crate::greenapi::Action;
-use crate::report::results::ResultRow;
 use crate::report::sanitise;
 use crate::runner::Outcome;
 
@@ -205,22 +205,24 @@ impl Review {
     pub fn of(loaded: &Loaded, retry_rejected: bool) -> Review {
         let mut outcomes = Counts::default();
         let mut by_action: BTreeMap<Action, Counts> = BTreeMap::new();
-        let mut by_group: BTreeMap<(String, &'static str, String), Counts> = BTreeMap::new();
-        let mut errors: BTreeMap<(Outcome, String), u64> = BTreeMap::new();
+        // Keyed by the shared texts themselves (cheap to clone); made fit to
+        // show once per distinct value, below.
+        let mut by_group: BTreeMap<(Arc<str>, &'static str, Arc<str>), Counts> = BTreeMap::new();
+        let mut errors: BTreeMap<(Outcome, Arc<str>), u64> = BTreeMap::new();
         let mut needs_person = Vec::new();
         for row in &loaded.latest {
             outcomes.add(row.outcome);
             by_action.entry(row.action).or_default().add(row.outcome);
             by_group
                 .entry((
-                    shown(&row.instance),
+                    row.instance.clone(),
                     row.platform.as_str(),
-                    shown(&row.chat_id),
+                    row.chat_id.clone(),
                 ))
                 .or_default()
                 .add(row.outcome);
             if !row.error.is_empty() {
-                *errors.entry((row.outcome, shown(&row.error))).or_default() += 1;
+                *errors.entry((row.outcome, row.error.clone())).or_default() += 1;
             }
             if matches!(row.outcome, Outcome::Rejected | Outcome::Aborted) {
                 needs_person.push(needs_person_of(row));
@@ -231,7 +233,7 @@ impl Review {
             .into_iter()
             .map(|((outcome, error), count)| ErrorText {
                 outcome: outcome.as_str(),
-                error,
+                error: shown(&error),
                 count,
             })
             .collect();
@@ -294,9 +296,9 @@ impl Review {
             by_group: by_group
                 .into_iter()
                 .map(|((instance, platform, chat_id), counts)| ByGroup {
-                    instance,
+                    instance: shown(&instance),
                     platform,
-                    chat_id,
+                    chat_id: shown(&chat_id),
                     counts,
                 })
                 .collect(),
@@ -339,7 +341,7 @@ fn verdict(outcomes: &Counts, rerun: &Rerun) -> (&'static str, u8) {
     }
 }
 
-fn needs_person_of(row: &ResultRow) -> NeedsPerson {
+fn needs_person_of(row: &load::Kept) -> NeedsPerson {
     NeedsPerson {
         op_id: row.op_id.to_string(),
         source: shown(&row.source),
