@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::report::colour::ColorMode;
 pub use crate::report::term::ProgressMode;
 pub use crate::runner::rate::Rate;
 
@@ -24,6 +25,7 @@ pub use crate::runner::rate::Rate;
 #[command(
     name = "greenbatch",
     version,
+    long_version = LONG_VERSION,
     propagate_version = true,
     max_term_width = 100
 )]
@@ -32,7 +34,26 @@ pub struct Cli {
     pub command: Command,
     #[command(flatten)]
     pub log: LogArgs,
+    /// Colour on the terminal: `auto` uses it on a terminal unless NO_COLOR
+    /// is set (CLICOLOR_FORCE=1 forces it into pipes too).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, global = true)]
+    pub color: ColorMode,
 }
+
+/// What `--version` prints: the version, and for a bug report the commit
+/// it was built from (`-modified` when the tree had changes), the cargo
+/// features, the profile and the target (set by `build.rs`).
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit:   ",
+    env!("GREENBATCH_COMMIT"),
+    "\nfeatures: ",
+    env!("GREENBATCH_FEATURES"),
+    "\nprofile:  ",
+    env!("GREENBATCH_PROFILE"),
+    "\ntarget:   ",
+    env!("GREENBATCH_TARGET"),
+);
 
 /// Logging: quiet by default, on stderr; GREENBATCH_LOG takes a tracing filter
 /// (for example `greenbatch=debug`) and overrides -v and -q.
@@ -58,6 +79,9 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a local, stateful GREEN-API emulator for tests and rehearsals.
+    #[command(
+        after_help = "Example (serves until Ctrl-C, and prints how to point greenbatch at it):\n  greenbatch sandbox --seed 7"
+    )]
     Sandbox(SandboxArgs),
     /// Check manifests without sending anything: every problem at once, each
     /// with its file:line, field and a hint (exit code 2), or a summary.
@@ -70,15 +94,44 @@ pub enum Command {
     /// without an instance use `default`, configured by GREEN_API_URL,
     /// GREEN_API_ID_INSTANCE, GREEN_API_TOKEN_INSTANCE and GREEN_API_PLATFORM
     /// (inferred from the IDs when unset).
+    #[command(after_help = "Example:\n  greenbatch validate cleanup.csv")]
     Validate(ValidateArgs),
     /// Show, offline, what a run would send: per group, in manifest order.
+    #[command(
+        after_help = "Example (what is left to send after an earlier run):\n  greenbatch plan cleanup.csv --results cleanup.results.csv"
+    )]
     Plan(PlanArgs),
     /// Run every operation of a manifest, paced, retried and recorded in a
     /// results file; a rerun sends only what is left.
+    #[command(
+        after_help = "Example (outcomes go to cleanup.results.csv):\n  greenbatch run cleanup.csv --rate 2/s"
+    )]
     Run(RunArgs),
     /// Show the whole job on the embedded sandbox: a run with retries, then a
     /// rerun that sends nothing.
+    #[command(after_help = "Example:\n  greenbatch demo --progress never")]
     Demo(DemoArgs),
+    /// Sum up results files: outcomes by action and by group, the distinct
+    /// errors, the time span and the achieved rate per instance and method,
+    /// the rows that need a person, and what a rerun would send.
+    ///
+    /// The latest row of each operation counts (across files, the later
+    /// `finished_at`); a torn last line is reported and not trusted. Exit
+    /// code: 0 when every operation is settled ok, 1 when some are rejected,
+    /// 3 when a rerun would send some again, 2 when a file cannot be read.
+    #[command(
+        after_help = "Example (a page to open in a browser):\n  greenbatch report cleanup.results.csv --format html -o report.html"
+    )]
+    Report(ReportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Example (in ~/.bashrc):\n  source <(greenbatch completions bash)")]
+    Completions(CompletionsArgs),
+    /// Print the man page, every subcommand in one page; or, with --out, write
+    /// one page per subcommand (greenbatch.1, greenbatch-run.1 and so on).
+    #[command(
+        after_help = "Example (then `man greenbatch-run`):\n  greenbatch man --out ~/.local/share/man/man1"
+    )]
+    Man(ManArgs),
 }
 
 /// How manifests are read; shared by every command that reads one.
@@ -292,6 +345,53 @@ pub struct DemoArgs {
     /// When to draw the progress bar on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+}
+
+/// `greenbatch report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Results files written by `greenbatch run`; several are merged.
+    #[arg(required = true, value_name = "RESULTS.csv")]
+    pub files: Vec<PathBuf>,
+    /// `text` for a terminal, `json` for monitoring, `markdown` for a ticket
+    /// or a chat, `html` for a browser (one self-contained file).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to FILE (replaced whole, mode 0600) instead of
+    /// standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Count `rejected` operations as ones a rerun sends, as `run
+    /// --retry-rejected` would: they then make the exit code 3, not 1.
+    #[arg(long)]
+    pub retry_rejected: bool,
+}
+
+/// A value of `report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    #[value(alias = "md")]
+    Markdown,
+    Html,
+}
+
+/// `greenbatch completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `greenbatch man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write one page per subcommand into DIR (created if missing) instead
+    /// of printing one page.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `greenbatch sandbox`.

@@ -4,17 +4,23 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use greenbatch::report::colour::{self, Tone};
 use greenbatch::{cli::Cli, commands, logging};
 
 fn main() -> ExitCode {
     greenbatch::secret::install_panic_hook();
     let cli = Cli::parse();
+    colour::init(cli.color);
     logging::init(&cli.log);
     match commands::execute(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             let code = commands::exit_code_of(&err);
-            eprintln!("error: {}", commands::error_text(&err));
+            eprintln!(
+                "{}: {}",
+                colour::stderr().paint(Tone::Error, "error"),
+                commands::error_text(&err)
+            );
             ExitCode::from(code)
         }
     }

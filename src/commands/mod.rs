@@ -1,9 +1,12 @@
 //! One module per command: each turns its parsed arguments into work and
 //! returns the exit code that sums up that work.
 
+mod completions;
 mod demo;
 mod live;
+mod man;
 mod plan;
+mod report;
 mod run;
 mod sandbox;
 mod session;
@@ -25,6 +28,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Plan(args) => plan::execute(args, cli.log.quiet > 0),
         Command::Run(args) => run::execute(args, cli.log.quiet),
         Command::Demo(args) => demo::execute(args, cli.log.quiet),
+        Command::Report(args) => report::execute(args, cli.color, cli.log.quiet > 0),
+        Command::Completions(args) => completions::execute(args),
+        Command::Man(args) => man::execute(args),
     }
 }
 

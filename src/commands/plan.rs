@@ -8,6 +8,7 @@ use super::UsageError;
 use crate::cli::{OutputFormat, PlanArgs};
 use crate::exit;
 use crate::manifest::{self, plan};
+use crate::report::colour::{self, Tone};
 use crate::report::results;
 
 /// Prints the plan; `quiet` (-q) leaves out warnings and notes.
@@ -31,8 +32,9 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
         None => results::PriorResults::default(),
     };
     if let (Some(path), Some(torn)) = (&args.results, &prior.torn) {
+        let warning = colour::stderr().paint(Tone::Warning, "warning");
         let shown = crate::report::sanitise::escaped(&path.display().to_string()).into_owned();
-        writeln!(err, "warning: {shown}: {torn}")?;
+        writeln!(err, "{warning}: {shown}: {torn}")?;
     }
     if args.live {
         let skip = |id| prior.is_settled(id, false);

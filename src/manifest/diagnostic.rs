@@ -9,6 +9,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::Source;
+use crate::report::colour::{self, Tone};
 
 /// How serious a diagnostic is: any `Error` rejects the manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -110,18 +111,26 @@ fn clip(text: String) -> String {
     }
 }
 
+/// Diagnostics are shown on stderr, so they take stderr's colour (none
+/// unless [`colour::init`] turned it on).
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let paint = colour::stderr();
         if let Some(at) = &self.location {
-            write!(f, "{at}: ")?;
+            write!(f, "{}: ", paint.paint(Tone::Strong, at))?;
         }
-        write!(f, "{}: ", self.severity.as_str())?;
+        let tone = match self.severity {
+            Severity::Error => Tone::Error,
+            Severity::Warning => Tone::Warning,
+            Severity::Note => Tone::Note,
+        };
+        write!(f, "{}: ", paint.paint(tone, self.severity.as_str()))?;
         if let Some(field) = &self.field {
             write!(f, "{field}: ")?;
         }
         f.write_str(&self.message)?;
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            write!(f, "\n  {}: {hint}", paint.paint(Tone::Strong, "hint"))?;
         }
         Ok(())
     }

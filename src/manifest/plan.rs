@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::{OpId, Operation};
 use crate::greenapi::{Action, Platform};
+use crate::report::colour::{self, Tone};
 
 /// One operation as the plan shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -89,8 +90,10 @@ pub fn build(ops: &[Operation], skip: &dyn Fn(OpId) -> bool) -> Plan {
     plan
 }
 
-/// The plan for people: a heading, then each group with its steps.
+/// The plan for people: a heading, then each group with its steps; in
+/// colour when stdout has it (see [`colour`]).
 pub fn render_text(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
+    let paint = colour::stdout();
     let per: Vec<String> = plan
         .per_action
         .iter()
@@ -98,7 +101,8 @@ pub fn render_text(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Resu
         .collect();
     writeln!(
         out,
-        "{manifest}: {} operation{} to send in {} group{}{}{}",
+        "{}: {} operation{} to send in {} group{}{}{}",
+        paint.paint(Tone::Strong, manifest),
         plan.to_send,
         if plan.to_send == 1 { "" } else { "s" },
         plan.groups.len(),
@@ -119,7 +123,7 @@ pub fn render_text(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Resu
         writeln!(
             out,
             "{} via {} ({}), {} operation{}:",
-            g.chat_id,
+            paint.paint(Tone::Strong, &g.chat_id),
             g.instance,
             g.platform,
             g.steps.len(),
@@ -135,14 +139,22 @@ pub fn render_text(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Resu
             writeln!(
                 out,
                 "  {:<7} {:<width$}  {}  {}",
-                s.action.as_str(),
+                paint.paint(action_tone(s.action), s.action.as_str()),
                 s.participant_id,
-                s.op_id,
-                s.source
+                paint.paint(Tone::Dim, s.op_id),
+                paint.paint(Tone::Dim, &s.source)
             )?;
         }
     }
     Ok(())
+}
+
+/// Removals and demotions take something away; additions and promotions give.
+fn action_tone(action: Action) -> Tone {
+    match action {
+        Action::Remove | Action::Demote => Tone::Bad,
+        Action::Add | Action::Promote => Tone::Good,
+    }
 }
 
 /// The plan for machines: one JSON document with stable field names.

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use super::colour::{self, Tone};
 use super::sanitise;
 use crate::runner::live::plan::LivePlan;
 
@@ -17,8 +18,10 @@ fn counts(count: impl Fn(&str) -> usize) -> String {
         .join(", ")
 }
 
-/// A table per group: its counts, then one line per operation.
+/// A table per group: its counts, then one line per operation; in colour
+/// when stdout has it.
 pub fn render_text(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
+    let paint = colour::stdout();
     let total = |k: &str| plan.groups.iter().map(|g| g.count(k)).sum::<usize>();
     let ops: usize = plan.groups.iter().map(|g| g.operations.len()).sum();
     writeln!(
@@ -34,7 +37,7 @@ pub fn render_text(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::
             "{} ({}) {}: {}",
             group.instance,
             group.platform,
-            group.chat_id,
+            paint.paint(Tone::Strong, &group.chat_id),
             counts(|k| group.count(k))
         )?;
         if let Some(error) = &group.error {
@@ -49,7 +52,7 @@ pub fn render_text(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::
             writeln!(
                 out,
                 "  {:<8} {:<8} {:<28} {}{}",
-                item.prediction,
+                paint.paint(prediction_tone(item.prediction), item.prediction),
                 item.action.as_str(),
                 item.participant_id,
                 item.source,
@@ -58,6 +61,16 @@ pub fn render_text(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::
         }
     }
     Ok(())
+}
+
+/// `change` is what will be sent; `already` needs nothing; `refused` needs a person.
+fn prediction_tone(prediction: &str) -> Tone {
+    match prediction {
+        "change" => Tone::Note,
+        "already" => Tone::Good,
+        "refused" => Tone::Bad,
+        _ => Tone::Retry,
+    }
 }
 
 /// The plan as one JSON document, with totals.

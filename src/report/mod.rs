@@ -1,10 +1,13 @@
 //! The views of a run: the results journal, the progress bar, the logs, the
-//! summary. Each consumes the engine's events; none of them drives it.
+//! summary. Each consumes the engine's events; none of them drives it. And
+//! what is read after a run: [`review`], behind `greenbatch report`.
 
+pub mod colour;
 pub mod consumer;
 pub mod live_plan;
 pub mod progress;
 pub mod results;
+pub mod review;
 pub mod sanitise;
 pub mod summary;
 pub mod tally;

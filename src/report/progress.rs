@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle as BarStyle};
 
+use super::colour;
 use super::tally::Tally;
 use super::term::{ProgressStyle, set_active_bar};
 use crate::runner::Outcome;
@@ -27,12 +28,17 @@ impl ProgressView {
         let bar = match style {
             ProgressStyle::Bar => {
                 let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                // The styles after `:` are dropped by indicatif when colour is
+                // off for stderr; the plain template says so outright.
+                let template = if colour::stderr().is_on() {
+                    "{spinner:.cyan} {elapsed_precise} [{wide_bar:.cyan/blue}] {pos}/{len} {msg} eta {eta}"
+                } else {
+                    "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} {msg} eta {eta}"
+                };
                 bar.set_style(
-                    BarStyle::with_template(
-                        "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} {msg} eta {eta}",
-                    )
-                    .expect("valid template")
-                    .progress_chars("=> "),
+                    BarStyle::with_template(template)
+                        .expect("valid template")
+                        .progress_chars("=> "),
                 );
                 bar.enable_steady_tick(Duration::from_millis(200));
                 set_active_bar(Some(bar.clone()));

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use super::colour::{self, Tone};
 use super::sanitise;
 use super::tally::{Interrupt, Tally};
 use crate::runner::Outcome;
@@ -17,6 +18,8 @@ pub fn render(
     interrupt: Option<Interrupt>,
 ) -> String {
     let mut out = String::new();
+    // Printed on stdout, so in stdout's colour.
+    let paint = colour::stdout();
     let secs = elapsed.as_secs_f64();
     let _ = match interrupt {
         Some(_) => writeln!(
@@ -36,7 +39,7 @@ pub fn render(
         if now + earlier == 0 {
             continue;
         }
-        let name = outcome.as_str();
+        let name = paint.paint(Tone::of(outcome), outcome.as_str());
         let _ = match (now, earlier) {
             (_, 0) => writeln!(out, "  {name:<9}{now}"),
             (0, _) => writeln!(out, "  {name:<9}{earlier} (all from earlier runs)"),

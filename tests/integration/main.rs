@@ -1,6 +1,7 @@
 //! The integration tests: one binary, a module per concern, every test talking
 //! HTTP over loopback to a real local server.
 
+mod cli_conventions;
 mod crash_sweep;
 mod crash_torn;
 mod demo;
@@ -20,6 +21,8 @@ mod manifest_instances;
 mod manifest_spectrum;
 mod manifest_yaml_suite;
 mod reliability_support;
+mod report;
+mod report_browser;
 mod results;
 mod run_basic;
 mod run_faults;

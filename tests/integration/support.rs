@@ -42,12 +42,15 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 /// Runs the binary with `args` and `env` (and nothing of the caller's
-/// GREEN_API_* or GREENBATCH_LOG), killed if it takes over a minute.
+/// GREEN_API_*, GREENBATCH_LOG or colour settings), killed if it takes over
+/// a minute.
 pub async fn greenbatch(args: &[&str], env: &[(String, String)]) -> Output {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"));
     cmd.args(args).kill_on_drop(true);
     for (k, _) in std::env::vars() {
-        if k.starts_with("GREEN_API_") || k == "GREENBATCH_LOG" {
+        if k.starts_with("GREEN_API_")
+            || ["GREENBATCH_LOG", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"].contains(&k.as_str())
+        {
             cmd.env_remove(k);
         }
     }
@@ -155,4 +158,42 @@ pub async fn run_rows(sandbox: &SandboxHandle, id: &str, rows: &[String], args: 
     all.extend_from_slice(args);
     let out = greenbatch(&all, &default_env(sandbox, id)).await;
     Ran { dir, manifest, out }
+}
+
+/// An instances file naming the sandbox's wa-main, wa-second and max-main
+/// (as `wa-main`, `wa-second`, `max-main`), tokens in variables, and those
+/// variables; the instance named `wrong` gets a wrong token.
+pub fn three_instances(
+    dir: &Path,
+    sb: &SandboxHandle,
+    wrong: Option<&str>,
+) -> (PathBuf, Vec<(String, String)>) {
+    let mut yaml = String::new();
+    let mut env = Vec::new();
+    for (name, id, platform) in [
+        ("wa-main", WA_MAIN, "whatsapp"),
+        ("wa-second", WA_SECOND, "whatsapp"),
+        ("max-main", MAX_MAIN, "max"),
+    ] {
+        let var = format!("{}_TOKEN", name.replace('-', "_").to_uppercase());
+        yaml.push_str(&format!(
+            "- name: {name}\n  platform: {platform}\n  api_url: {}\n  id_instance: \"{id}\"\n  token_env: {var}\n",
+            sb.api_url()
+        ));
+        let token = if wrong == Some(name) {
+            "0".repeat(50)
+        } else {
+            sb.instance(id).unwrap().token.expose().to_owned()
+        };
+        env.push((var, token));
+    }
+    (write(dir, "instances.yaml", &yaml), env)
+}
+
+/// Every token of the sandbox's default state: none may ever be printed.
+pub fn sandbox_tokens(sb: &SandboxHandle) -> Vec<String> {
+    [WA_MAIN, WA_SECOND, MAX_MAIN]
+        .iter()
+        .map(|id| sb.instance(id).unwrap().token.expose().to_owned())
+        .collect()
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::error::OpenError;
-use super::read::{self, PriorResults};
+use super::read::{self, PriorResults, TornLine};
 use super::row::ResultRow;
 use super::writer::ResultsWriter;
 use crate::trusted_file;
@@ -147,6 +147,50 @@ pub fn peek(path: &Path) -> Result<PriorResults, OpenError> {
     let len = file.metadata().map_err(io_err)?.len();
     let scan = read::scan(&file, len).map_err(|e| OpenError::from_scan(path, e))?;
     Ok(scan.prior)
+}
+
+/// What [`read_rows`] found besides the rows themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowsRead {
+    /// Whole rows read.
+    pub rows: u64,
+    /// An unfinished last line, not handed over (and left in the file).
+    pub torn: Option<TornLine>,
+    /// A run held the file while it was read: it may still be growing, and
+    /// a torn last line may just be a row being written.
+    pub in_use: bool,
+}
+
+/// Reads every whole row of the results file at `path`, in file order,
+/// handing each to `take`, without changing the file or waiting for a run
+/// that holds it (`report`). A torn last line is reported and not trusted,
+/// as in [`open`]; a missing file is an error here.
+pub fn read_rows(path: &Path, take: impl FnMut(ResultRow)) -> Result<RowsRead, OpenError> {
+    let io_err = |source| OpenError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(io_err)?;
+    if !file.metadata().map_err(io_err)?.is_file() {
+        return Err(io_err(io::Error::other("not a regular file")));
+    }
+    // Only asked, never held: a shared lock kept while reading would make a
+    // run that starts meanwhile wait, or exit 75.
+    let in_use = match file.try_lock_shared() {
+        Ok(()) => {
+            file.unlock().map_err(io_err)?;
+            false
+        }
+        Err(TryLockError::WouldBlock) => true,
+        Err(TryLockError::Error(e)) => return Err(io_err(e)),
+    };
+    let rows = read::scan_rows(&file, ResultRow::from_byte_record, take)
+        .map_err(|e| OpenError::from_scan(path, e))?;
+    Ok(RowsRead {
+        rows: rows.rows,
+        torn: rows.torn,
+        in_use,
+    })
 }
 
 /// How long a held lock is waited for before giving up. A `flock` belongs

@@ -31,7 +31,7 @@ mod row;
 mod writer;
 
 pub use error::OpenError;
-pub use file::{ResultsFile, SyncPolicy, open, open_with, peek};
+pub use file::{ResultsFile, RowsRead, SyncPolicy, open, open_with, peek, read_rows};
 pub use read::{PriorResults, TornLine};
 pub use row::{HEADER, MAX_ERROR_BYTES, ResultRow};
 pub use writer::ResultsWriter;

@@ -1,7 +1,8 @@
-//! Reading a results file for a rerun: the latest outcome per `op_id`, the
-//! header check, and the torn-last-line rule.
+//! Reading a results file: the header check and the torn-last-line rule in
+//! [`scan_rows`], shared by the rerun's reader ([`scan`]: the latest outcome
+//! per `op_id`) and `report`'s (whole rows).
 //!
-//! Only three columns are looked at (`op_id`, `ok`, `outcome`) plus
+//! For a rerun only three columns are looked at (`op_id`, `ok`, `outcome`) plus
 //! `finished_at` as a completeness check, through one reused
 //! `csv::ByteRecord`, so a million rows read in well under a second and cost
 //! a map entry each. The last line is judged apart from the rest: if the file
@@ -88,11 +89,11 @@ pub(crate) enum ScanError {
 }
 
 /// A line seen but not yet known to be the last one.
-enum Pending {
+enum Pending<T> {
     Header,
     /// The start of the header without its end: torn if it is the last line.
     HeaderPrefix(String),
-    Row(Result<(OpId, Outcome), String>),
+    Row(Result<T, String>),
 }
 
 /// A row is rarely shorter than this; it sizes the map for a file's length.
@@ -102,6 +103,44 @@ const MAX_RESERVE: u64 = 4_000_000;
 
 /// Reads a whole results file from `input`, which is about `len` bytes long.
 pub(crate) fn scan(input: impl Read, len: u64) -> Result<Scan, ScanError> {
+    let mut prior = PriorResults::default();
+    let rows = scan_rows(input, parse_row, |(id, outcome)| {
+        if prior.latest.is_empty() {
+            // Growing by doubling would rehash a million entries several
+            // times; the cap bounds what a huge file makes us reserve.
+            let guess = (len / SHORT_ROW_BYTES).min(MAX_RESERVE);
+            prior.latest.reserve(guess as usize);
+        }
+        prior.latest.insert(id, outcome);
+    })?;
+    prior.rows = rows.rows;
+    prior.torn = rows.torn;
+    Ok(Scan {
+        prior,
+        keep: rows.keep,
+        needs_header: rows.needs_header,
+    })
+}
+
+/// What [`scan_rows`] found besides the rows themselves.
+#[derive(Debug)]
+pub(crate) struct Rows {
+    /// Whole rows handed over.
+    pub rows: u64,
+    pub torn: Option<TornLine>,
+    /// How many leading bytes are valid.
+    pub keep: u64,
+    pub needs_header: bool,
+}
+
+/// Reads a results file from `input`, decoding each row with `parse` and
+/// handing it to `take` in file order. The last line is handed over only
+/// once it is known to be whole; a bad line before it is an error.
+pub(crate) fn scan_rows<T>(
+    input: impl Read,
+    parse: impl Fn(&csv::ByteRecord) -> Result<T, String>,
+    mut take: impl FnMut(T),
+) -> Result<Rows, ScanError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -111,27 +150,32 @@ pub(crate) fn scan(input: impl Read, len: u64) -> Result<Scan, ScanError> {
             total: 0,
         });
     let mut record = csv::ByteRecord::new();
-    let mut prior = PriorResults::default();
-    let mut pending: Option<(Pending, u64, u64)> = None;
+    let mut rows = 0;
+    let mut commit = |seen: Pending<T>, line: u64| -> Result<(), ScanError> {
+        match seen {
+            Pending::Header => Ok(()),
+            Pending::HeaderPrefix(found) => Err(ScanError::HeaderMismatch { found }),
+            Pending::Row(Ok(row)) => {
+                take(row);
+                rows += 1;
+                Ok(())
+            }
+            Pending::Row(Err(what)) => Err(ScanError::Corrupt { line, what }),
+        }
+    };
+    let mut pending: Option<(Pending<T>, u64, u64)> = None;
     while reader
         .read_byte_record(&mut record)
         .map_err(io::Error::from)?
     {
         let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
         let next = if pending.is_none() {
-            let first = first_line(&record)?;
-            if let Pending::Header = first {
-                // Growing by doubling would rehash a million entries several
-                // times; the cap bounds what a huge file makes us reserve.
-                let guess = (len / SHORT_ROW_BYTES).min(MAX_RESERVE);
-                prior.latest.reserve(guess as usize);
-            }
-            first
+            first_line(&record)?
         } else {
-            Pending::Row(parse_row(&record))
+            Pending::Row(parse(&record))
         };
         if let Some((seen, line, _)) = pending.replace((next, line, offset)) {
-            commit(seen, line, &mut prior)?;
+            commit(seen, line)?;
         }
     }
     let tail = reader.get_ref();
@@ -141,36 +185,30 @@ pub(crate) fn scan(input: impl Read, len: u64) -> Result<Scan, ScanError> {
         offset,
         bytes: total - offset,
     };
-    let (keep, needs_header) = match pending {
-        None => {
-            // Empty, or blank lines only: nothing of value to keep.
-            prior.torn = (total > 0).then(|| torn(1, 0));
-            (0, true)
-        }
+    let (torn, keep, needs_header) = match pending {
+        // Empty, or blank lines only: nothing of value to keep.
+        None => ((total > 0).then(|| torn(1, 0)), 0, true),
         Some((last @ (Pending::Header | Pending::Row(Ok(_))), line, _)) if ends_with_newline => {
-            commit(last, line, &mut prior)?;
-            (total, false)
+            commit(last, line)?;
+            (None, total, false)
         }
         Some((Pending::HeaderPrefix(found), _, _)) if ends_with_newline => {
             return Err(ScanError::HeaderMismatch { found });
         }
         Some((Pending::Header | Pending::HeaderPrefix(_), line, offset)) => {
-            prior.torn = Some(torn(line, offset));
-            (0, true)
+            (Some(torn(line, offset)), 0, true)
         }
-        Some((Pending::Row(_), line, offset)) => {
-            prior.torn = Some(torn(line, offset));
-            (offset, false)
-        }
+        Some((Pending::Row(_), line, offset)) => (Some(torn(line, offset)), offset, false),
     };
-    Ok(Scan {
-        prior,
+    Ok(Rows {
+        rows,
+        torn,
         keep,
         needs_header,
     })
 }
 
-fn first_line(record: &csv::ByteRecord) -> Result<Pending, ScanError> {
+fn first_line<T>(record: &csv::ByteRecord) -> Result<Pending<T>, ScanError> {
     if record.iter().eq(HEADER.iter().map(|h| h.as_bytes())) {
         return Ok(Pending::Header);
     }
@@ -179,19 +217,6 @@ fn first_line(record: &csv::ByteRecord) -> Result<Pending, ScanError> {
         Ok(Pending::HeaderPrefix(found))
     } else {
         Err(ScanError::HeaderMismatch { found })
-    }
-}
-
-fn commit(seen: Pending, line: u64, prior: &mut PriorResults) -> Result<(), ScanError> {
-    match seen {
-        Pending::Header => Ok(()),
-        Pending::HeaderPrefix(found) => Err(ScanError::HeaderMismatch { found }),
-        Pending::Row(Ok((id, outcome))) => {
-            prior.latest.insert(id, outcome);
-            prior.rows += 1;
-            Ok(())
-        }
-        Pending::Row(Err(what)) => Err(ScanError::Corrupt { line, what }),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use crate::greenapi::{Action, Platform};
 use crate::manifest::model::{OpId, Operation};
-use crate::report::sanitise::{cell, clip, uncell};
+use crate::report::sanitise::{self, cell, clip, uncell};
 use crate::runner::Outcome;
 
 /// The columns, in order. Part of the file's contract: never reorder them.
@@ -94,38 +94,53 @@ impl ResultRow {
     /// first column that is wrong. Reruns do not need this (they read two
     /// columns); tools and tests that want whole rows do.
     pub fn from_record(record: &csv::StringRecord) -> Result<ResultRow, String> {
-        if record.len() != HEADER.len() {
-            return Err(format!(
-                "{} columns, expected {}",
-                record.len(),
-                HEADER.len()
-            ));
-        }
-        let text = |i: usize| uncell(&record[i]).to_owned();
-        let bad = |i: usize| format!("bad {} `{}`", HEADER[i], &record[i]);
-        let outcome: Outcome = record[COL_OUTCOME].parse()?;
-        if &record[COL_OK] != bool_str(outcome.is_ok()) {
-            return Err(bad(COL_OK));
-        }
-        Ok(ResultRow {
-            op_id: OpId::parse(&record[COL_OP_ID]).ok_or_else(|| bad(COL_OP_ID))?,
-            source: text(1),
-            action: record[2].parse().map_err(|_| bad(2))?,
-            platform: record[3].parse().map_err(|_| bad(3))?,
-            instance: text(4),
-            chat_id: text(5),
-            participant_id: text(6),
-            outcome,
-            error: text(9),
-            http_status: match &record[10] {
-                "" => None,
-                s => Some(s.parse().map_err(|_| bad(10))?),
-            },
-            attempts: record[11].parse().map_err(|_| bad(11))?,
-            finished_at: humantime::parse_rfc3339(&record[COL_FINISHED_AT])
-                .map_err(|_| bad(COL_FINISHED_AT))?,
+        decode(record.len(), |i| Ok(&record[i]))
+    }
+
+    /// [`ResultRow::from_record`] for a record not yet checked to be UTF-8.
+    pub fn from_byte_record(record: &csv::ByteRecord) -> Result<ResultRow, String> {
+        decode(record.len(), |i| {
+            std::str::from_utf8(&record[i]).map_err(|_| format!("{} is not UTF-8", HEADER[i]))
         })
     }
+}
+
+/// A row from its `len` fields, `field(i)` giving the i-th as text.
+fn decode<'r>(
+    len: usize,
+    field: impl Fn(usize) -> Result<&'r str, String>,
+) -> Result<ResultRow, String> {
+    if len != HEADER.len() {
+        return Err(format!("{len} columns, expected {}", HEADER.len()));
+    }
+    let f = &field;
+    let text = |i: usize| f(i).map(|t| uncell(t).to_owned());
+    let bad = |i: usize| match f(i) {
+        Ok(t) => format!("bad {} `{}`", HEADER[i], clip(&sanitise::terminal(t), 40)),
+        Err(e) => e,
+    };
+    let outcome: Outcome = f(COL_OUTCOME)?.parse().map_err(|_| bad(COL_OUTCOME))?;
+    if f(COL_OK)? != bool_str(outcome.is_ok()) {
+        return Err(bad(COL_OK));
+    }
+    Ok(ResultRow {
+        op_id: OpId::parse(f(COL_OP_ID)?).ok_or_else(|| bad(COL_OP_ID))?,
+        source: text(1)?,
+        action: f(2)?.parse().map_err(|_| bad(2))?,
+        platform: f(3)?.parse().map_err(|_| bad(3))?,
+        instance: text(4)?,
+        chat_id: text(5)?,
+        participant_id: text(6)?,
+        outcome,
+        error: text(9)?,
+        http_status: match f(10)? {
+            "" => None,
+            s => Some(s.parse().map_err(|_| bad(10))?),
+        },
+        attempts: f(11)?.parse().map_err(|_| bad(11))?,
+        finished_at: humantime::parse_rfc3339(f(COL_FINISHED_AT)?)
+            .map_err(|_| bad(COL_FINISHED_AT))?,
+    })
 }
 
 pub(crate) fn bool_str(b: bool) -> &'static str {

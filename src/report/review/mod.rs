@@ -1,0 +1,366 @@
+//! The review of finished work behind `greenbatch report`: what one or more
+//! results files say happened, as figures ([`Review`]) that each format
+//! renders (text, JSON, Markdown, HTML), and the exit code that sums it up
+//! for a cron check.
+//!
+//! The figures are taken over the latest row of each operation (see
+//! [`load`]): outcomes by action and by group, the distinct error texts,
+//! the rows that need a person (rejected, aborted), and what a rerun would
+//! send (failed and aborted; rejected too with `--retry-rejected`). The
+//! time span, the runs and the achieved rates are taken over every row
+//! ([`timeline`]). A torn last line is reported and not trusted: its
+//! operation counts as one a rerun would send again.
+//!
+//! Every text that came from a user or a server (IDs, sources, instance
+//! names, error texts) is sanitised for the terminal here, once, and then
+//! escaped by each format for its own syntax; results files hold no token,
+//! and nothing here reads one.
+
+pub mod html;
+pub mod load;
+pub mod markdown;
+pub mod text;
+pub mod timeline;
+
+mod chart;
+mod escape;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::exit;
+use crate::greenapi::Action;
+use crate::report::sanitise;
+use crate::runner::Outcome;
+
+pub use load::{Loaded, Unreadable, load};
+
+/// Operations per outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub done: u64,
+    pub already: u64,
+    pub rejected: u64,
+    pub failed: u64,
+    pub aborted: u64,
+    pub total: u64,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: Outcome) {
+        *match outcome {
+            Outcome::Done => &mut self.done,
+            Outcome::Already => &mut self.already,
+            Outcome::Rejected => &mut self.rejected,
+            Outcome::Failed => &mut self.failed,
+            Outcome::Aborted => &mut self.aborted,
+        } += 1;
+        self.total += 1;
+    }
+
+    /// How many ended `outcome`.
+    pub fn of(&self, outcome: Outcome) -> u64 {
+        match outcome {
+            Outcome::Done => self.done,
+            Outcome::Already => self.already,
+            Outcome::Rejected => self.rejected,
+            Outcome::Failed => self.failed,
+            Outcome::Aborted => self.aborted,
+        }
+    }
+
+    /// Those not settled ok.
+    pub fn not_ok(&self) -> u64 {
+        self.rejected + self.failed + self.aborted
+    }
+}
+
+/// One results file as the review names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileInfo {
+    pub path: String,
+    pub rows: u64,
+    /// An unfinished last line that was not trusted.
+    pub torn: Option<Torn>,
+    /// A run was writing the file while it was read.
+    pub in_use: bool,
+}
+
+/// Where a torn last line is.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Torn {
+    pub line: u64,
+    pub bytes: u64,
+}
+
+/// The outcomes of one action.
+#[derive(Debug, Clone, Serialize)]
+pub struct ByAction {
+    pub action: &'static str,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// The outcomes on one group through one instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct ByGroup {
+    pub instance: String,
+    pub platform: &'static str,
+    pub chat_id: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// One distinct error text and how many latest rows carry it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorText {
+    pub outcome: &'static str,
+    pub error: String,
+    pub count: u64,
+}
+
+/// An operation a person should look at: it was refused (`rejected`) or its
+/// instance was (`aborted`).
+#[derive(Debug, Clone, Serialize)]
+pub struct NeedsPerson {
+    pub op_id: String,
+    pub source: String,
+    pub action: &'static str,
+    pub instance: String,
+    pub chat_id: String,
+    pub participant_id: String,
+    pub outcome: &'static str,
+    pub error: String,
+    pub http_status: Option<u16>,
+    pub attempts: u32,
+    pub finished_at: String,
+}
+
+/// What a rerun of the same manifest with the same results would send.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Rerun {
+    /// What a plain rerun sends: failed + aborted + torn.
+    pub sends: u64,
+    pub failed: u64,
+    pub aborted: u64,
+    /// Torn last lines: their operations were not recorded, so they count as not yet run.
+    pub torn: u64,
+    /// Rejected operations, which only `--retry-rejected` sends again.
+    pub rejected: u64,
+    /// What `run --retry-rejected` sends.
+    pub sends_with_retry_rejected: u64,
+    /// Whether this report counted rejected ones as sent again.
+    pub retry_rejected: bool,
+}
+
+/// The time the rows span.
+#[derive(Debug, Clone, Serialize)]
+pub struct Span {
+    pub first: String,
+    pub last: String,
+    pub seconds: f64,
+    pub runs: Vec<timeline::Run>,
+}
+
+/// What the results files say, in figures. The JSON format is this value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    /// The version of this JSON shape; raised when a field changes meaning.
+    pub format_version: u32,
+    /// `ok`, `rejected` or `resend`: what [`Review::exit_code`] sums up.
+    pub status: &'static str,
+    pub exit_code: u8,
+    pub files: Vec<FileInfo>,
+    /// Distinct rows read.
+    pub rows: u64,
+    /// Rows found again in a later file, counted once.
+    pub duplicate_rows: u64,
+    /// The latest row of each operation, by outcome.
+    pub outcomes: Counts,
+    pub by_action: Vec<ByAction>,
+    pub by_group: Vec<ByGroup>,
+    pub errors: Vec<ErrorText>,
+    pub time: Option<Span>,
+    pub rates: Vec<timeline::Rate>,
+    pub rerun: Rerun,
+    pub needs_person: Vec<NeedsPerson>,
+    /// Per run, requests per second over time; for the HTML chart only.
+    #[serde(skip)]
+    pub charts: Vec<timeline::RunChart>,
+    /// The (instance, method) of each chart line.
+    #[serde(skip)]
+    pub series: Vec<load::Series>,
+}
+
+/// Text from a results file made fit to show anywhere: one line, no escapes.
+fn shown(text: &str) -> String {
+    sanitise::terminal(text).into_owned()
+}
+
+impl Review {
+    /// The figures of what `loaded` read; `retry_rejected` counts rejected
+    /// operations as ones a rerun sends, as `run --retry-rejected` would.
+    pub fn of(loaded: &Loaded, retry_rejected: bool) -> Review {
+        let mut outcomes = Counts::default();
+        let mut by_action: BTreeMap<Action, Counts> = BTreeMap::new();
+        // Keyed by the shared texts themselves (cheap to clone); made fit to
+        // show once per distinct value, below.
+        let mut by_group: BTreeMap<(Arc<str>, &'static str, Arc<str>), Counts> = BTreeMap::new();
+        let mut errors: BTreeMap<(Outcome, Arc<str>), u64> = BTreeMap::new();
+        let mut needs_person = Vec::new();
+        for row in &loaded.latest {
+            outcomes.add(row.outcome);
+            by_action.entry(row.action).or_default().add(row.outcome);
+            by_group
+                .entry((
+                    row.instance.clone(),
+                    row.platform.as_str(),
+                    row.chat_id.clone(),
+                ))
+                .or_default()
+                .add(row.outcome);
+            if !row.error.is_empty() {
+                *errors.entry((row.outcome, row.error.clone())).or_default() += 1;
+            }
+            if matches!(row.outcome, Outcome::Rejected | Outcome::Aborted) {
+                needs_person.push(needs_person_of(row));
+            }
+        }
+        needs_person.sort_by_key(|n| n.outcome != Outcome::Rejected.as_str());
+        let mut errors: Vec<ErrorText> = errors
+            .into_iter()
+            .map(|((outcome, error), count)| ErrorText {
+                outcome: outcome.as_str(),
+                error: shown(&error),
+                count,
+            })
+            .collect();
+        errors.sort_by_key(|e| std::cmp::Reverse(e.count));
+        let torn = loaded.files.iter().filter(|f| f.torn.is_some()).count() as u64;
+        let rerun = Rerun {
+            sends: outcomes.failed + outcomes.aborted + torn,
+            failed: outcomes.failed,
+            aborted: outcomes.aborted,
+            torn,
+            rejected: outcomes.rejected,
+            sends_with_retry_rejected: outcomes.failed
+                + outcomes.aborted
+                + torn
+                + outcomes.rejected,
+            retry_rejected,
+        };
+        let runs = timeline::runs(&loaded.moments);
+        let time = (!runs.is_empty()).then(|| {
+            let summaries: Vec<timeline::Run> = runs.iter().map(|r| timeline::run_of(r)).collect();
+            let (first, last) = (
+                summaries[0].first_ms,
+                summaries[summaries.len() - 1].last_ms,
+            );
+            Span {
+                first: timeline::rfc3339(first),
+                last: timeline::rfc3339(last),
+                seconds: (last - first) as f64 / 1000.0,
+                runs: summaries,
+            }
+        });
+        let (status, exit_code) = verdict(&outcomes, &rerun);
+        Review {
+            format_version: 1,
+            status,
+            exit_code,
+            files: loaded
+                .files
+                .iter()
+                .map(|f| FileInfo {
+                    path: shown(&f.path.display().to_string()),
+                    rows: f.rows,
+                    torn: f.torn.as_ref().map(|t| Torn {
+                        line: t.line,
+                        bytes: t.bytes,
+                    }),
+                    in_use: f.in_use,
+                })
+                .collect(),
+            rows: loaded.moments.len() as u64,
+            duplicate_rows: loaded.duplicates,
+            outcomes,
+            by_action: by_action
+                .into_iter()
+                .map(|(a, counts)| ByAction {
+                    action: a.as_str(),
+                    counts,
+                })
+                .collect(),
+            by_group: by_group
+                .into_iter()
+                .map(|((instance, platform, chat_id), counts)| ByGroup {
+                    instance: shown(&instance),
+                    platform,
+                    chat_id: shown(&chat_id),
+                    counts,
+                })
+                .collect(),
+            errors,
+            time,
+            rates: timeline::rates(&runs, &loaded.series),
+            rerun,
+            needs_person,
+            charts: runs
+                .iter()
+                .map(|r| timeline::chart(r, loaded.series.len()))
+                .collect(),
+            series: loaded.series.clone(),
+        }
+    }
+
+    /// Groups with the most operations not settled ok first, then by name:
+    /// the order the text and HTML views list them in.
+    pub fn groups_worst_first(&self) -> Vec<&ByGroup> {
+        let mut groups: Vec<&ByGroup> = self.by_group.iter().collect();
+        groups.sort_by_key(|g| std::cmp::Reverse(g.counts.not_ok()));
+        groups
+    }
+}
+
+/// The exit code and its word: 3 when a rerun would send anything, else 1
+/// when some are rejected, else 0.
+fn verdict(outcomes: &Counts, rerun: &Rerun) -> (&'static str, u8) {
+    let sends = if rerun.retry_rejected {
+        rerun.sends_with_retry_rejected
+    } else {
+        rerun.sends
+    };
+    if sends > 0 {
+        ("resend", exit::FAILED)
+    } else if outcomes.rejected > 0 {
+        ("rejected", exit::REJECTED)
+    } else {
+        ("ok", exit::SUCCESS)
+    }
+}
+
+fn needs_person_of(row: &load::Kept) -> NeedsPerson {
+    NeedsPerson {
+        op_id: row.op_id.to_string(),
+        source: shown(&row.source),
+        action: row.action.as_str(),
+        instance: shown(&row.instance),
+        chat_id: shown(&row.chat_id),
+        participant_id: shown(&row.participant_id),
+        outcome: row.outcome.as_str(),
+        error: shown(&row.error),
+        http_status: row.http_status,
+        attempts: row.attempts,
+        finished_at: humantime::format_rfc3339_millis(row.finished_at).to_string(),
+    }
+}
+
+/// `n` and `word`, with an `s` unless `n` is 1.
+pub(crate) fn plural(n: u64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests;
