@@ -272,7 +272,8 @@ pub struct PlanArgs {
     /// instances' tokens; changes nothing.
     #[arg(long)]
     pub live: bool,
-    /// With --live against a local server only: the pace of the reads.
+    /// With --live: the pace of the reads, at most 0.95 of getGroupData's
+    /// limit (the default).
     #[arg(long, value_name = "N/s", requires = "live")]
     pub rate: Option<Rate>,
     #[command(flatten)]

@@ -9,7 +9,7 @@ use std::time::Instant;
 use super::UsageError;
 use crate::cli::RunArgs;
 use crate::exit;
-use crate::greenapi::Method;
+use crate::greenapi::Action;
 use crate::greenapi::client::{Client, ClientConfig, Endpoint, check_api_url};
 use crate::instances::Instances;
 use crate::manifest::{self, Operation};
@@ -88,7 +88,7 @@ pub(crate) fn prepare(
         }
         return Ok(Prepared::Exit(exit::USAGE));
     }
-    let setups = setups(&loaded.instances, &loaded.operations, args.rate)?;
+    let setups = setups(&loaded.instances, &loaded.operations, args.rate, None)?;
     let (file, prior) = match results::open(&results_path) {
         Ok(opened) => opened,
         Err(e) => {
@@ -141,12 +141,16 @@ fn default_results_path(manifest: &Path) -> anyhow::Result<PathBuf> {
     Ok(manifest.with_extension("results.csv"))
 }
 
-/// Each used instance's endpoint and pace; a refused URL is a usage error,
-/// found before anything is sent. Tokens were checked by the caller.
+/// Each used instance's endpoint and paces, under its server's limits (the
+/// documented table unless the instance declares others): `rate` for the
+/// moderation methods (else the instance's own, else half the limit),
+/// `read_rate` for reads (else just under their limit). A refused URL is a
+/// usage error, found before anything is sent. Tokens were checked by the caller.
 pub(crate) fn setups(
     instances: &Instances,
     ops: &[Operation],
     rate: Option<rate::Rate>,
+    read_rate: Option<rate::Rate>,
 ) -> anyhow::Result<HashMap<Arc<str>, InstanceSetup>> {
     let mut setups = HashMap::new();
     let mut problems = Vec::new();
@@ -166,20 +170,42 @@ pub(crate) fn setups(
             problems.push(format!("instance `{}`: {e}", op.instance));
             continue;
         }
-        let local = instance.api_url.starts_with("http://");
         let asked = rate.or(instance.rate.map(rate::Rate::PerSecond));
-        let (pace, warning) = rate::choose(
-            asked,
-            Method::RemoveGroupParticipant,
-            instance.platform,
-            local,
-        );
+        // One pace for the four moderation methods: the slowest their
+        // limits allow (the documented table has one row for them).
+        let used: Vec<Action> = Action::ALL
+            .into_iter()
+            .filter(|a| {
+                ops.iter()
+                    .any(|o| o.instance == op.instance && o.action == *a)
+            })
+            .collect();
+        let mut pace: Option<Option<f64>> = None;
+        let mut warnings = Vec::new();
+        for action in Action::ALL {
+            let (p, warning) =
+                rate::choose(asked, action.method(), instance.platform, &instance.limits);
+            pace = Some(match (pace, p) {
+                (None, p) | (Some(None), p) => p,
+                (Some(Some(a)), Some(b)) => Some(f64::min(a, b)),
+                (Some(Some(a)), None) => Some(a),
+            });
+            // Said for the methods this instance's operations use.
+            if let Some(w) = warning.filter(|_| used.contains(&action)) {
+                warnings.push(w);
+            }
+        }
+        let pace = pace.flatten();
+        for w in warnings {
+            eprintln!("warning: instance `{}`: {w}", op.instance);
+        }
+        // Reads keep getGroupData's own pace, a little under its limit;
+        // `plan --rate` may ask for slower.
+        let (read_rate, warning) =
+            rate::choose_read(read_rate, instance.platform, &instance.limits);
         if let Some(w) = warning {
             eprintln!("warning: instance `{}`: {w}", op.instance);
         }
-        // Reads keep getGroupData's own pace, a little under its limit; only
-        // a local server (the sandbox, benchmarks) lets --rate set it too.
-        let read_rate = rate::choose_read(asked, instance.platform, local);
         let endpoint = Endpoint {
             platform: instance.platform,
             api_url: instance.api_url.clone(),

@@ -69,9 +69,15 @@ fn print_instructions(handle: &SandboxHandle, out: &mut impl Write) -> std::io::
     if let Some(first) = handle.instances().first() {
         writeln!(out)?;
         writeln!(out, "Point greenbatch at the first instance:")?;
+        // Limits other than the documented ones must be declared, or the
+        // client paces by the documented table.
+        let limits = handle
+            .declared_limits(&first.id_instance)
+            .map(|l| format!(" GREEN_API_LIMITS={l}"))
+            .unwrap_or_default();
         writeln!(
             out,
-            "export GREEN_API_URL={url} GREEN_API_ID_INSTANCE={} GREEN_API_TOKEN_INSTANCE={} GREEN_API_PLATFORM={}",
+            "export GREEN_API_URL={url} GREEN_API_ID_INSTANCE={} GREEN_API_TOKEN_INSTANCE={} GREEN_API_PLATFORM={}{limits}",
             first.id_instance,
             first.token.expose(),
             first.platform.as_str()

@@ -10,6 +10,7 @@ use super::file::scalar;
 use super::{Instance, checks};
 use crate::greenapi::Platform;
 use crate::manifest::{Diagnostic, Source};
+use crate::runner::limits::ServerLimits;
 use crate::runner::rate::Rate;
 use crate::secret::Token;
 
@@ -33,6 +34,7 @@ pub(super) fn entry(
     let (mut platform, mut url, mut id, mut token_env, mut token_file, mut rate) =
         (None, None, None, None, None, None);
     let mut trust = None;
+    let mut limits = None;
     for (k, v) in map {
         let key = scalar(k).unwrap_or_default();
         if checks::is_token_key(&key) {
@@ -68,11 +70,12 @@ pub(super) fn entry(
             "tokenenv" => token_env = Some(text),
             "tokenfile" => token_file = Some(text),
             "rate" => rate = Some((key, text)),
+            "limits" => limits = Some((key, text)),
             "trustapihost" => trust = Some((key, text)),
             _ => diags.push(
                 Diagnostic::warning(at.clone(), "is not an instance setting; ignored")
                     .field(key)
-                    .hint("known settings: name, platform, api_url, id_instance, token_env, token_file, rate, trust_api_host"),
+                    .hint("known settings: name, platform, api_url, id_instance, token_env, token_file, rate, limits, trust_api_host"),
             ),
         }
     }
@@ -154,6 +157,17 @@ pub(super) fn entry(
         },
         None => None,
     };
+    let limits = match limits.map(|(k, l)| (k, l.parse::<ServerLimits>())) {
+        None => ServerLimits::documented(),
+        Some((_, Ok(l))) => l,
+        Some((k, Err(msg))) => {
+            diags.push(named(&k, msg).hint(
+                "leave it out for GREEN-API's documented limits, or declare the server's, like `unlimited` or `getGroupData=50,removeGroupParticipant=50`",
+            ));
+            ok = false;
+            ServerLimits::documented()
+        }
+    };
     let trust_api_host = match trust.as_ref().map(|(k, t)| (k, t.to_ascii_lowercase())) {
         None => false,
         Some((_, t)) if t == "true" || t == "yes" => true,
@@ -223,6 +237,7 @@ pub(super) fn entry(
             id_instance,
             token,
             rate,
+            limits,
             trust_api_host,
         },
         source,

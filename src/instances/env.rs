@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::{DEFAULT, Instance, Instances, checks};
 use crate::greenapi::Platform;
 use crate::manifest::Diagnostic;
+use crate::runner::limits::ServerLimits;
 use crate::secret::Token;
 
 /// The environment's `default` before its platform is known: the manifest's
@@ -14,6 +15,7 @@ pub(crate) struct Undecided {
     pub api_url: String,
     pub id_instance: String,
     pub token: Option<Token>,
+    pub limits: ServerLimits,
 }
 
 impl Undecided {
@@ -26,6 +28,7 @@ impl Undecided {
             id_instance: self.id_instance,
             token: self.token,
             rate: None,
+            limits: self.limits,
             trust_api_host: false,
         }
     }
@@ -106,10 +109,23 @@ pub(super) fn load_default(instances: &mut Instances, env: &dyn Fn(&str) -> Opti
         );
         return;
     }
+    let limits = match get("GREEN_API_LIMITS").map(|l| l.parse::<ServerLimits>()) {
+        None => ServerLimits::documented(),
+        Some(Ok(limits)) => limits,
+        Some(Err(msg)) => {
+            instances.default_problems.push(
+                Diagnostic::error(None, msg).field("GREEN_API_LIMITS").hint(
+                    "leave it unset for GREEN-API's documented limits, or declare the server's, like `unlimited` or `getGroupData=50,removeGroupParticipant=50`",
+                ),
+            );
+            return;
+        }
+    };
     let undecided = Undecided {
         api_url,
         id_instance,
         token,
+        limits,
     };
     let source = "GREEN_API_TOKEN_INSTANCE".to_owned();
     match platform {

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use crate::greenapi::Platform;
 use crate::manifest::Diagnostic;
+use crate::runner::limits::ServerLimits;
 use crate::secret::Token;
 
 pub(crate) use checks::{LITERAL_TOKEN_HINT, is_token_key, looks_like_token};
@@ -40,6 +41,9 @@ pub struct Instance {
     pub token: Option<Token>,
     /// Requests per second for the moderation methods, from the instances file.
     pub rate: Option<f64>,
+    /// What the server enforces: the documented table unless declared
+    /// (`GREEN_API_LIMITS`, or `limits` in the instances file).
+    pub limits: ServerLimits,
     /// `trust_api_host: true`: the api_url's host is meant although it is
     /// not one of GREEN-API's documented domains (no warning).
     pub trust_api_host: bool,

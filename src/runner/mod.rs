@@ -5,6 +5,7 @@
 pub mod classify;
 pub mod engine;
 pub mod event;
+pub mod limits;
 pub mod live;
 pub mod outcome;
 pub mod pace;

@@ -3,6 +3,7 @@
 
 use std::str::FromStr;
 
+use super::limits::{Limit, ServerLimits};
 use crate::greenapi::{Method, Platform};
 
 /// The share of the documented limit used when nobody says otherwise: bulk
@@ -58,22 +59,6 @@ impl FromStr for Rate {
     }
 }
 
-/// The share of `getGroupData`'s documented limit that reads use: reads
-/// change nothing, so the anti-spam caution of [`DEFAULT_SHARE`] does not
-/// apply; the small margin keeps them clear of the limit.
-pub const READ_SHARE: f64 = 0.95;
-
-/// The pace of `getGroupData` reads on an instance: a little under the
-/// documented limit, or `asked` against a local server.
-pub fn choose_read(asked: Option<Rate>, platform: Platform, local: bool) -> Option<f64> {
-    let ceiling = f64::from(Method::GetGroupData.documented_rate(platform));
-    match asked {
-        Some(Rate::Unlimited) if local => None,
-        Some(Rate::PerSecond(r)) if local => Some(r),
-        _ => Some(ceiling * READ_SHARE),
-    }
-}
-
 impl Rate {
     /// `per_second` requests a second, if it lies between one a day and
     /// [`MAX_PER_SECOND`]; what an instances file's `rate` goes through too.
@@ -92,33 +77,80 @@ impl Rate {
     }
 }
 
+/// The share of `getGroupData`'s limit that reads use: reads change
+/// nothing, so the anti-spam caution of [`DEFAULT_SHARE`] does not apply;
+/// the small margin keeps them clear of the limit.
+pub const READ_SHARE: f64 = 0.95;
+
+/// The pace of `getGroupData` reads on an instance: a little under its
+/// limit, or `asked` (`plan --rate`) when that is slower. Returns the pace
+/// (`None` = unpaced) and, when the asked pace was lowered, a warning.
+pub fn choose_read(
+    asked: Option<Rate>,
+    platform: Platform,
+    limits: &ServerLimits,
+) -> (Option<f64>, Option<String>) {
+    let method = Method::GetGroupData;
+    let default = match limits.limit(method, platform) {
+        Limit::PerSecond(l) => Some(l * READ_SHARE),
+        Limit::Unlimited => None,
+    };
+    match asked {
+        None => (default, None),
+        Some(Rate::PerSecond(r)) if default.is_none_or(|d| r <= d) => (Some(r), None),
+        Some(_) => (default, default.map(|d| over(method, platform, limits, d))),
+    }
+}
+
+/// Why an asked pace was lowered to `to`.
+fn over(method: Method, platform: Platform, limits: &ServerLimits, to: f64) -> String {
+    let whose = match limits.is_documented() {
+        true => "the documented limit",
+        false => "the server's declared limit",
+    };
+    format!("{method} on {platform} is held under {whose}: using {to}/s")
+}
+
 /// The pace for `method` on an instance: `asked` (the flag or the instance
-/// file) capped at the documented ceiling unless the server is local, or the
-/// conservative default. Returns the pace (`None` = unpaced) and, when the
-/// asked pace was lowered, a warning to show.
+/// file) capped at the server's limit (the documented table unless the
+/// instance declares others), or the conservative default, half the limit.
+/// An unlimited pace needs an unlimited server. Returns the pace (`None` =
+/// unpaced) and, when the asked pace was lowered, a warning to show.
 pub fn choose(
     asked: Option<Rate>,
     method: Method,
     platform: Platform,
-    local: bool,
+    limits: &ServerLimits,
 ) -> (Option<f64>, Option<String>) {
-    let ceiling = f64::from(method.documented_rate(platform));
-    match asked {
-        None => (Some(ceiling * DEFAULT_SHARE), None),
-        Some(Rate::Unlimited) if local => (None, None),
-        Some(Rate::Unlimited) => (
+    let limit = limits.limit(method, platform);
+    let documented = limits.is_documented();
+    match (asked, limit) {
+        (None, Limit::PerSecond(ceiling)) => (Some(ceiling * DEFAULT_SHARE), None),
+        (None | Some(Rate::Unlimited), Limit::Unlimited) => (None, None),
+        (Some(Rate::PerSecond(r)), Limit::Unlimited) => (Some(r), None),
+        (Some(Rate::Unlimited), Limit::PerSecond(ceiling)) => (
             Some(ceiling),
             Some(format!(
-                "an unlimited pace is only for local servers; {method} on {platform} runs at its documented {ceiling}/s"
+                "an unlimited pace needs a server without limits (declare them with GREEN_API_LIMITS or the instance's `limits`); {method} on {platform} runs at its {} {ceiling}/s",
+                if documented {
+                    "documented"
+                } else {
+                    "declared limit of"
+                }
             )),
         ),
-        Some(Rate::PerSecond(r)) if r > ceiling && !local => (
+        (Some(Rate::PerSecond(r)), Limit::PerSecond(ceiling)) if r > ceiling => (
             Some(ceiling),
-            Some(format!(
-                "{r}/s is above the documented limit of {ceiling}/s for {method} on {platform}; using {ceiling}/s"
-            )),
+            Some(match documented {
+                true => format!(
+                    "{r}/s is above the documented limit of {ceiling}/s for {method} on {platform}; using {ceiling}/s"
+                ),
+                false => format!(
+                    "{r}/s is above the declared limit of {ceiling}/s for {method} on {platform}; using {ceiling}/s"
+                ),
+            }),
         ),
-        Some(Rate::PerSecond(r)) => (Some(r), None),
+        (Some(Rate::PerSecond(r)), Limit::PerSecond(_)) => (Some(r), None),
     }
 }
 
@@ -191,25 +223,53 @@ mod tests {
     #[test]
     fn defaults_stay_under_the_ceiling_and_asks_are_capped() {
         let m = Method::RemoveGroupParticipant;
-        assert_eq!(
-            choose(None, m, Platform::WhatsApp, false),
-            (Some(5.0), None)
-        );
-        assert_eq!(choose(None, m, Platform::Max, false), (Some(0.5), None));
-        let (pace, warning) = choose(Some(Rate::PerSecond(50.0)), m, Platform::WhatsApp, false);
+        let documented = ServerLimits::documented();
+        let (wa, max) = (Platform::WhatsApp, Platform::Max);
+        assert_eq!(choose(None, m, wa, &documented), (Some(5.0), None));
+        assert_eq!(choose(None, m, max, &documented), (Some(0.5), None));
+        let (pace, warning) = choose(Some(Rate::PerSecond(50.0)), m, wa, &documented);
         assert_eq!(pace, Some(10.0));
         assert!(warning.unwrap().contains("above the documented limit"));
+        let (pace, warning) = choose(Some(Rate::Unlimited), m, max, &documented);
+        assert_eq!(pace, Some(1.0));
+        assert!(warning.unwrap().contains("needs a server without limits"));
+        // Declared limits: the same rules under other numbers.
+        let fifty: ServerLimits = "50".parse().unwrap();
         assert_eq!(
-            choose(Some(Rate::PerSecond(50.0)), m, Platform::WhatsApp, true),
+            choose(Some(Rate::PerSecond(50.0)), m, wa, &fifty),
             (Some(50.0), None)
         );
+        assert_eq!(choose(None, m, wa, &fifty), (Some(25.0), None));
+        let (pace, warning) = choose(Some(Rate::PerSecond(80.0)), m, wa, &fifty);
+        assert_eq!(pace, Some(50.0));
+        assert!(warning.unwrap().contains("declared limit of 50/s"));
+        let free = ServerLimits::unlimited();
+        assert_eq!(choose(Some(Rate::Unlimited), m, max, &free), (None, None));
+        assert_eq!(choose(None, m, max, &free), (None, None));
+    }
+
+    #[test]
+    fn reads_go_just_under_their_limit() {
+        let documented = ServerLimits::documented();
         assert_eq!(
-            choose(Some(Rate::Unlimited), m, Platform::Max, true),
-            (None, None)
+            choose_read(None, Platform::WhatsApp, &documented),
+            (Some(0.95), None)
         );
         assert_eq!(
-            choose(Some(Rate::Unlimited), m, Platform::Max, false).0,
-            Some(1.0)
+            choose_read(None, Platform::Max, &documented),
+            (Some(9.5), None)
+        );
+        assert_eq!(
+            choose_read(Some(Rate::PerSecond(0.5)), Platform::WhatsApp, &documented),
+            (Some(0.5), None)
+        );
+        let (pace, warning) =
+            choose_read(Some(Rate::PerSecond(5.0)), Platform::WhatsApp, &documented);
+        assert_eq!(pace, Some(0.95));
+        assert!(warning.unwrap().contains("documented limit"));
+        assert_eq!(
+            choose_read(None, Platform::WhatsApp, &ServerLimits::unlimited()),
+            (None, None)
         );
     }
 }

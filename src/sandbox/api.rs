@@ -46,6 +46,7 @@ pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &
         answer: None,
         changed: false,
         fault: None,
+        limited_at_secs: None,
     };
     let admitted = admit(&mut shared.lock(), &mut entry, verb, path, body);
     let (instance, method, fate) = match admitted {
@@ -54,7 +55,14 @@ pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &
     };
     let seq = entry.seq;
     let Some(Fate { fault, apply }) = fate else {
-        let reply = run(&mut shared.lock(), &instance, method, body, &mut entry);
+        let reply = run(
+            shared.started,
+            &mut shared.lock(),
+            &instance,
+            method,
+            body,
+            &mut entry,
+        );
         return serve(shared, seq, finish(shared, entry, Outcome::Answer(reply))).await;
     };
     entry.fault = Some(fault.name().to_owned());
@@ -65,15 +73,36 @@ pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &
                 _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
                 _ = shared.shutdown.cancelled() => return finish(shared, entry, Outcome::Kill(Kill::Drop)),
             }
-            Outcome::Answer(run(&mut shared.lock(), &instance, method, body, &mut entry))
+            Outcome::Answer(run(
+                shared.started,
+                &mut shared.lock(),
+                &instance,
+                method,
+                body,
+                &mut entry,
+            ))
         }
         Fault::DropAfterApply => {
-            run(&mut shared.lock(), &instance, method, body, &mut entry);
+            run(
+                shared.started,
+                &mut shared.lock(),
+                &instance,
+                method,
+                body,
+                &mut entry,
+            );
             Outcome::Kill(Kill::Drop)
         }
         other => {
             if apply {
-                run(&mut shared.lock(), &instance, method, body, &mut entry);
+                run(
+                    shared.started,
+                    &mut shared.lock(),
+                    &instance,
+                    method,
+                    body,
+                    &mut entry,
+                );
             }
             match other {
                 Fault::Hang => Outcome::Hang,
@@ -167,6 +196,7 @@ fn clip(body: &str) -> String {
 
 /// The real service's work for an accepted, authenticated request.
 fn run(
+    started: Instant,
     inner: &mut Inner,
     instance: &str,
     method: Method,
@@ -176,8 +206,12 @@ fn run(
     let inst = &inner.world.instances[instance];
     let platform = inst.platform;
     let limit = limit_for(method, platform, &inst.rates, &inner.rates);
-    if inner.limits_enabled && !inner.windows.admit(instance, method, limit, Instant::now()) {
-        return Reply::text(429, "Too Many Requests");
+    if inner.limits_enabled {
+        let now = Instant::now();
+        entry.limited_at_secs = Some(now.duration_since(started).as_secs_f64());
+        if !inner.windows.admit(instance, method, limit, now) {
+            return Reply::text(429, "Too Many Requests");
+        }
     }
     let inst = &inner.world.instances[instance];
     if method == Method::GetStateInstance {

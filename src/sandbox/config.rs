@@ -124,6 +124,12 @@ impl SandboxConfig {
         self
     }
 
+    /// Switches rate limiting on (the state file's `limits: {enabled: false}` undone).
+    pub fn with_rate_limits(mut self) -> SandboxConfig {
+        self.limits_enabled = true;
+        self
+    }
+
     /// Switches rate limiting off, for measuring the engine's own overhead.
     pub fn without_rate_limits(mut self) -> SandboxConfig {
         self.limits_enabled = false;

@@ -106,6 +106,14 @@ impl SandboxHandle {
         self.shared.set_instance_state(id_instance, state)
     }
 
+    /// The limits this sandbox enforces on `id_instance`, in the syntax of
+    /// `GREEN_API_LIMITS` (`unlimited`, or `method=N` pairs), or `None` when
+    /// they are the documented ones: what a client must be told to pace by
+    /// them rather than by the documented table.
+    pub fn declared_limits(&self, id_instance: &str) -> Option<String> {
+        self.shared.declared_limits(id_instance)
+    }
+
     /// Restores the initial state and clears the ledger.
     pub fn reset(&self) {
         self.shared.reset();

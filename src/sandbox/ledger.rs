@@ -113,6 +113,12 @@ pub struct LedgerEntry {
     /// The injected fault's `kind`, if any. A real rate-limit refusal is not
     /// a fault: it shows as a plain 429.
     pub fault: Option<String>,
+    /// When the request met the rate limiter, in seconds since the sandbox
+    /// started (after any injected latency): the instant its sliding second
+    /// counts, admitted or refused. `None` when it never got that far (or
+    /// limits are off).
+    #[serde(default)]
+    pub limited_at_secs: Option<f64>,
 }
 
 impl LedgerEntry {
@@ -150,6 +156,7 @@ mod tests {
             answer: None,
             changed,
             fault: None,
+            limited_at_secs: None,
         }
     }
 

@@ -51,7 +51,7 @@ pub(crate) fn limit_for(
         .get(&method)
         .or_else(|| global_rates.get(&method))
         .copied()
-        .unwrap_or_else(|| method.documented_rate(platform))
+        .unwrap_or_else(|| super::spec::documented_limit(method, platform))
 }
 
 #[cfg(test)]

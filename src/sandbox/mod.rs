@@ -24,6 +24,7 @@ mod request;
 mod schema;
 mod server;
 mod shared;
+mod spec;
 mod world;
 
 pub use config::{ConfigError, InstanceCredentials, SandboxConfig};

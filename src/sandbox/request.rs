@@ -69,10 +69,10 @@ pub(crate) fn parse_body(platform: Platform, method: Method, raw: &[u8]) -> Resu
             Some(_) => Err(format!("Validation failed: `{name}` must be a string")),
         }
     };
-    let group = field(platform.group_field(), IdKind::Group)?;
+    let group = field(super::spec::group_field(platform), IdKind::Group)?;
     let participant = match method {
         Method::GetGroupData => None,
-        _ => Some(field(platform.participant_field(), IdKind::Person)?),
+        _ => Some(field(super::spec::PARTICIPANT_FIELD, IdKind::Person)?),
     };
     Ok(Target { group, participant })
 }

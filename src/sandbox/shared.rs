@@ -38,6 +38,26 @@ pub(crate) struct Inner {
 }
 
 impl Shared {
+    /// See [`SandboxHandle::declared_limits`](super::SandboxHandle::declared_limits).
+    pub fn declared_limits(&self, id_instance: &str) -> Option<String> {
+        let inner = self.lock();
+        if !inner.limits_enabled {
+            return Some("unlimited".to_owned());
+        }
+        let instance = inner.world.instances.get(id_instance)?;
+        let mut pairs: Vec<String> = Method::ALL
+            .into_iter()
+            .filter_map(|m| {
+                let limit =
+                    super::limits::limit_for(m, instance.platform, &instance.rates, &inner.rates);
+                (limit != super::spec::documented_limit(m, instance.platform))
+                    .then(|| format!("{m}={limit}"))
+            })
+            .collect();
+        pairs.sort();
+        (!pairs.is_empty()).then(|| pairs.join(","))
+    }
+
     /// The service time of request `seq`, if the sandbox has one.
     pub fn service_time(&self, seq: u64) -> Option<std::time::Duration> {
         self.initial.latency.map(|l| l.of(self.initial.seed, seq))

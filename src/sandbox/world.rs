@@ -337,11 +337,7 @@ fn set_admin(group: &mut Group, who: &str, admin: bool) -> bool {
 
 /// `{"<flag>": ok}`, with `error` when given.
 fn flag(method: Method, ok: bool, error: Option<&str>) -> Value {
-    let name = crate::greenapi::Action::ALL
-        .into_iter()
-        .find(|a| a.method() == method)
-        .map(|a| a.answer_flag())
-        .expect("a participant method");
+    let name = super::spec::answer_flag(method).expect("a participant method");
     match error {
         Some(e) => json!({ name: ok, "error": e }),
         None => json!({ name: ok }),

@@ -20,6 +20,7 @@ mod manifest_hostile;
 mod manifest_instances;
 mod manifest_spectrum;
 mod manifest_yaml_suite;
+mod pacing_policy;
 mod reliability_support;
 mod report;
 mod report_browser;

@@ -21,9 +21,13 @@ pub async fn sandbox(config: SandboxConfig) -> SandboxHandle {
 }
 
 /// The `GREEN_API_*` variables that make `default` the sandbox instance `id`.
+/// When the sandbox enforces other limits than the documented ones (rate
+/// limits off, or overridden), `GREEN_API_LIMITS` declares them, as a user
+/// would for such a server; otherwise the client paces by the documented
+/// table, as it does for a real account.
 pub fn default_env(sandbox: &SandboxHandle, id: &str) -> Vec<(String, String)> {
     let c = sandbox.instance(id).expect("known instance");
-    vec![
+    let mut env = vec![
         ("GREEN_API_URL".into(), sandbox.api_url()),
         ("GREEN_API_ID_INSTANCE".into(), c.id_instance.clone()),
         (
@@ -31,7 +35,11 @@ pub fn default_env(sandbox: &SandboxHandle, id: &str) -> Vec<(String, String)> {
             c.token.expose().to_owned(),
         ),
         ("GREEN_API_PLATFORM".into(), c.platform.as_str().to_owned()),
-    ]
+    ];
+    if let Some(limits) = sandbox.declared_limits(id) {
+        env.push(("GREEN_API_LIMITS".into(), limits));
+    }
+    env
 }
 
 /// Writes `text` to `name` in `dir` and returns its path.
@@ -180,6 +188,9 @@ pub fn three_instances(
             "- name: {name}\n  platform: {platform}\n  api_url: {}\n  id_instance: \"{id}\"\n  token_env: {var}\n",
             sb.api_url()
         ));
+        if let Some(limits) = sb.declared_limits(id) {
+            yaml.push_str(&format!("  limits: \"{limits}\"\n"));
+        }
         let token = if wrong == Some(name) {
             "0".repeat(50)
         } else {
