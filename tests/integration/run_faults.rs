@@ -159,16 +159,19 @@ async fn pacing_never_exceeds_the_rate_in_any_second() {
     .await;
     assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
     let removals = sent(&sb);
-    let times: Vec<f64> = removals.iter().map(|e| e.at_secs).collect();
+    // The sandbox's own count: when each request met its limiter, over its
+    // sliding second.
+    let times: Vec<f64> = removals
+        .iter()
+        .map(|e| e.limited_at_secs.expect("limits are on"))
+        .collect();
     assert_eq!(times.len(), 20);
     assert!(
         removals.iter().all(|e| e.status == Some(200)),
         "no self-inflicted 429"
     );
-    // Arrival times carry a few milliseconds of scheduling jitter: a window
-    // slightly under a second tolerates it without hiding a burst.
     assert!(
-        max_in_window(&times, 0.95) <= 8,
+        max_in_window(&times, 1.0) <= 8,
         "at most 8 in any second: {times:?}"
     );
     let span = times.iter().cloned().fold(f64::MIN, f64::max)
