@@ -69,9 +69,10 @@ pub async fn drive(session: Session, signals: bool) -> anyhow::Result<(Tally, Op
     } else {
         None
     };
+    let on_terminal = std::io::stderr().is_terminal();
     let style = progress_style(
         progress,
-        std::io::stderr().is_terminal(),
+        on_terminal,
         std::env::var("TERM").ok().as_deref(),
         quiet > 0,
     );
@@ -79,7 +80,7 @@ pub async fn drive(session: Session, signals: bool) -> anyhow::Result<(Tally, Op
     let results_path = results.path().to_owned();
     let mut views = Views {
         results,
-        progress: ProgressView::new(style, ops.len() as u64),
+        progress: ProgressView::new(style, ops.len() as u64, on_terminal),
         tally,
         tokens,
     };

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle as BarStyle};
 
 use super::colour;
 use super::tally::Tally;
-use super::term::{ProgressStyle, set_active_bar};
+use super::term::{ForcedStderr, ProgressStyle, set_active_bar};
 use crate::runner::Outcome;
 
 /// How often the plain view prints a line.
@@ -24,10 +24,16 @@ pub struct ProgressView {
 }
 
 impl ProgressView {
-    pub fn new(style: ProgressStyle, total: u64) -> ProgressView {
+    /// `on_terminal`: stderr is a terminal. When it is not and the bar is
+    /// asked for anyway (`--progress always`), it is drawn all the same.
+    pub fn new(style: ProgressStyle, total: u64, on_terminal: bool) -> ProgressView {
         let bar = match style {
             ProgressStyle::Bar => {
-                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                let target = match on_terminal {
+                    true => ProgressDrawTarget::stderr(),
+                    false => ProgressDrawTarget::term_like(Box::new(ForcedStderr::new())),
+                };
+                let bar = ProgressBar::with_draw_target(Some(total), target);
                 // The styles after `:` are dropped by indicatif when colour is
                 // off for stderr; the plain template says so outright.
                 let template = if colour::stderr().is_on() {
@@ -119,7 +125,7 @@ mod tests {
 
     #[test]
     fn plain_lines_hold_no_control_characters() {
-        let view = ProgressView::new(ProgressStyle::Lines, 10);
+        let view = ProgressView::new(ProgressStyle::Lines, 10, false);
         let mut t = Tally {
             total: 10,
             ..Tally::default()

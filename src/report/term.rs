@@ -43,6 +43,81 @@ pub fn progress_style(
     }
 }
 
+/// Stderr as a terminal whatever it is, for `--progress always` when stderr
+/// is a pipe or a file (indicatif draws nothing there on its own): the bar
+/// is written with the usual ANSI cursor moves, `COLUMNS` wide (80 unset).
+#[derive(Debug, Clone, Copy)]
+pub struct ForcedStderr {
+    width: u16,
+}
+
+impl ForcedStderr {
+    pub fn new() -> ForcedStderr {
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|w| *w >= 20)
+            .unwrap_or(80);
+        ForcedStderr { width }
+    }
+
+    fn emit(&self, text: &str) -> io::Result<()> {
+        io::stderr().lock().write_all(text.as_bytes())
+    }
+}
+
+impl Default for ForcedStderr {
+    fn default() -> ForcedStderr {
+        ForcedStderr::new()
+    }
+}
+
+impl indicatif::TermLike for ForcedStderr {
+    fn width(&self) -> u16 {
+        self.width
+    }
+    fn move_cursor_up(&self, n: usize) -> io::Result<()> {
+        if n == 0 {
+            Ok(())
+        } else {
+            self.emit(&format!("\x1b[{n}A"))
+        }
+    }
+    fn move_cursor_down(&self, n: usize) -> io::Result<()> {
+        if n == 0 {
+            Ok(())
+        } else {
+            self.emit(&format!("\x1b[{n}B"))
+        }
+    }
+    fn move_cursor_right(&self, n: usize) -> io::Result<()> {
+        if n == 0 {
+            Ok(())
+        } else {
+            self.emit(&format!("\x1b[{n}C"))
+        }
+    }
+    fn move_cursor_left(&self, n: usize) -> io::Result<()> {
+        if n == 0 {
+            Ok(())
+        } else {
+            self.emit(&format!("\x1b[{n}D"))
+        }
+    }
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        self.emit(&format!("{s}\n"))
+    }
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        self.emit(s)
+    }
+    fn clear_line(&self) -> io::Result<()> {
+        self.emit("\r\x1b[2K")
+    }
+    fn flush(&self) -> io::Result<()> {
+        io::stderr().flush()
+    }
+}
+
 /// The bar being drawn, if any: log lines are written around it.
 static ACTIVE_BAR: RwLock<Option<ProgressBar>> = RwLock::new(None);
 

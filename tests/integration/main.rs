@@ -21,6 +21,7 @@ mod manifest_instances;
 mod manifest_spectrum;
 mod manifest_yaml_suite;
 mod pacing_policy;
+mod processes;
 mod reliability_support;
 mod report;
 mod report_browser;

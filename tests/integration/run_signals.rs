@@ -1,6 +1,8 @@
-//! SIGINT and SIGTERM on the real binary: the first stops dispatching, lets
-//! requests in flight finish and record, and exits 130 or 143; the results
-//! file stays whole and a rerun finishes the job without resending anything.
+//! SIGINT and SIGTERM on the real binary, with requests in flight (the
+//! sandbox answers each 700 ms after it arrives): the first stops
+//! dispatching, lets those requests finish and record, and exits 130 or
+//! 143; every request sent has its row, the results file stays whole, and a
+//! rerun finishes the job without resending anything.
 
 use std::time::Duration;
 
@@ -9,10 +11,24 @@ use greenbatch::sandbox::SandboxConfig;
 
 use crate::support::*;
 
+/// Whole rows in a results file now (a run may be writing it).
+fn whole_rows(path: &std::path::Path) -> usize {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .count()
+        .saturating_sub(usize::from(!text.ends_with('\n')))
+}
+
 const G1: &str = "120363043968066561@g.us";
 
 async fn interrupted_run(signal: &str, expected: i32) {
-    let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let sb = sandbox(
+        SandboxConfig::default_state()
+            .without_rate_limits()
+            .with_latency(700, 0.0),
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("action,chat_id,participant_id\n");
     for n in 61..81 {
@@ -25,7 +41,7 @@ async fn interrupted_run(signal: &str, expected: i32) {
             "run",
             manifest.to_str().unwrap(),
             "--rate",
-            "5/s",
+            "10/s",
             "--progress",
             "never",
         ])
@@ -36,15 +52,26 @@ async fn interrupted_run(signal: &str, expected: i32) {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    // Wait until a few operations went through, then interrupt.
+    // Wait until some answers are recorded while more requests are out,
+    // then interrupt.
+    let results = dir.path().join("m.results.csv");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while sent(&sb).len() < 3 {
+    let in_flight = loop {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the run never started"
+            "the run never got going"
         );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        let recorded = if results.exists() {
+            whole_rows(&results)
+        } else {
+            0
+        };
+        let out = sent(&sb).len().saturating_sub(recorded);
+        if recorded >= 2 && out >= 3 {
+            break out;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
     let pid = child.id().unwrap().to_string();
     let killed = std::process::Command::new("kill")
         .args([signal, &pid])
@@ -63,10 +90,10 @@ async fn interrupted_run(signal: &str, expected: i32) {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("interrupted after"));
 
-    let results = dir.path().join("m.results.csv");
     let first = rows(&results);
     let sent_before_rerun = sent(&sb).len();
     assert!(first.len() < 20, "the run stopped early");
+    assert!(in_flight >= 3, "{in_flight} requests out at the signal");
     assert_eq!(
         first.len(),
         sent_before_rerun,
