@@ -30,7 +30,7 @@ for target in "${targets[@]}"; do
     echo "== fuzz $target for ${seconds}s"
     mkdir -p "corpus/$target"
     log="target/logs/$target.log"
-    if ! cargo fuzz run -O "$target" "corpus/$target" "seeds/$target" -- \
+    if ! cargo fuzz run -O "$target" "corpus/$target" "seeds/$target" "regressions/$target" -- \
         -max_total_time="$seconds" -seed="${FUZZ_SEED:-0}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         >"$log" 2>&1; then
         grep -E "ERROR|panicked|SUMMARY|Test unit written" "$log" >&2 || tail -20 "$log" >&2

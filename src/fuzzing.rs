@@ -20,25 +20,52 @@ fn env(k: &str) -> Option<String> {
     }
 }
 
+/// The longest a diagnostic may be shown: a huge value in the input is cut,
+/// never echoed whole (a 100 kB ID once came back as a 100 kB error line).
+const MAX_DIAGNOSTIC: usize = 2048;
+
 /// Any bytes as a manifest: loaded, or refused with at least one error;
-/// every operation's line lies inside the input.
+/// every operation's line lies inside the input; every diagnostic is short
+/// and free of control characters.
 pub fn manifest(data: &[u8], format: InputFormat) {
-    match load_bytes("f", data, format, &env) {
+    let lines = data.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+    let diagnostics = match load_bytes("f", data, format, &env) {
         Ok(loaded) => {
-            let lines = data.iter().filter(|b| **b == b'\n').count() as u32 + 1;
             assert!(loaded.operations.iter().all(|o| o.source.line <= lines));
+            loaded.diagnostics
         }
-        Err(rejected) => assert!(rejected.diagnostics.iter().any(|d| d.is_error())),
+        Err(rejected) => {
+            assert!(rejected.diagnostics.iter().any(|d| d.is_error()));
+            rejected.diagnostics
+        }
+    };
+    for d in &diagnostics {
+        let shown = d.to_string();
+        assert!(
+            shown.len() <= MAX_DIAGNOSTIC,
+            "a {} byte diagnostic",
+            shown.len()
+        );
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "control characters in {shown:?}"
+        );
     }
 }
 
-/// Any bytes as a results file: read or refused; a torn line ends the input,
-/// and the rows counted cover every operation kept.
+/// Any bytes as a results file: read, or refused with a short message; a
+/// torn line ends the input, and the rows counted cover every operation kept.
 pub fn results(data: &[u8]) {
-    if let Ok(prior) = scan_bytes(data) {
-        assert!(prior.rows >= prior.latest.len() as u64);
-        if let Some(torn) = prior.torn {
-            assert_eq!(torn.offset + torn.bytes, data.len() as u64);
+    match scan_bytes(data) {
+        Ok(prior) => {
+            assert!(prior.rows >= prior.latest.len() as u64);
+            if let Some(torn) = prior.torn {
+                assert_eq!(torn.offset + torn.bytes, data.len() as u64);
+            }
+        }
+        Err(why) => {
+            assert!(!why.trim().is_empty(), "refused without a reason");
+            assert!(why.len() <= MAX_DIAGNOSTIC, "a {} byte refusal", why.len());
         }
     }
 }

@@ -53,6 +53,24 @@ fn run_args(manifest: &Path) -> Vec<String> {
     .to_vec()
 }
 
+/// Waits until the sandbox has recorded no new request for 100 ms (the
+/// client is dead: what it sent is on its way or already counted).
+async fn quiet(sb: &greenbatch::sandbox::SandboxHandle) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut seen = sb.ledger_totals().requests;
+    let mut still = 0;
+    while still < 10 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the sandbox never went quiet"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let now = sb.ledger_totals().requests;
+        still = if now == seen { still + 1 } else { 0 };
+        seen = now;
+    }
+}
+
 async fn sweep_point(n: usize, kill_after: usize, wait_for_rows: bool) -> Point {
     let hang = FaultRule::always(Fault::Hang).after(kill_after as u64);
     let sb = sandbox(state(n).with_faults(vec![hang])).await;
@@ -92,8 +110,9 @@ async fn sweep_point(n: usize, kill_after: usize, wait_for_rows: bool) -> Point 
     }
     child.start_kill().ok(); // SIGKILL; already gone when the run ended
     child.wait().await.unwrap();
-    // A request already in the socket when the process died still arrives.
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    // A request already in the socket when the process died still arrives:
+    // wait until the sandbox's own count of requests stops changing.
+    quiet(&sb).await;
     let all_first = sb.ledger();
     let first = acts(&all_first);
     assert_eq!(

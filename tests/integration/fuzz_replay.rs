@@ -23,9 +23,8 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut out = Vec::new();
     for dir in ["seeds", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(root.join(dir).join(target)) else {
-            continue;
-        };
+        let entries = std::fs::read_dir(root.join(dir).join(target))
+            .unwrap_or_else(|e| panic!("fuzz/{dir}/{target}: {e}"));
         for entry in entries {
             let path = entry.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
@@ -49,6 +48,14 @@ fn every_seed_and_regression_passes_its_target() {
     for (target, check) in targets {
         let inputs = inputs(target);
         assert!(inputs.len() >= 5, "{target}: {} seeds", inputs.len());
+        let regressions = inputs
+            .iter()
+            .filter(|(p, _)| p.components().any(|c| c.as_os_str() == "regressions"))
+            .count();
+        assert!(
+            regressions >= 1,
+            "{target}: no regression inputs in fuzz/regressions/{target}"
+        );
         for (path, bytes) in inputs {
             let caught = std::panic::catch_unwind(|| check(&bytes));
             assert!(caught.is_ok(), "{target}: {}", path.display());

@@ -2,16 +2,12 @@
 //! tags, directives, multiple documents, flow and block mixes, odd scalars,
 //! invalid syntax) is refused as a manifest with a clear error, and
 //! manifest-shaped YAML loads exactly the operations its index says or is
-//! refused; each case quickly and without a panic.
+//! refused; each case without a panic. (How fast is the benchmarks' and the
+//! fuzz regressions' business, not a timed test's.)
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use greenbatch::manifest::{self, LoadOptions, Rejected};
-
-/// Generous for a debug build on a busy machine; the figures printed are
-/// what RELIABILITY.md reports.
-const SLOW: Duration = Duration::from_secs(2);
 
 fn env(k: &str) -> Option<String> {
     match k {
@@ -34,11 +30,9 @@ fn index(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Loads a case, timed.
-fn load(path: &Path) -> (Result<usize, Rejected>, Duration) {
-    let start = Instant::now();
-    let loaded = manifest::load(path, &LoadOptions::default(), &env).map(|l| l.operations.len());
-    (loaded, start.elapsed())
+/// Loads a case: how many operations, or why not.
+fn load(path: &Path) -> Result<usize, Rejected> {
+    manifest::load(path, &LoadOptions::default(), &env).map(|l| l.operations.len())
 }
 
 /// Every error names the file and is readable: one line of text, then hints.
@@ -60,6 +54,24 @@ fn assert_clear(name: &str, rejected: &Rejected) {
     }
 }
 
+/// Cases the spec calls valid that the parser (yaml_serde) refuses, each
+/// still refused clearly as a manifest:
+/// - `alias-as-key`: the alias repeats the key `key`, a duplicate to it;
+/// - `null-key`: a mapping key left empty;
+/// - `multi-document`, `multi-document-end-markers`, `document-end-only`:
+///   it reads one document, so a stream of several (or none) is an error;
+/// - `document-start-inline`: content on the `---` line itself;
+/// - `odd-scalars-big-int`: an integer beyond 64 bits.
+const PARSER_DIFFERS: &[&str] = &[
+    "alias-as-key.yaml",
+    "multi-document.yaml",
+    "multi-document-end-markers.yaml",
+    "document-end-only.yaml",
+    "odd-scalars-big-int.yaml",
+    "null-key.yaml",
+    "document-start-inline.yaml",
+];
+
 fn root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/yaml-test-suite")
 }
@@ -69,31 +81,25 @@ fn generic_yaml_is_refused_clearly() {
     let dir = root().join("generic");
     let cases = index(&dir);
     assert!(cases.len() >= 50, "{} cases", cases.len());
-    let mut slowest = Duration::ZERO;
     let mut differs = Vec::new();
     for (file, verdict) in &cases {
         let path = dir.join(file);
-        let (loaded, took) = load(&path);
-        slowest = slowest.max(took);
-        if took > Duration::from_millis(200) {
-            eprintln!("{file}: {took:?}");
-        }
-        assert!(took < SLOW, "{file}: {took:?}");
-        match loaded {
+        match load(&path) {
             Ok(n) => panic!("{file}: loaded as a manifest of {n} operations"),
             Err(r) => assert_clear(file, &r),
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let parses = yaml_serde::from_str::<yaml_serde::Value>(&text).is_ok();
         if parses != (verdict == "valid") {
-            differs.push(format!("{file} ({verdict})"));
+            differs.push(file.as_str());
         }
     }
-    eprintln!(
-        "yaml generic: {} cases refused clearly, slowest {slowest:?}; the parser differs \
-         from the spec on {}: {differs:?}",
-        cases.len(),
-        differs.len()
+    // Where the YAML parser reads a case otherwise than the spec's verdict.
+    // Each is still refused clearly as a manifest (above); the list is
+    // pinned so that a parser upgrade that changes it is noticed.
+    assert_eq!(
+        differs, PARSER_DIFFERS,
+        "the parser's departures from the spec changed"
     );
 }
 
@@ -104,9 +110,7 @@ fn manifest_shaped_yaml_loads_or_is_refused_as_indexed() {
     assert!(cases.len() >= 25, "{} cases", cases.len());
     let mut wrong = Vec::new();
     for (file, expected) in &cases {
-        let (loaded, took) = load(&dir.join(file));
-        assert!(took < SLOW, "{file}: {took:?}");
-        match (expected.split_once('=').unwrap(), loaded) {
+        match (expected.split_once('=').unwrap(), load(&dir.join(file))) {
             (("ops", n), Ok(got)) => assert_eq!(got.to_string(), n, "{file}"),
             (("error", _), Err(r)) => assert_clear(file, &r),
             (_, Ok(n)) => wrong.push(format!("{file}: expected {expected}, loaded {n}")),
@@ -125,11 +129,8 @@ fn many_keys_and_huge_values_stay_fast_and_short() {
     let keys: String = (0..20_000).map(|i| format!("k{i}: {i}\n")).collect();
     let path = dir.path().join("keys.yaml");
     std::fs::write(&path, format!("operations: []\n{keys}")).unwrap();
-    let start = Instant::now();
     let loaded =
         manifest::load(&path, &LoadOptions::default(), &env).expect("no operations, no error");
-    let took = start.elapsed();
-    assert!(took < SLOW * 2, "{took:?}");
     let warning = &loaded.diagnostics[0];
     assert!(
         warning

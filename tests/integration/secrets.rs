@@ -76,7 +76,11 @@ async fn run_and_search(url: &str) -> std::process::Output {
             "the token leaked into {what}"
         );
     }
-    let results = std::fs::read_to_string(dir.path().join("m.results.csv")).unwrap_or_default();
+    // Every run here gets as far as its results file: a row per operation,
+    // whatever the server did.
+    let results = std::fs::read_to_string(dir.path().join("m.results.csv"))
+        .expect("the run wrote its results file");
+    assert_eq!(results.lines().count(), 6, "a header and 5 rows: {results}");
     assert!(
         !results.contains(SENTINEL),
         "the token leaked into the results file"
