@@ -57,6 +57,11 @@ impl OpId {
         OpId(xxh3_64(buf))
     }
 
+    /// The digest itself.
+    pub fn digest(self) -> u64 {
+        self.0
+    }
+
     /// Parses the 16 hex digits written by [`fmt::Display`].
     pub fn parse(s: &str) -> Option<OpId> {
         (s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit()))

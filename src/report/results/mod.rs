@@ -28,6 +28,7 @@ mod error;
 mod file;
 mod read;
 mod row;
+mod tokens;
 mod writer;
 
 pub use error::OpenError;

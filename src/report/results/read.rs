@@ -4,8 +4,9 @@
 //!
 //! For a rerun only three columns are looked at (`op_id`, `ok`, `outcome`) plus
 //! `finished_at` as a completeness check, through one reused
-//! `csv::ByteRecord`, so a million rows read in well under a second and cost
-//! a map entry each. The last line is judged apart from the rest: if the file
+//! `csv::ByteRecord` that [`Tokens`] fills from a fixed buffer (the records
+//! the `csv` crate would read, split by hand), so a million rows cost a map
+//! entry each. The last line is judged apart from the rest: if the file
 //! does not end with a newline, or the last line is not a whole row, a crash
 //! cut it off; it is reported as [`TornLine`] and not trusted. A bad line
 //! anywhere before it means the file was edited or is not ours: an error.
@@ -14,6 +15,7 @@ use std::fmt;
 use std::io::{self, Read};
 
 use super::row::{COL_FINISHED_AT, COL_OK, COL_OP_ID, COL_OUTCOME, HEADER, HEADER_LINE, bool_str};
+use super::tokens::Tokens;
 use crate::manifest::model::{OpId, OpIdMap};
 use crate::report::sanitise;
 use crate::runner::Outcome;
@@ -141,14 +143,7 @@ pub(crate) fn scan_rows<T>(
     parse: impl Fn(&csv::ByteRecord) -> Result<T, String>,
     mut take: impl FnMut(T),
 ) -> Result<Rows, ScanError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(Tail {
-            inner: input,
-            last: None,
-            total: 0,
-        });
+    let mut reader = Tokens::new(input);
     let mut record = csv::ByteRecord::new();
     let mut rows = 0;
     let mut commit = |seen: Pending<T>, line: u64| -> Result<(), ScanError> {
@@ -164,10 +159,7 @@ pub(crate) fn scan_rows<T>(
         }
     };
     let mut pending: Option<(Pending<T>, u64, u64)> = None;
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(io::Error::from)?
-    {
+    while reader.next(&mut record)? {
         let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
         let next = if pending.is_none() {
             first_line(&record)?
@@ -178,8 +170,7 @@ pub(crate) fn scan_rows<T>(
             commit(seen, line)?;
         }
     }
-    let tail = reader.get_ref();
-    let (total, ends_with_newline) = (tail.total, tail.last == Some(b'\n'));
+    let (total, ends_with_newline) = (reader.total, reader.last == Some(b'\n'));
     let torn = |line: u64, offset: u64| TornLine {
         line,
         offset,
@@ -250,22 +241,4 @@ fn parse_row(record: &csv::ByteRecord) -> Result<(OpId, Outcome), String> {
 fn show(bytes: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(bytes);
     sanitise::terminal(&text).chars().take(max).collect()
-}
-
-/// A reader that remembers how many bytes went through it and the last one.
-struct Tail<R> {
-    inner: R,
-    last: Option<u8>,
-    total: u64,
-}
-
-impl<R: Read> Read for Tail<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n > 0 {
-            self.last = Some(buf[n - 1]);
-            self.total += n as u64;
-        }
-        Ok(n)
-    }
 }
