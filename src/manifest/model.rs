@@ -62,6 +62,24 @@ impl OpId {
         self.0
     }
 
+    /// [`OpId::parse`] over bytes, in one pass.
+    pub fn parse_bytes(s: &[u8]) -> Option<OpId> {
+        if s.len() != 16 {
+            return None;
+        }
+        let mut v = 0u64;
+        for &b in s {
+            let d = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => return None,
+            };
+            v = (v << 4) | u64::from(d);
+        }
+        Some(OpId(v))
+    }
+
     /// Parses the 16 hex digits written by [`fmt::Display`].
     pub fn parse(s: &str) -> Option<OpId> {
         (s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -143,6 +161,26 @@ pub struct Operation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn op_ids_parse_alike_from_text_and_bytes() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut cases: Vec<String> = (0..500).map(|_| format!("{:016x}", rng.u64(..))).collect();
+        cases.extend(
+            [
+                "0123456789ABCDEF",
+                "0123456789abcdeg",
+                "123",
+                "",
+                "0123456789abcdef0",
+                "+123456789abcdef",
+            ]
+            .map(String::from),
+        );
+        for c in cases {
+            assert_eq!(OpId::parse_bytes(c.as_bytes()), OpId::parse(&c), "{c}");
+        }
+    }
 
     #[test]
     fn op_id_is_stable_and_distinguishes_fields() {

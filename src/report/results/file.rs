@@ -184,7 +184,7 @@ pub fn read_rows(path: &Path, take: impl FnMut(ResultRow)) -> Result<RowsRead, O
         Err(TryLockError::WouldBlock) => true,
         Err(TryLockError::Error(e)) => return Err(io_err(e)),
     };
-    let rows = read::scan_rows(&file, ResultRow::from_byte_record, take)
+    let rows = read::scan_rows(&file, ResultRow::from_fields, take)
         .map_err(|e| OpenError::from_scan(path, e))?;
     Ok(RowsRead {
         rows: rows.rows,

@@ -15,7 +15,7 @@ use std::fmt;
 use std::io::{self, Read};
 
 use super::row::{COL_FINISHED_AT, COL_OK, COL_OP_ID, COL_OUTCOME, HEADER, HEADER_LINE, bool_str};
-use super::tokens::Tokens;
+use super::tokens::{Fields, Tokens};
 use crate::manifest::model::{OpId, OpIdMap};
 use crate::report::sanitise;
 use crate::runner::Outcome;
@@ -140,7 +140,7 @@ pub(crate) struct Rows {
 /// once it is known to be whole; a bad line before it is an error.
 pub(crate) fn scan_rows<T>(
     input: impl Read,
-    parse: impl Fn(&csv::ByteRecord) -> Result<T, String>,
+    parse: impl Fn(&dyn Fields) -> Result<T, String>,
     mut take: impl FnMut(T),
 ) -> Result<Rows, ScanError> {
     let mut reader = Tokens::new(input);
@@ -159,14 +159,17 @@ pub(crate) fn scan_rows<T>(
         }
     };
     let mut pending: Option<(Pending<T>, u64, u64)> = None;
-    while reader.next(&mut record)? {
-        let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
-        let next = if pending.is_none() {
-            first_line(&record)?
+    let mut first = true;
+    let mut read = |fields: &dyn Fields, line: u64, offset: u64| {
+        let next = if std::mem::take(&mut first) {
+            first_line(fields)
         } else {
-            Pending::Row(parse(&record))
+            Ok(Pending::Row(parse(fields)))
         };
-        if let Some((seen, line, _)) = pending.replace((next, line, offset)) {
+        next.map(|n| (n, line, offset))
+    };
+    while let Some(next) = reader.next_with(&mut record, &mut read)? {
+        if let Some((seen, line, _)) = pending.replace(next?) {
             commit(seen, line)?;
         }
     }
@@ -199,11 +202,12 @@ pub(crate) fn scan_rows<T>(
     })
 }
 
-fn first_line<T>(record: &csv::ByteRecord) -> Result<Pending<T>, ScanError> {
-    if record.iter().eq(HEADER.iter().map(|h| h.as_bytes())) {
+fn first_line<T>(record: &dyn Fields) -> Result<Pending<T>, ScanError> {
+    let all = (0..record.count()).map(|i| record.field(i));
+    if all.clone().eq(HEADER.iter().map(|h| h.as_bytes())) {
         return Ok(Pending::Header);
     }
-    let found = show(&record.iter().collect::<Vec<_>>().join(&b','), 80);
+    let found = show(&all.collect::<Vec<_>>().join(&b','), 80);
     if HEADER_LINE.starts_with(found.as_str()) {
         Ok(Pending::HeaderPrefix(found))
     } else {
@@ -212,33 +216,99 @@ fn first_line<T>(record: &csv::ByteRecord) -> Result<Pending<T>, ScanError> {
 }
 
 /// The op_id and outcome of a row, or what is wrong with it.
-fn parse_row(record: &csv::ByteRecord) -> Result<(OpId, Outcome), String> {
-    if record.len() != HEADER.len() {
+fn parse_row(record: &dyn Fields) -> Result<(OpId, Outcome), String> {
+    if record.count() != HEADER.len() {
         return Err(format!(
             "{} columns, expected {}",
-            record.len(),
+            record.count(),
             HEADER.len()
         ));
     }
-    let text = |i: usize| std::str::from_utf8(&record[i]).ok();
-    let bad = |i: usize| format!("bad {} `{}`", HEADER[i], show(&record[i], 40));
-    let id = text(COL_OP_ID)
-        .and_then(OpId::parse)
-        .ok_or_else(|| bad(COL_OP_ID))?;
-    let outcome: Outcome = text(COL_OUTCOME)
-        .and_then(|s| s.parse().ok())
+    let bad = |i: usize| format!("bad {} `{}`", HEADER[i], show(record.field(i), 40));
+    let id = OpId::parse_bytes(record.field(COL_OP_ID)).ok_or_else(|| bad(COL_OP_ID))?;
+    let outcome = Outcome::ALL
+        .into_iter()
+        .find(|o| o.as_str().as_bytes() == record.field(COL_OUTCOME))
         .ok_or_else(|| bad(COL_OUTCOME))?;
-    if &record[COL_OK] != bool_str(outcome.is_ok()).as_bytes() {
+    if record.field(COL_OK) != bool_str(outcome.is_ok()).as_bytes() {
         return Err(bad(COL_OK));
     }
-    text(COL_FINISHED_AT)
-        .and_then(|s| humantime::parse_rfc3339(s).ok())
-        .ok_or_else(|| bad(COL_FINISHED_AT))?;
+    if !is_time(record.field(COL_FINISHED_AT)) {
+        return Err(bad(COL_FINISHED_AT));
+    }
     Ok((id, outcome))
+}
+
+/// Whether `cell` is a whole RFC 3339 time: the form greenbatch writes
+/// (`2026-11-20T10:00:00.123Z`, or without the fraction) checked byte by
+/// byte, anything else by humantime. A row cut inside its time fails this.
+fn is_time(cell: &[u8]) -> bool {
+    const SHAPE: &[u8; 24] = b"0000-00-00T00:00:00.000Z";
+    let written = |len: usize| {
+        cell.len() == len
+            && cell[..len - 1].iter().zip(SHAPE).all(|(&c, &s)| {
+                if s == b'0' {
+                    c.is_ascii_digit()
+                } else {
+                    c == s
+                }
+            })
+            && cell[len - 1] == b'Z'
+    };
+    if written(24) || written(20) {
+        let num = |a: usize, b: usize| {
+            cell[a..b]
+                .iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+        };
+        // Month, day, hours, minutes, seconds in range (leap seconds aside).
+        return (1..=12).contains(&num(5, 7))
+            && (1..=31).contains(&num(8, 10))
+            && num(11, 13) < 24
+            && num(14, 16) < 60
+            && num(17, 19) < 61;
+    }
+    std::str::from_utf8(cell).is_ok_and(|t| humantime::parse_rfc3339(t).is_ok())
 }
 
 /// Bytes from the file made fit for an error message: at most `max` characters.
 fn show(bytes: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(bytes);
     sanitise::terminal(&text).chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::is_time;
+
+    #[test]
+    fn a_time_is_whole_or_refused_like_humantime_says() {
+        let mut rng = fastrand::Rng::with_seed(9);
+        for _ in 0..2000 {
+            let t = std::time::SystemTime::UNIX_EPOCH
+                + std::time::Duration::from_millis(rng.u64(0..253_402_300_799_000));
+            let written = humantime::format_rfc3339_millis(t).to_string();
+            assert!(is_time(written.as_bytes()), "{written}");
+            let seconds = humantime::format_rfc3339_seconds(t).to_string();
+            assert!(is_time(seconds.as_bytes()), "{seconds}");
+            // Cut anywhere, as a torn row is: never a time.
+            for cut in 0..written.len() {
+                let torn = &written.as_bytes()[..cut];
+                assert_eq!(
+                    is_time(torn),
+                    std::str::from_utf8(torn).is_ok_and(|t| humantime::parse_rfc3339(t).is_ok()),
+                    "{}",
+                    String::from_utf8_lossy(torn)
+                );
+            }
+        }
+        for bad in [
+            "2026-13-01T00:00:00Z",
+            "2026-11-20T25:00:00.000Z",
+            "2026-11-20 10:00:00Z",
+            "x",
+        ] {
+            assert!(!is_time(bad.as_bytes()), "{bad}");
+        }
+    }
 }

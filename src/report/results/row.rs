@@ -98,8 +98,13 @@ impl ResultRow {
 
     /// [`ResultRow::from_record`] for a record not yet checked to be UTF-8.
     pub fn from_byte_record(record: &csv::ByteRecord) -> Result<ResultRow, String> {
-        decode(record.len(), |i| {
-            std::str::from_utf8(&record[i]).map_err(|_| format!("{} is not UTF-8", HEADER[i]))
+        ResultRow::from_fields(record)
+    }
+
+    /// [`ResultRow::from_record`] for fields however held.
+    pub(crate) fn from_fields(record: &dyn super::tokens::Fields) -> Result<ResultRow, String> {
+        decode(record.count(), |i| {
+            std::str::from_utf8(record.field(i)).map_err(|_| format!("{} is not UTF-8", HEADER[i]))
         })
     }
 }
