@@ -29,18 +29,28 @@ pub(super) struct Lines {
 
 impl Lines {
     fn see(&mut self, bytes: &[u8]) {
-        for (i, b) in bytes.iter().enumerate() {
-            let at = self.offset + i as u64;
-            if *b == b'\n' || *b == b'\r' {
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\n' || b == b'\r' {
+                let at = self.offset + i as u64;
                 let run = self.open.get_or_insert(Run {
                     start: at,
                     end: at,
                     newlines: 0,
                 });
                 run.end = at + 1;
-                run.newlines += u32::from(*b == b'\n');
-            } else if let Some(run) = self.open.take() {
+                run.newlines += u32::from(b == b'\n');
+                i += 1;
+                continue;
+            }
+            if let Some(run) = self.open.take() {
                 self.runs.push_back(run);
+            }
+            // The bytes of a line are skipped in bulk to its end.
+            match memchr::memchr2(b'\n', b'\r', &bytes[i..]) {
+                Some(k) => i += k,
+                None => break,
             }
         }
         self.offset += bytes.len() as u64;
