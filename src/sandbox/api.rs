@@ -47,7 +47,7 @@ pub(crate) async fn handle(
         method: None,
         v3: false,
         token_ok: None,
-        query: query.map(|q| clip(q)),
+        query: query.map(clip),
         body: body_value(body),
         status: None,
         answer: None,

@@ -15,9 +15,9 @@ pub struct Listed<'a> {
     pub owner: bool,
 }
 
-impl Listed<'_> {
+impl<'a> Listed<'a> {
     /// The member's number (`…@c.us`, or a MAX ID), if the list shows one.
-    pub fn number(&self) -> Option<&str> {
+    pub fn number(&self) -> Option<&'a str> {
         self.names
             .iter()
             .map(String::as_str)
@@ -25,7 +25,7 @@ impl Listed<'_> {
     }
 
     /// The name to write or send: the number when shown, else the linked ID.
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &'a str {
         self.number().unwrap_or(&self.names[0])
     }
 }
