@@ -2,11 +2,15 @@
 //! returns the exit code that sums up that work.
 
 mod demo;
+mod export;
+mod groups;
 mod live;
 mod plan;
+mod reading;
 mod run;
 mod sandbox;
 mod session;
+mod sync;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -25,6 +29,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Plan(args) => plan::execute(args, cli.log.quiet > 0),
         Command::Run(args) => run::execute(args, cli.log.quiet),
         Command::Demo(args) => demo::execute(args, cli.log.quiet),
+        Command::Groups(args) => groups::execute(args, cli.log.quiet),
+        Command::Export(args) => export::execute(args, cli.log.quiet),
+        Command::Sync(args) => sync::execute(args, cli.log.quiet),
     }
 }
 

@@ -52,6 +52,8 @@ pub struct Changes {
     /// Members the list leaves out (`size` counts them): nobody can tell
     /// who they are, so a sync never touches them.
     pub unlisted: u64,
+    /// Members the list names only by a linked ID, wanted or not.
+    pub listed_by_linked_id: u64,
 }
 
 impl Changes {
@@ -101,6 +103,7 @@ pub fn diff(group: &DesiredGroup, state: &GroupState, protect: &HashSet<String>)
     };
     let mut found: HashSet<&str> = HashSet::new();
     for m in state.listed() {
+        c.listed_by_linked_id += u64::from(m.number().is_none());
         let named = |set: &HashSet<&str>| m.names.iter().any(|n| set.contains(n.as_str()));
         for n in m.names {
             if wanted_set.contains(n.as_str()) || admins.contains(n.as_str()) {

@@ -10,11 +10,11 @@
 
 use std::io::{self, Write};
 
-use crate::greenapi::Platform;
 use crate::greenapi::ids::{self, IdKind};
+use crate::greenapi::{Action, Platform};
 use crate::report::sanitise::{cell, escaped};
 use crate::runner::live::GroupState;
-use crate::runner::live::predict::Listed;
+use crate::runner::live::predict::{Goal, Listed};
 
 /// The export CSV's header, exactly.
 pub const CSV_HEADER: &str = "instance,chat_id,participant_id,role";
@@ -39,6 +39,26 @@ pub fn role(m: &Listed<'_>) -> &'static str {
     } else {
         "member"
     }
+}
+
+/// The instance's role in the group (`owner`, `admin`, `member`, or
+/// `none` when the list proves it is not a member); `None` when its own
+/// number is unknown or the list cannot tell.
+pub fn instance_role(state: &GroupState) -> Option<&'static str> {
+    let own = state.own()?;
+    if let Some(m) = state.listed().find(|m| m.names.iter().any(|n| n == own)) {
+        return Some(role(&m));
+    }
+    matches!(state.goal(Action::Add, own), Goal::Not(_)).then_some("none")
+}
+
+/// The owner's ID as the list shows them, or as the answer names them.
+pub fn owner_id(state: &GroupState) -> Option<&str> {
+    state
+        .listed()
+        .find(|m| m.owner)
+        .map(|m| m.id())
+        .or(state.owner())
 }
 
 impl Exported<'_> {
@@ -216,6 +236,40 @@ mod tests {
              default,1@g.us,100000000000002@lid,member\n\
              default,1@g.us,79000000003@c.us,member\n\
              max-main,'-100,10000000,member\n"
+        );
+    }
+
+    #[test]
+    fn the_instance_s_role_and_the_owner() {
+        let s = state();
+        assert_eq!(instance_role(&s), Some("admin"));
+        assert_eq!(owner_id(&s), Some("79000000000@c.us"));
+        let data = GroupData {
+            group_id: "1@g.us".into(),
+            participants: vec![Participant {
+                id: "79000000005@c.us".into(),
+                ..Participant::default()
+            }],
+            ..GroupData::default()
+        };
+        assert_eq!(
+            instance_role(&GroupState::new(&data, Some("79000000009@c.us"))),
+            Some("none")
+        );
+        assert_eq!(
+            instance_role(&GroupState::new(&data, None)),
+            None,
+            "own number unknown"
+        );
+        assert_eq!(instance_role(&s), Some("admin"));
+        // Not listed, but the list is short: it cannot tell.
+        let short = GroupData {
+            size: Some(5),
+            ..data
+        };
+        assert_eq!(
+            instance_role(&GroupState::new(&short, Some("79000000009@c.us"))),
+            None
         );
     }
 

@@ -31,6 +31,7 @@ mod row;
 mod writer;
 
 pub use error::OpenError;
+pub(crate) use file::lock as lock_exclusive;
 pub use file::{ResultsFile, SyncPolicy, open, open_with, peek};
 pub use read::{PriorResults, TornLine};
 pub use row::{HEADER, MAX_ERROR_BYTES, ResultRow};
