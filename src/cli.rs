@@ -184,7 +184,7 @@ pub struct SyncArgs {
     #[arg(value_name = "DESIRED")]
     pub desired: PathBuf,
     /// The results CSV, new or empty [default: a new, dated one beside the
-    /// desired file, like `nightly.sync-20250101T031500Z.results.csv`]. The
+    /// desired file, like `nightly.sync-20250101T031500.000Z.results.csv`]. The
     /// computed operations are written beside it (`….ops.csv`).
     #[arg(long, value_name = "PATH")]
     pub results: Option<PathBuf>,

@@ -39,3 +39,4 @@ mod security_files;
 mod security_flags;
 mod security_terminal;
 mod support;
+mod sync_rules;

@@ -2,7 +2,7 @@
 //! that file.
 //!
 //! By default each sync is a fresh job with new, dated files: the results
-//! (`nightly.sync-20250101T031500Z.results.csv`) and the operations it
+//! (`nightly.sync-20250101T031500.000Z.results.csv`) and the operations it
 //! computed (`….ops.csv`, an operations manifest that `validate`, `plan`
 //! and `run` read). Dated names never collide, so they cannot stop two
 //! syncs of the same file from running together: the desired-state file
@@ -42,7 +42,9 @@ pub(crate) fn paths(desired: &Path, results: Option<&Path>, now: SystemTime) -> 
     let stem = desired
         .file_stem()
         .map_or_else(|| "desired".into(), |s| s.to_string_lossy().into_owned());
-    let stamp: String = humantime::format_rfc3339_seconds(now)
+    // Milliseconds, so that names sort in time order even for syncs of one
+    // second (a collision, which the lock makes all but impossible, gets a suffix).
+    let stamp: String = humantime::format_rfc3339_millis(now)
         .to_string()
         .chars()
         .filter(|c| !matches!(c, '-' | ':'))
@@ -130,22 +132,23 @@ mod tests {
     fn dated_names_beside_the_desired_file_never_reused() {
         let dir = tempfile::tempdir().unwrap();
         let desired = dir.path().join("nightly.yaml");
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_735_701_300);
+        let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_735_701_300_042);
         let first = paths(&desired, None, now);
         assert_eq!(
             first.results,
-            dir.path().join("nightly.sync-20250101T031500Z.results.csv")
+            dir.path()
+                .join("nightly.sync-20250101T031500.042Z.results.csv")
         );
         assert_eq!(
             first.operations,
-            dir.path().join("nightly.sync-20250101T031500Z.ops.csv")
+            dir.path().join("nightly.sync-20250101T031500.042Z.ops.csv")
         );
         std::fs::write(&first.results, "").unwrap();
         let second = paths(&desired, None, now);
         assert_eq!(
             second.results,
             dir.path()
-                .join("nightly.sync-20250101T031500Z-2.results.csv")
+                .join("nightly.sync-20250101T031500.042Z-2.results.csv")
         );
         let given = paths(&desired, Some(Path::new("out/tonight.results.csv")), now);
         assert_eq!(given.operations, Path::new("out/tonight.ops.csv"));
