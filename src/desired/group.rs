@@ -322,7 +322,7 @@ fn protected_on(ctx: &Ctx, platform: Platform) -> Vec<(String, u32)> {
 }
 
 /// The keys of one group, with their lines, and whether one of them has
-/// the wrong shape or is unknown (reported).
+/// the wrong shape (reported; unknown keys are reported too).
 fn fields(
     map: &yaml_serde::Mapping,
     span: Option<(usize, usize)>,
@@ -418,11 +418,13 @@ fn fields(
             "removeothers" => flag(ctx).map(|v| f.remove_others = Some(v)),
             "demoteothers" => flag(ctx).map(|v| f.demote_others = Some(v)),
             _ => {
+                // Reported, but it tells nothing about the keys that are
+                // known: their checks still run.
                 let d = Diagnostic::error(ctx.at(key_line), "is not a key of a group")
                     .field(key.clone())
                     .hint(GROUP_KEYS_HINT);
                 ctx.report(d);
-                None
+                Some(())
             }
         };
         bad |= taken.is_none();

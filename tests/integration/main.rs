@@ -40,3 +40,4 @@ mod security_flags;
 mod security_terminal;
 mod support;
 mod sync_rules;
+mod sync_runs;
