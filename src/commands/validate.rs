@@ -65,7 +65,9 @@ impl Checked {
 /// Whether `path` is a desired-state file: YAML (by name or
 /// --input-format) with a top-level `groups:`. Standard input is a manifest.
 fn is_desired(path: &std::path::Path, opts: &manifest::LoadOptions) -> bool {
-    let yaml = opts.format.or_else(|| manifest::InputFormat::from_path(path))
+    let yaml = opts
+        .format
+        .or_else(|| manifest::InputFormat::from_path(path))
         == Some(manifest::InputFormat::Yaml);
     yaml && path.as_os_str() != "-"
         && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= opts.max_size)

@@ -4,6 +4,8 @@
 mod crash_sweep;
 mod crash_torn;
 mod demo;
+mod desired_example;
+mod export_groups;
 mod exposure;
 mod fault_idle_close;
 mod fault_matrix;

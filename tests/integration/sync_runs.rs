@@ -42,13 +42,24 @@ async fn until(sb: &SandboxHandle, ready: impl Fn(&SandboxHandle) -> bool) {
     }
 }
 
-fn spawn_sync(sb: &SandboxHandle, desired: &std::path::Path, args: &[&str]) -> tokio::process::Child {
+fn spawn_sync(
+    sb: &SandboxHandle,
+    desired: &std::path::Path,
+    args: &[&str],
+) -> tokio::process::Child {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"));
-    cmd.args(["sync", desired.to_str().unwrap(), "--rate", "unlimited", "--progress", "never"])
-        .args(args)
-        .kill_on_drop(true)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+    cmd.args([
+        "sync",
+        desired.to_str().unwrap(),
+        "--rate",
+        "unlimited",
+        "--progress",
+        "never",
+    ])
+    .args(args)
+    .kill_on_drop(true)
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
     for (k, _) in std::env::vars() {
         if k.starts_with("GREEN_API_") || k == "GREENBATCH_LOG" {
             cmd.env_remove(k);
@@ -68,7 +79,11 @@ async fn a_sync_runs_its_operations_as_run_does_and_leaves_an_audit_trail() {
     let results = files_ending(dir.path(), ".results.csv");
     let ops = files_ending(dir.path(), ".ops.csv");
     assert_eq!((results.len(), ops.len()), (1, 1));
-    let name = results[0].file_name().unwrap().to_string_lossy().into_owned();
+    let name = results[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     assert!(
         name.starts_with("nightly.sync-") && name.ends_with("Z.results.csv"),
         "dated beside the desired file: {name}"
@@ -76,29 +91,49 @@ async fn a_sync_runs_its_operations_as_run_does_and_leaves_an_audit_trail() {
     let text = std::fs::read_to_string(&results[0]).unwrap();
     assert_eq!(
         text.lines().next(),
-        Some("op_id,source,action,platform,instance,chat_id,participant_id,ok,outcome,error,http_status,attempts,finished_at")
+        Some(
+            "op_id,source,action,platform,instance,chat_id,participant_id,ok,outcome,error,http_status,attempts,finished_at"
+        )
     );
     let rows = rows(&results[0]);
     assert_eq!(rows.len(), 4, "3 removals and an add");
     let ops_name = ops[0].display().to_string();
     assert!(
-        rows.iter().all(|r| r.source.starts_with(&ops_name) && r.outcome == greenbatch::runner::Outcome::Done),
+        rows.iter()
+            .all(|r| r.source.starts_with(&ops_name)
+                && r.outcome == greenbatch::runner::Outcome::Done),
         "{rows:?}"
     );
-    assert!(stdout(&out).contains(&format!("operations: {ops_name}")), "{}", stdout(&out));
-    assert!(stdout(&out).contains("results: "), "run's summary: {}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("operations: {ops_name}")),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("results: "),
+        "run's summary: {}",
+        stdout(&out)
+    );
     // The audit trail is a manifest `validate` and `run` understand; run
     // again, it sends nothing (the changes hold).
     let v = greenbatch(&["validate", &ops_name], &default_env(&sb, WA_MAIN)).await;
     assert_eq!(v.status.code(), Some(0), "{}", stderr(&v));
-    assert!(stdout(&v).contains("valid, 4 operations in 2 groups"), "{}", stdout(&v));
+    assert!(
+        stdout(&v).contains("valid, 4 operations in 2 groups"),
+        "{}",
+        stdout(&v)
+    );
     // An explicit results file that already has rows is refused: a sync is
     // a fresh job.
     let before = sb.ledger_totals().requests;
     let r = results[0].to_str().unwrap();
     let again = sync(&sb, &path, &["--results", r]).await;
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
-    assert!(stderr(&again).contains("already records 4 rows"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already records 4 rows"),
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(sent_since(&sb, before), 0);
     let fresh = dir.path().join("tonight.results.csv");
     let out = sync(&sb, &path, &["--results", fresh.to_str().unwrap()]).await;
@@ -129,7 +164,10 @@ async fn a_second_sync_of_the_same_file_exits_75_at_once_and_sends_nothing() {
         "{}",
         stderr(&second)
     );
-    assert!(first.try_wait().unwrap().is_none(), "the first is still running");
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first is still running"
+    );
     assert!(other.ledger().is_empty(), "the second sent nothing");
     let status = tokio::time::timeout(Duration::from_secs(60), first.wait())
         .await
@@ -207,10 +245,16 @@ async fn a_desired_file_with_problems_is_refused_whole_and_nothing_is_sent() {
     for expected in [
         format!("{name}:4: note: members: `+7 900 123-45-62` is read as `79001234562@c.us`"),
         format!("{name}:5: error: members_file: "),
-        format!("{name}:6: error: admins: `79001234563@c.us` is a wanted admin but not a wanted member of this group"),
-        format!("{name}:7: error: remove_others: this group removes members it does not want, and does not want protected `79001234565@c.us` (line 1)"),
+        format!(
+            "{name}:6: error: admins: `79001234563@c.us` is a wanted admin but not a wanted member of this group"
+        ),
+        format!(
+            "{name}:7: error: remove_others: this group removes members it does not want, and does not want protected `79001234565@c.us` (line 1)"
+        ),
         format!("{name}:8: error: remove_other: is not a key of a group"),
-        format!("{name}:9: error: chat_id: group `{G1}` of instance `default` is listed twice (first on line 3)"),
+        format!(
+            "{name}:9: error: chat_id: group `{G1}` of instance `default` is listed twice (first on line 3)"
+        ),
         format!("{name}:10: error: admins: `{G2}` is a group ID where a person is expected"),
         format!("{name}: 6 problems; nothing was sent"),
     ] {
@@ -221,12 +265,24 @@ async fn a_desired_file_with_problems_is_refused_whole_and_nothing_is_sent() {
     assert!(sb.ledger().is_empty(), "not even a preflight");
     assert!(files_ending(dir.path(), ".csv").is_empty());
     // `validate` tells the same problems, offline.
-    let v = greenbatch(&["validate", path.to_str().unwrap()], &default_env(&sb, WA_MAIN)).await;
+    let v = greenbatch(
+        &["validate", path.to_str().unwrap()],
+        &default_env(&sb, WA_MAIN),
+    )
+    .await;
     assert_eq!(v.status.code(), Some(2));
-    assert!(stderr(&v).contains("6 problems; nothing was sent"), "{}", stderr(&v));
+    assert!(
+        stderr(&v).contains("6 problems; nothing was sent"),
+        "{}",
+        stderr(&v)
+    );
     // And an operations manifest given to sync says what it is.
     let manifest = write(dir.path(), "ops.yaml", "operations: []\n");
     let out = sync(&sb, &manifest, &[]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("belongs in an operations manifest"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("belongs in an operations manifest"),
+        "{}",
+        stderr(&out)
+    );
 }
