@@ -19,8 +19,10 @@
 //!
 //! [`GroupState`]: crate::runner::live::GroupState
 
+mod ctx;
 mod diff;
 pub mod export;
+mod fields;
 mod group;
 mod limit;
 mod load;

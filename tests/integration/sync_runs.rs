@@ -136,9 +136,19 @@ async fn a_sync_runs_its_operations_as_run_does_and_leaves_an_audit_trail() {
     );
     assert_eq!(sent_since(&sb, before), 0);
     let fresh = dir.path().join("tonight.results.csv");
-    let out = sync(&sb, &path, &["--results", fresh.to_str().unwrap()]).await;
+    let out = sync(&sb, &path, &["--results", fresh.to_str().unwrap(), "-vv"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(dir.path().join("tonight.ops.csv").exists());
+    // The token appears nowhere: not in the output (debug logs included),
+    // not in any file the syncs wrote.
+    let token = sb.instance(WA_MAIN).unwrap().token.expose().to_owned();
+    assert!(!stdout(&out).contains(&token) && !stderr(&out).contains(&token));
+    for file in files_ending(dir.path(), ".csv") {
+        assert!(
+            !std::fs::read_to_string(&file).unwrap().contains(&token),
+            "{file:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
