@@ -153,7 +153,8 @@ pub struct ExportArgs {
     #[arg(
         value_name = "CHAT_ID",
         required_unless_present = "all",
-        conflicts_with = "all"
+        conflicts_with = "all",
+        allow_negative_numbers = true
     )]
     pub chats: Vec<String>,
     /// Export every group `greenbatch groups` lists.

@@ -177,6 +177,36 @@ async fn groups_lists_each_instance_s_groups_as_csv() {
         "{}",
         stdout(&text)
     );
+    // A MAX group ID on the command line is a value, not a flag; its
+    // platform picks the one MAX instance.
+    let max = greenbatch(
+        &[
+            "export",
+            "-10000000000001",
+            "--instances",
+            file,
+            "--rate",
+            "unlimited",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(max.status.code(), Some(0), "{}", stderr(&max));
+    assert!(
+        stdout(&max).starts_with(
+            "instance,chat_id,participant_id,role\nmax-main,'-10000000000001,20000000,owner\nmax-main,'-10000000000001,39888725,member\n"
+        ),
+        "{}",
+        stdout(&max)
+    );
+    let two = greenbatch(&["export", MARKET, "--instances", file], &env).await;
+    assert_eq!(two.status.code(), Some(2));
+    assert!(
+        stderr(&two)
+            .contains("could be read by `wa-main`, `wa-second`: say which with --instance NAME"),
+        "{}",
+        stderr(&two)
+    );
     let unknown = greenbatch(&["groups", "--instances", file, "--instance", "nope"], &env).await;
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("configured instances: wa-main, wa-second, max-main"));
