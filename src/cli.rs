@@ -132,6 +132,171 @@ pub enum Command {
         after_help = "Example (then `man greenbatch-run`):\n  greenbatch man --out ~/.local/share/man/man1"
     )]
     Man(ManArgs),
+    /// List the groups each instance is in (getContacts), to find a group's
+    /// ID by its name; `--details` also reads each group.
+    #[command(
+        after_help = "Example (names, IDs and each group's size, owner and our role):\n  greenbatch groups --details --format csv"
+    )]
+    Groups(GroupsArgs),
+    /// Write groups' members as they are: an export CSV, or a desired-state
+    /// file (`--format yaml`) that `sync` leaves unchanged.
+    #[command(
+        after_help = "Example (a group's members and roles):\n  greenbatch export 120363043968066561@g.us -o market.csv"
+    )]
+    Export(ExportArgs),
+    /// Make groups match a desired-state file: read each group, compute the
+    /// operations (add, remove, promote, demote), refuse a mass removal,
+    /// write them as an operations manifest and run them as `run` does.
+    ///
+    /// The file is YAML with `groups`, each with `chat_id` and optionally
+    /// `instance`, `members`, `members_file` (one ID per line, or an export
+    /// CSV), `admins`, `remove_others` and `demote_others`; and optionally a
+    /// default `instance` and a `protect` list. The owner, the instance
+    /// itself, `protect`, and members listed only by a linked ID (`…@lid`)
+    /// the file does not name are never removed or demoted.
+    #[command(
+        after_help = "Example (the groups exported as they are, then what a sync of them would change: nothing):\n  greenbatch export --all --format yaml -o g.yaml && greenbatch sync g.yaml --dry-run"
+    )]
+    Sync(SyncArgs),
+}
+
+/// Which instances a read-only command asks, and how it reads.
+#[derive(Debug, Clone, Args)]
+pub struct ReadArgs {
+    /// Only this instance [default: every configured instance].
+    #[arg(long, value_name = "NAME")]
+    pub instance: Option<String>,
+    /// Instances file (YAML) configuring instances besides `default`, as for `run`.
+    #[arg(long, value_name = "FILE")]
+    pub instances: Option<PathBuf>,
+    /// An api_url host that is meant although it is not one of GREEN-API's
+    /// documented domains: no warning. May be given more than once.
+    #[arg(long, value_name = "HOST")]
+    pub trust_api_host: Vec<String>,
+    /// The pace of group reads, at most 0.95 of getGroupData's limit (the
+    /// default).
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<Rate>,
+    /// How long one request may take, answer included.
+    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// When to draw the progress bar on stderr (while groups are read).
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+/// `greenbatch groups`.
+#[derive(Debug, Args)]
+pub struct GroupsArgs {
+    /// Output: `text`, `csv` (header `instance,chat_id,subject`, and with
+    /// --details `,size,owner,instance_role`) or `json`.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Also read each group (getGroupData, at its pace): its size, owner,
+    /// and the instance's role in it (owner, admin, member or none).
+    #[arg(long)]
+    pub details: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// A value of `groups --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Csv,
+    Json,
+}
+
+/// `greenbatch export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The groups to export (`120363043968066561@g.us`, `-10000000000000`).
+    #[arg(
+        value_name = "CHAT_ID",
+        required_unless_present = "all",
+        conflicts_with = "all",
+        allow_negative_numbers = true
+    )]
+    pub chats: Vec<String>,
+    /// Export every group `greenbatch groups` lists.
+    #[arg(long)]
+    pub all: bool,
+    /// `csv`: `instance,chat_id,participant_id,role`; `yaml`: a desired-state
+    /// file describing the groups as they are.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+    /// Write to FILE (replaced whole, mode 0600) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// A value of `export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Yaml,
+}
+
+/// `greenbatch sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The desired-state file (YAML with a top-level `groups:`).
+    #[arg(value_name = "DESIRED")]
+    pub desired: PathBuf,
+    /// The results CSV, new or empty [default: a new, dated one beside the
+    /// desired file, like `nightly.sync-20250101T031500.000Z.results.csv`]. The
+    /// computed operations are written beside it (`….ops.csv`).
+    #[arg(long, value_name = "PATH")]
+    pub results: Option<PathBuf>,
+    /// The most members one sync may remove from a group: a count `N`, or a
+    /// share `P%` of its current members (never fewer than 3). Past it,
+    /// nothing is sent to any group (exit 2).
+    #[arg(long, value_name = "N|P%", default_value = "10%")]
+    pub max_removals: crate::desired::MaxRemovals,
+    /// Read the groups and show what would change, per group; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How --dry-run prints: `text` or `json`.
+    #[arg(long, value_enum, default_value_t = OutputArg::Text)]
+    pub format: OutputArg,
+    /// Instances file (YAML) configuring instances besides `default`, as for `run`.
+    #[arg(long, value_name = "FILE")]
+    pub instances: Option<PathBuf>,
+    /// An api_url host that is meant although it is not one of GREEN-API's
+    /// documented domains: no warning. May be given more than once.
+    #[arg(long, value_name = "HOST")]
+    pub trust_api_host: Vec<String>,
+    /// Largest desired-state file or members_file accepted.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_manifest_size: u64,
+    /// Pace of each moderation method per instance, as for `run`.
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<Rate>,
+    /// Requests in flight per instance, at most.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Requests per operation (and per group read), at most.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+    /// How long one request may take, answer included.
+    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// How long to wait out an outage before ending what is left `failed`, as for `run`.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_patience)]
+    pub outage_patience: Duration,
+    /// When to draw the progress bar on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+/// A value of `sync --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputArg {
+    Text,
+    Json,
 }
 
 /// How manifests are read; shared by every command that reads one.

@@ -36,7 +36,7 @@ pub(crate) fn print_live_plan(
         .filter(|op| !skip(op.op_id))
         .cloned()
         .collect();
-    let setups = super::run::setups(&loaded.instances, &ops, None, rate)?;
+    let setups = super::run::setups(&loaded.instances, &ops, None, rate, false)?;
     let client = Client::new(&ClientConfig::default()).map_err(anyhow::Error::msg)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -3,13 +3,17 @@
 
 mod completions;
 mod demo;
+mod export;
+mod groups;
 mod live;
 mod man;
 mod plan;
+mod reading;
 mod report;
 mod run;
 mod sandbox;
 mod session;
+mod sync;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -31,6 +35,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Report(args) => report::execute(args, cli.color, cli.log.quiet > 0),
         Command::Completions(args) => completions::execute(args),
         Command::Man(args) => man::execute(args),
+        Command::Groups(args) => groups::execute(args, cli.log.quiet),
+        Command::Export(args) => export::execute(args, cli.log.quiet),
+        Command::Sync(args) => sync::execute(args, cli.log.quiet),
     }
 }
 

@@ -88,7 +88,7 @@ pub(crate) fn prepare(
         }
         return Ok(Prepared::Exit(exit::USAGE));
     }
-    let setups = setups(&loaded.instances, &loaded.operations, args.rate, None)?;
+    let setups = setups(&loaded.instances, &loaded.operations, args.rate, None, true)?;
     let (file, prior) = match results::open(&results_path) {
         Ok(opened) => opened,
         Err(e) => {
@@ -151,6 +151,7 @@ pub(crate) fn setups(
     ops: &[Operation],
     rate: Option<rate::Rate>,
     read_rate: Option<rate::Rate>,
+    warn_pace: bool,
 ) -> anyhow::Result<HashMap<Arc<str>, InstanceSetup>> {
     let mut setups = HashMap::new();
     let mut problems = Vec::new();
@@ -190,8 +191,9 @@ pub(crate) fn setups(
                 (Some(Some(a)), Some(b)) => Some(f64::min(a, b)),
                 (Some(Some(a)), None) => Some(a),
             });
-            // Said for the methods this instance's operations use.
-            if let Some(w) = warning.filter(|_| used.contains(&action)) {
+            // Said for the methods this instance's operations use, by the
+            // commands that send them.
+            if let Some(w) = warning.filter(|_| warn_pace && used.contains(&action)) {
                 warnings.push(w);
             }
         }

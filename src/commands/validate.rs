@@ -26,12 +26,15 @@ pub fn execute(args: ValidateArgs, quiet: bool) -> anyhow::Result<u8> {
         return Err(UsageError("standard input (`-`) can be read only once".into()).into());
     }
     let env = |k: &str| std::env::var(k).ok();
-    let results: Vec<Result<Loaded, Rejected>> = args
+    let results: Vec<Checked> = args
         .manifests
         .iter()
-        .map(|p| manifest::load(p, &opts, &env))
+        .map(|p| match is_desired(p, &opts) {
+            true => Checked::Desired(crate::desired::load(p, &opts, &env)),
+            false => Checked::Manifest(manifest::load(p, &opts, &env)),
+        })
         .collect();
-    let reports: Vec<Report<'_>> = results.iter().map(Report::of).collect();
+    let reports: Vec<Report<'_>> = results.iter().map(Checked::report).collect();
     let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
     match output {
         OutputFormat::Text => render_text(&reports, quiet, &mut out, &mut err)?,
@@ -44,10 +47,39 @@ pub fn execute(args: ValidateArgs, quiet: bool) -> anyhow::Result<u8> {
     })
 }
 
+/// A manifest, or a desired-state file (`sync`'s input), as loaded.
+enum Checked {
+    Manifest(Result<Loaded, Rejected>),
+    Desired(Result<crate::desired::Loaded, Rejected>),
+}
+
+impl Checked {
+    fn report(&self) -> Report<'_> {
+        match self {
+            Checked::Manifest(result) => Report::of(result),
+            Checked::Desired(result) => Report::of_desired(result),
+        }
+    }
+}
+
+/// Whether `path` is a desired-state file: YAML (by name or
+/// --input-format) with a top-level `groups:`. Standard input is a manifest.
+fn is_desired(path: &std::path::Path, opts: &manifest::LoadOptions) -> bool {
+    let yaml = opts
+        .format
+        .or_else(|| manifest::InputFormat::from_path(path))
+        == Some(manifest::InputFormat::Yaml);
+    yaml && path.as_os_str() != "-"
+        && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= opts.max_size)
+        && std::fs::read(path).is_ok_and(|bytes| crate::desired::is_desired_state(&bytes))
+}
+
 /// One manifest's outcome, as both renderers show it.
 #[derive(Debug, Serialize)]
 pub(crate) struct Report<'a> {
     manifest: &'a str,
+    /// `manifest`, or `desired-state` for a file `sync` reads.
+    kind: &'static str,
     valid: bool,
     operations: usize,
     actions: BTreeMap<&'static str, usize>,
@@ -73,6 +105,7 @@ impl<'a> Report<'a> {
         let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
         let mut report = Report {
             manifest,
+            kind: "manifest",
             valid: result.is_ok(),
             operations: ops.len(),
             actions: BTreeMap::new(),
@@ -99,6 +132,36 @@ impl<'a> Report<'a> {
             }
         }
         report.groups = groups.len();
+        report
+    }
+}
+
+impl<'a> Report<'a> {
+    /// A desired-state file's outcome: its groups per platform and instance.
+    fn of_desired(result: &'a Result<crate::desired::Loaded, Rejected>) -> Report<'a> {
+        let (manifest, diagnostics, groups) = match result {
+            Ok(l) => (l.name.as_str(), &l.diagnostics[..], &l.state.groups[..]),
+            Err(r) => (r.manifest_name.as_str(), &r.diagnostics[..], &[][..]),
+        };
+        let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+        let mut report = Report {
+            manifest,
+            kind: "desired-state",
+            valid: result.is_ok(),
+            operations: 0,
+            actions: BTreeMap::new(),
+            platforms: BTreeMap::new(),
+            instances: BTreeMap::new(),
+            groups: groups.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            notes: count(Severity::Note),
+            diagnostics,
+        };
+        for g in groups {
+            *report.platforms.entry(g.platform.as_str()).or_default() += 1;
+            *report.instances.entry(&g.instance).or_default() += 1;
+        }
         report
     }
 }
@@ -134,13 +197,26 @@ pub(crate) fn render_text(
             )?;
             continue;
         }
-        writeln!(
-            out,
-            "{}: valid, {} in {}",
-            r.manifest,
-            plural(r.operations, "operation"),
-            plural(r.groups, "group")
-        )?;
+        if r.kind == "desired-state" {
+            writeln!(
+                out,
+                "{}: valid desired state, {} (what `greenbatch sync` would change depends on the groups: see `sync --dry-run`)",
+                r.manifest,
+                plural(r.groups, "group")
+            )?;
+            if r.groups > 0 {
+                writeln!(out, "  platforms: {}", counts(&r.platforms))?;
+                writeln!(out, "  instances: {}", counts(&r.instances))?;
+            }
+        } else {
+            writeln!(
+                out,
+                "{}: valid, {} in {}",
+                r.manifest,
+                plural(r.operations, "operation"),
+                plural(r.groups, "group")
+            )?;
+        }
         if r.operations > 0 {
             writeln!(out, "  actions:   {}", counts(&r.actions))?;
             writeln!(out, "  platforms: {}", counts(&r.platforms))?;

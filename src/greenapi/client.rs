@@ -177,7 +177,7 @@ impl Client {
         method: Method,
         body: &serde_json::Value,
     ) -> Result<RawAnswer, TransportError> {
-        let url = format!(
+        let mut url = format!(
             "{}{}",
             endpoint.api_url,
             method.path(
@@ -186,6 +186,10 @@ impl Client {
                 endpoint.token.expose()
             )
         );
+        if let Some(query) = method.query() {
+            url.push('?');
+            url.push_str(query);
+        }
         let url = self.parsed(url)?;
         let request = if method.is_get() {
             self.http.get(url)

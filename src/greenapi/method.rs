@@ -18,11 +18,14 @@ pub enum Method {
     /// remove or demote itself. Not in `GREEN-API.md`; documented publicly as
     /// `GET …/getSettings/…` answering `{"wid": "79001234567@c.us", …}`.
     GetSettings,
+    /// The chats the instance knows (`GET …/getContacts/…?group=true` for
+    /// its groups, `GREEN-API.md` §6): what `greenbatch groups` lists.
+    GetContacts,
 }
 
 impl Method {
     /// Every method, for tables and tests.
-    pub const ALL: [Method; 7] = [
+    pub const ALL: [Method; 8] = [
         Method::RemoveGroupParticipant,
         Method::AddGroupParticipant,
         Method::SetGroupAdmin,
@@ -30,6 +33,7 @@ impl Method {
         Method::GetGroupData,
         Method::GetStateInstance,
         Method::GetSettings,
+        Method::GetContacts,
     ];
 
     /// The name as it stands in the URL path.
@@ -42,6 +46,7 @@ impl Method {
             Method::GetGroupData => "getGroupData",
             Method::GetStateInstance => "getStateInstance",
             Method::GetSettings => "getSettings",
+            Method::GetContacts => "getContacts",
         }
     }
 
@@ -50,10 +55,22 @@ impl Method {
         Method::ALL.into_iter().find(|m| m.name() == name)
     }
 
-    /// `getStateInstance` and `getSettings` are GETs; every other method is a
-    /// POST with a JSON body.
+    /// `getStateInstance`, `getSettings` and `getContacts` are GETs; every
+    /// other method is a POST with a JSON body.
     pub fn is_get(self) -> bool {
-        matches!(self, Method::GetStateInstance | Method::GetSettings)
+        matches!(
+            self,
+            Method::GetStateInstance | Method::GetSettings | Method::GetContacts
+        )
+    }
+
+    /// The query string the project sends with this method, if any: it asks
+    /// `getContacts` for groups only.
+    pub fn query(self) -> Option<&'static str> {
+        match self {
+            Method::GetContacts => Some("group=true"),
+            _ => None,
+        }
     }
 
     /// The documented ceiling in requests per second, per instance and per
@@ -74,6 +91,8 @@ impl Method {
             (GetStateInstance, _) => 1,
             // Not in the documented table: as slow as getStateInstance.
             (GetSettings, _) => 1,
+            // WhatsApp documents 1/s; MAX has no row: as slow.
+            (GetContacts, _) => 1,
         }
     }
 
@@ -145,5 +164,8 @@ mod tests {
         assert_eq!(Method::GetGroupData.documented_rate(Platform::WhatsApp), 1);
         assert_eq!(Method::GetGroupData.documented_rate(Platform::Max), 10);
         assert_eq!(Method::GetStateInstance.documented_rate(Platform::Max), 1);
+        assert_eq!(Method::GetContacts.documented_rate(Platform::WhatsApp), 1);
+        assert!(Method::GetContacts.is_get());
+        assert_eq!(Method::GetContacts.query(), Some("group=true"));
     }
 }

@@ -9,6 +9,7 @@
 
 mod action;
 pub mod client;
+pub mod contacts;
 pub mod ids;
 mod method;
 mod platform;

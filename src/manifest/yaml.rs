@@ -23,46 +23,10 @@ use item::operation;
 
 /// Reads the YAML manifest `bytes` into `v`.
 pub(crate) fn read(bytes: &[u8], v: &mut Validator) {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = line_at(bytes, e.valid_up_to());
-            let d = Diagnostic::error(v.at(line), "is not valid UTF-8")
-                .hint("a manifest is UTF-8 text; check that the right file was given");
-            return v.report(d);
-        }
+    let (root, text) = match parse_document(bytes, &|line| v.at(line)) {
+        Ok(parsed) => parsed,
+        Err(d) => return v.report(d),
     };
-    if let Some(at) = text.find('\0') {
-        let d = Diagnostic::error(
-            v.at(line_at(bytes, at)),
-            "contains a NUL byte: this looks like a binary file, not a YAML manifest",
-        )
-        .hint("a manifest is UTF-8 text; check that the right file was given");
-        return v.report(d);
-    }
-    let mut root: Value = match yaml_serde::from_str(text) {
-        Ok(r) => r,
-        Err(e) => {
-            let line = e
-                .location()
-                .map_or(1, |l| u32::try_from(l.line()).unwrap_or(u32::MAX));
-            let text = e.to_string();
-            let d = if text.contains("repetition limit") {
-                Diagnostic::error(v.at(line), "its aliases expand too far (an alias bomb?)")
-                    .hint("write the operations out instead of nesting aliases")
-            } else if text.contains("recursion limit") {
-                Diagnostic::error(v.at(line), "is nested too deeply")
-                    .hint("a manifest needs three levels: the top, `operations`, an operation")
-            } else {
-                Diagnostic::error(v.at(line), format!("not valid YAML: {text}"))
-                    .hint("check the indentation and quoting around this line")
-            };
-            return v.report(d);
-        }
-    };
-    if let Err(e) = root.apply_merge() {
-        return v.report(Diagnostic::error(v.at(1), format!("not valid YAML: {e}")));
-    }
     let Value::Mapping(top) = root else {
         let d = Diagnostic::error(v.at(1), if root.is_null() { "the manifest is empty" } else { "is not a map with `operations`" })
             .hint("a YAML manifest is a map with an `operations` list (and optionally `instance` and `protect`)");
@@ -115,6 +79,12 @@ pub(crate) fn read(bytes: &[u8], v: &mut Validator) {
                 .field("operations");
             v.report(d);
         }
+        None if unknown.iter().any(|(k, _)| norm(k) == "groups") => {
+            let d = Diagnostic::error(v.at(1), "is missing, and `groups` is given: this is a desired-state file, not an operations manifest")
+                .field("operations")
+                .hint("run a desired-state file with `greenbatch sync FILE` (or see what it would change with `greenbatch sync --dry-run FILE`)");
+            v.report(d);
+        }
         None => {
             let d = Diagnostic::error(v.at(1), "is missing")
                 .field("operations")
@@ -137,8 +107,56 @@ pub(crate) fn read(bytes: &[u8], v: &mut Validator) {
     }
 }
 
+/// Parses a whole YAML document (a manifest or a desired-state file) with
+/// merge keys applied, or the one diagnostic that says why it cannot be
+/// read: not UTF-8, a NUL byte, an alias bomb, nesting too deep, a syntax
+/// error. `at` places a line in the file.
+pub(crate) fn parse_document<'t>(
+    bytes: &'t [u8],
+    at: &dyn Fn(u32) -> Option<crate::manifest::Source>,
+) -> Result<(Value, &'t str), Diagnostic> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = line_at(bytes, e.valid_up_to());
+            return Err(Diagnostic::error(at(line), "is not valid UTF-8")
+                .hint("a manifest is UTF-8 text; check that the right file was given"));
+        }
+    };
+    if let Some(found) = text.find('\0') {
+        return Err(Diagnostic::error(
+            at(line_at(bytes, found)),
+            "contains a NUL byte: this looks like a binary file, not a YAML manifest",
+        )
+        .hint("a manifest is UTF-8 text; check that the right file was given"));
+    }
+    let mut root: Value = match yaml_serde::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e
+                .location()
+                .map_or(1, |l| u32::try_from(l.line()).unwrap_or(u32::MAX));
+            let text = e.to_string();
+            return Err(if text.contains("repetition limit") {
+                Diagnostic::error(at(line), "its aliases expand too far (an alias bomb?)")
+                    .hint("write the operations out instead of nesting aliases")
+            } else if text.contains("recursion limit") {
+                Diagnostic::error(at(line), "is nested too deeply")
+                    .hint("a manifest needs three levels: the top, `operations`, an operation")
+            } else {
+                Diagnostic::error(at(line), format!("not valid YAML: {text}"))
+                    .hint("check the indentation and quoting around this line")
+            });
+        }
+    };
+    if let Err(e) = root.apply_merge() {
+        return Err(Diagnostic::error(at(1), format!("not valid YAML: {e}")));
+    }
+    Ok((root, text))
+}
+
 /// `key` without case, `_`, `-` or spaces: `chatId` and `chat_id` alike.
-pub(super) fn norm(key: &str) -> String {
+pub(crate) fn norm(key: &str) -> String {
     key.chars()
         .filter(|c| !matches!(c, '_' | '-' | ' '))
         .collect::<String>()
@@ -146,7 +164,7 @@ pub(super) fn norm(key: &str) -> String {
 }
 
 /// A scalar as text: integers too, since an unquoted MAX ID is one.
-pub(super) fn scalar(v: &Value) -> Option<String> {
+pub(crate) fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),

@@ -29,7 +29,13 @@ use super::shared::{Inner, Shared};
 use crate::greenapi::{Method, Platform};
 
 /// Handles one API request: `verb` is the HTTP method, `path` the URL path.
-pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &[u8]) -> Outcome {
+pub(crate) async fn handle(
+    shared: &Arc<Shared>,
+    verb: &str,
+    path: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> Outcome {
     let arrived = Instant::now();
     let at_secs = arrived.duration_since(shared.started).as_secs_f64();
     let mut entry = LedgerEntry {
@@ -41,6 +47,7 @@ pub(crate) async fn handle(shared: &Arc<Shared>, verb: &str, path: &str, body: &
         method: None,
         v3: false,
         token_ok: None,
+        query: query.map(clip),
         body: body_value(body),
         status: None,
         answer: None,
@@ -237,6 +244,13 @@ fn run(
             return Reply::json(466, &quota_exceeded());
         }
         *left -= 1;
+    }
+    if method == Method::GetContacts {
+        let groups_only = entry
+            .query
+            .as_deref()
+            .is_some_and(|q| q.split('&').any(|kv| kv == "group=true"));
+        return Reply::json(200, &inner.world.contacts(instance, groups_only));
     }
     let target = match parse_body(platform, method, body) {
         Ok(target) => target,

@@ -102,6 +102,9 @@ pub struct LedgerEntry {
     pub v3: bool,
     /// Whether the token matched the instance's; `None` when not checked.
     pub token_ok: Option<bool>,
+    /// The query string after the path (`group=true`), when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
     /// The body: parsed JSON, or the raw text as a string, or null when empty.
     pub body: Value,
     /// The HTTP status answered; `None` when no answer was sent.
@@ -151,6 +154,7 @@ mod tests {
             method: Some(method.into()),
             v3: false,
             token_ok: None,
+            query: None,
             body: Value::Null,
             status: Some(200),
             answer: None,

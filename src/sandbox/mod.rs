@@ -13,6 +13,7 @@
 mod admin;
 mod api;
 mod config;
+mod contacts;
 mod fate;
 mod faults;
 mod handle;

@@ -124,6 +124,7 @@ async fn respond(shared: Arc<Shared>, ctl: ConnCtl, req: Request<Incoming>) -> R
     }
     let verb = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
     let body = match axum::body::to_bytes(Body::new(req.into_body()), MAX_BODY).await {
         Ok(body) => body,
         Err(_) => return Reply::text(400, "Bad Request: unreadable body").into_response(),
@@ -131,7 +132,7 @@ async fn respond(shared: Arc<Shared>, ctl: ConnCtl, req: Request<Incoming>) -> R
     if path.starts_with(admin::PREFIX) {
         return admin::handle(&shared, &verb, &path, &body).into_response();
     }
-    match api::handle(&shared, &verb, &path, &body).await {
+    match api::handle(&shared, &verb, &path, query.as_deref(), &body).await {
         Outcome::Answer(reply) => reply.into_response(),
         Outcome::Kill(how) => {
             ctl.kill(how);

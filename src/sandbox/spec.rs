@@ -19,6 +19,8 @@ pub(crate) fn documented_limit(method: Method, platform: Platform) -> u32 {
         (GetGroupData, WhatsApp) => 1,
         (GetGroupData, Max) => 10,
         (GetStateInstance, _) => 1,
+        // §6: getContacts is 1/s (WhatsApp's row; MAX is documented under /v3 too).
+        (GetContacts, _) => 1,
         // §6: no row for getSettings; treated as 1/s.
         (GetSettings, _) => 1,
     }
@@ -42,7 +44,10 @@ pub(crate) fn answer_flag(method: Method) -> Option<&'static str> {
         Method::AddGroupParticipant => "addParticipant",
         Method::SetGroupAdmin => "setGroupAdmin",
         Method::RemoveAdmin => "removeAdmin",
-        Method::GetGroupData | Method::GetStateInstance | Method::GetSettings => return None,
+        Method::GetGroupData
+        | Method::GetStateInstance
+        | Method::GetSettings
+        | Method::GetContacts => return None,
     })
 }
 

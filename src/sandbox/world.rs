@@ -245,7 +245,10 @@ impl World {
                 }
                 we_moderate && member == Some(true) && !protected && set_admin(group, who, false)
             }
-            Method::GetGroupData | Method::GetStateInstance | Method::GetSettings => {
+            Method::GetGroupData
+            | Method::GetStateInstance
+            | Method::GetSettings
+            | Method::GetContacts => {
                 unreachable!("not a participant method")
             }
         };

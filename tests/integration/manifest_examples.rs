@@ -59,6 +59,8 @@ fn every_example_is_covered() {
     assert_eq!(
         names,
         [
+            "allowed-members.txt",
+            "desired-membership.yaml",
             "instances.yaml",
             "invalid.csv",
             "max-chat.yaml",

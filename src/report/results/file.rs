@@ -200,8 +200,9 @@ pub fn read_rows(path: &Path, take: impl FnMut(ResultRow)) -> Result<RowsRead, O
 /// false alarm, while another run still makes `open` fail at once to a person.
 const LOCK_GRACE: Duration = Duration::from_millis(100);
 
-/// Takes the exclusive lock: `false` if another holder kept it through [`LOCK_GRACE`].
-fn lock(file: &File) -> io::Result<bool> {
+/// Takes the exclusive lock: `false` if another holder kept it through
+/// [`LOCK_GRACE`]. Also what `sync` locks its desired-state file with.
+pub(crate) fn lock(file: &File) -> io::Result<bool> {
     let deadline = Instant::now() + LOCK_GRACE;
     loop {
         match file.try_lock() {

@@ -32,6 +32,7 @@ mod tokens;
 mod writer;
 
 pub use error::OpenError;
+pub(crate) use file::lock as lock_exclusive;
 pub use file::{ResultsFile, RowsRead, SyncPolicy, open, open_with, peek, read_rows};
 pub use read::{PriorResults, TornLine};
 pub use row::{HEADER, MAX_ERROR_BYTES, ResultRow};

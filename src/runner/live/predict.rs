@@ -330,3 +330,7 @@ impl GroupState {
 #[cfg(test)]
 #[path = "predict_tests.rs"]
 mod tests;
+
+#[path = "roster.rs"]
+mod roster;
+pub use roster::Listed;

@@ -1,0 +1,287 @@
+//! `greenbatch export CHAT_ID... | --all`: read groups and write their
+//! members, as the export CSV or as a desired-state file that a sync leaves
+//! unchanged ([`crate::desired::export`] writes both).
+//!
+//! A group named on the command line is read by the one configured
+//! instance of its platform, or by `--instance`; with `--all`, every group
+//! `greenbatch groups` lists, each by the first instance that lists it.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::UsageError;
+use super::reading::{self, ReadProgress};
+use crate::cli::{ExportArgs, ExportFormat};
+use crate::desired::export::{Exported, write_csv, write_yaml};
+use crate::exit;
+use crate::greenapi::client::{Client, ClientConfig};
+use crate::greenapi::ids::{self, IdKind};
+use crate::report::sanitise::escaped;
+use crate::runner::live::GroupState;
+use crate::runner::retry::RetryPolicy;
+
+/// One group to export: the instance that reads it and what it said.
+struct Target {
+    instance: Arc<str>,
+    chat: String,
+    subject: Option<String>,
+    state: Result<GroupState, String>,
+}
+
+/// Exports the groups; exit 4 when an instance was refused, 3 when a group
+/// could not be read (the others are written), else 0.
+pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
+    let env = |k: &str| std::env::var(k).ok();
+    let bad: Vec<String> = args
+        .chats
+        .iter()
+        .filter(|c| {
+            ids::platform_of(c).is_none_or(|p| ids::kind_of(p, c.trim()) != Some(IdKind::Group))
+        })
+        .map(|c| format!("`{}` is not a group ID", escaped(c)))
+        .collect();
+    if !bad.is_empty() {
+        return Err(UsageError(format!(
+            "{}; a whatsapp group ID looks like `120363043968066561@g.us`, a max one like `-10000000000000`",
+            bad.join(", ")
+        ))
+        .into());
+    }
+    let chats: Vec<String> = args.chats.iter().map(|c| c.trim().to_owned()).collect();
+    let read = &args.read;
+    let chosen = match reading::choose(
+        read.instances.as_deref(),
+        &read.trust_api_host,
+        read.instance.as_deref(),
+        &chats,
+        &env,
+        quiet,
+    ) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    // Which instance reads each named group.
+    let mut named: Vec<(Arc<str>, String)> = Vec::new();
+    let mut problems = Vec::new();
+    for chat in &chats {
+        let platform = ids::platform_of(chat).expect("checked above");
+        let fits: Vec<&Arc<str>> = chosen
+            .names
+            .iter()
+            .filter(|n| {
+                chosen
+                    .instances
+                    .get(n)
+                    .is_some_and(|i| i.platform == platform)
+            })
+            .collect();
+        match fits.as_slice() {
+            [one] => named.push(((*one).clone(), chat.clone())),
+            [] => problems.push(format!(
+                "`{chat}` is a {platform} group, and no {} instance is {platform}",
+                if read.instance.is_some() {
+                    "chosen"
+                } else {
+                    "configured"
+                }
+            )),
+            many => problems.push(format!(
+                "`{chat}` could be read by {}: say which with --instance NAME",
+                many.iter()
+                    .map(|n| format!("`{}`", escaped(n)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(UsageError(problems.join("\n")).into());
+    }
+    let used: Vec<Arc<str>> = if args.all {
+        chosen.names.clone()
+    } else {
+        let mut used: Vec<Arc<str>> = Vec::new();
+        for (name, _) in &named {
+            if !used.contains(name) {
+                used.push(name.clone());
+            }
+        }
+        used
+    };
+    let setups = reading::setups_for(&chosen.instances, &used, read.rate)?;
+    let client = Client::new(&ClientConfig {
+        timeout: read.timeout,
+        ..ClientConfig::default()
+    })
+    .map_err(|e| UsageError(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let retry = RetryPolicy::default();
+    let (targets, mut code) = runtime.block_on(async {
+        let conns = reading::connect(&client, &setups, &used, retry).await;
+        let mut code = exit::SUCCESS;
+        let mut wanted: Vec<(Arc<str>, String, Option<String>)> = Vec::new();
+        if args.all {
+            let mut first: HashMap<String, Arc<str>> = HashMap::new();
+            for conn in &conns {
+                if conn.refusal().is_some() {
+                    continue;
+                }
+                match reading::known_groups(&client, &conn.endpoint, retry).await {
+                    Ok((groups, _)) => {
+                        if groups.is_empty() && quiet == 0 {
+                            eprintln!("{}", reading::no_groups_note(&conn.name, conn.platform));
+                        }
+                        for g in groups {
+                            if let Some(by) = first.get(&g.id) {
+                                if quiet == 0 {
+                                    eprintln!(
+                                        "note: group {} is listed by `{}` and `{}`; exported once, as `{}` reads it",
+                                        g.id,
+                                        escaped(by),
+                                        escaped(&conn.name),
+                                        escaped(by)
+                                    );
+                                }
+                                continue;
+                            }
+                            first.insert(g.id.clone(), conn.name.clone());
+                            wanted.push((conn.name.clone(), g.id, Some(g.subject)));
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "error: instance `{}`: getContacts: {}",
+                            escaped(&conn.name),
+                            escaped(&e)
+                        );
+                        code = exit::FAILED;
+                    }
+                }
+            }
+        } else {
+            wanted = named.iter().map(|(n, c)| (n.clone(), c.clone(), None)).collect();
+        }
+        for conn in &conns {
+            if let Some(why) = conn.refusal() {
+                eprintln!("error: instance `{}`: {}", escaped(&conn.name), escaped(why));
+                code = exit::INSTANCE_REFUSED;
+            }
+        }
+        let progress = ReadProgress::new(read.progress, quiet, wanted.len() as u64);
+        let conns: HashMap<Arc<str>, reading::Connection> =
+            conns.into_iter().map(|c| (c.name.clone(), c)).collect();
+        let conns = Arc::new(conns);
+        let mut tasks = tokio::task::JoinSet::new();
+        for name in &used {
+            let mine: Vec<(usize, String)> = wanted
+                .iter()
+                .enumerate()
+                .filter(|(_, (n, ..))| n == name)
+                .map(|(k, (_, chat, _))| (k, chat.clone()))
+                .collect();
+            let (conns, name, progress) = (conns.clone(), name.clone(), progress.clone());
+            tasks.spawn(async move {
+                let mut out = Vec::with_capacity(mine.len());
+                for (k, chat) in mine {
+                    let state = match conns.get(&name).and_then(|c| c.reader.as_ref()) {
+                        Some(reader) => reader.read(&chat, false).await.0,
+                        None => Err("the instance was refused".to_owned()),
+                    };
+                    progress.read_one();
+                    out.push((k, state));
+                }
+                out
+            });
+        }
+        let mut states: Vec<(usize, Result<GroupState, String>)> =
+            tasks.join_all().await.into_iter().flatten().collect();
+        progress.finish();
+        states.sort_by_key(|(k, _)| *k);
+        let targets: Vec<Target> = wanted
+            .into_iter()
+            .zip(states)
+            .map(|((instance, chat, subject), (_, state))| Target {
+                instance,
+                chat,
+                subject,
+                state,
+            })
+            .collect();
+        (targets, code)
+    });
+    let mut readable = Vec::new();
+    for t in &targets {
+        match &t.state {
+            Ok(state) => {
+                let platform = chosen.instances.get(&t.instance).expect("chosen").platform;
+                let g = Exported {
+                    instance: &t.instance,
+                    platform,
+                    chat_id: &t.chat,
+                    subject: t.subject.as_deref(),
+                    state,
+                };
+                let skipped = g.members().1;
+                if skipped > 0 && quiet == 0 {
+                    eprintln!(
+                        "warning: group {}: {skipped} members are listed under IDs that are no {platform} person IDs; left out",
+                        t.chat
+                    );
+                }
+                readable.push(g);
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: instance `{}`: group {} could not be read: {}",
+                    escaped(&t.instance),
+                    t.chat,
+                    escaped(e)
+                );
+                if code == exit::SUCCESS {
+                    code = exit::FAILED;
+                }
+            }
+        }
+    }
+    let write = |out: &mut dyn Write| -> io::Result<()> {
+        match args.format {
+            ExportFormat::Csv => write_csv(out, &readable),
+            ExportFormat::Yaml => {
+                let when = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+                write_yaml(out, &readable, &when.to_string())
+            }
+        }
+    };
+    match &args.output {
+        Some(path) => write_file(path, &write)?,
+        None => {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(code)
+}
+
+/// Writes `path` whole or not at all: into a new private file (0600; the
+/// members' numbers are personal data) beside it, then renamed over it.
+fn write_file(path: &Path, write: &dyn Fn(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+    let shown = escaped(&path.display().to_string()).into_owned();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let cannot = |e: &dyn std::fmt::Display| UsageError(format!("cannot write {shown}: {e}"));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
+    let mut out = io::BufWriter::new(file.as_file_mut());
+    write(&mut out).map_err(|e| cannot(&e))?;
+    out.flush().map_err(|e| cannot(&e))?;
+    drop(out);
+    file.as_file().sync_all().map_err(|e| cannot(&e))?;
+    file.persist(path).map_err(|e| cannot(&e.error))?;
+    Ok(())
+}

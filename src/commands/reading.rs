@@ -1,0 +1,335 @@
+//! What `groups`, `export` and `sync` share before they can read a group:
+//! the instances (loaded and checked as `run` checks them), their set-ups
+//! (from `run`'s own [`setups`](super::run::setups), so the pace policy has
+//! one home), a preflight and a paced [`Reader`] per instance, the groups an
+//! instance knows (`getContacts`), and a progress view while groups are read.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle as BarStyle};
+
+use crate::exit;
+use crate::greenapi::client::{Client, Endpoint};
+use crate::greenapi::contacts::{self, KnownGroup};
+use crate::greenapi::{Action, Method, Platform};
+use crate::instances::{self, Instances};
+use crate::manifest::{Diagnostic, OpId, Operation, Source};
+use crate::report::sanitise::escaped;
+use crate::report::term::{ProgressMode, ProgressStyle, progress_style, set_active_bar};
+use crate::runner::classify::{Verdict, classify_status};
+use crate::runner::engine::InstanceSetup;
+use crate::runner::live::{Preflight, Reader, preflight};
+use crate::runner::pace::Pacer;
+use crate::runner::rate::Rate;
+use crate::runner::retry::{RetryPolicy, parse_retry_after};
+
+/// The instances a command may use, checked.
+pub(crate) struct Chosen {
+    pub instances: Instances,
+    /// The names to ask, in configuration order (or the one named).
+    pub names: Vec<Arc<str>>,
+}
+
+/// Loads the instances (the environment's `default` and `file`) and
+/// chooses `only`, or every configured one. `chats` are group IDs the
+/// command will read: their platform tells an environment `default` whose
+/// GREEN_API_PLATFORM is unset. Problems are printed; `Err` is the exit code.
+pub(crate) fn choose(
+    file: Option<&std::path::Path>,
+    trusted_hosts: &[String],
+    only: Option<&str>,
+    chats: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+    quiet: u8,
+) -> Result<Chosen, u8> {
+    let mut diags = Vec::new();
+    let mut instances = Instances::load(file, env, &mut diags);
+    instances.trusted_hosts = trusted_hosts.to_vec();
+    let told = chats
+        .iter()
+        .find_map(|c| crate::greenapi::ids::platform_of(c));
+    let mut errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
+    if instances.undecided.is_some() {
+        match told {
+            Some(platform) => {
+                let undecided = instances.undecided.take().expect("checked");
+                instances.push(
+                    undecided.decide(platform),
+                    "GREEN_API_TOKEN_INSTANCE".to_owned(),
+                );
+            }
+            None if only == Some(instances::DEFAULT) || instances.is_empty() => {
+                errors.push(
+                    Diagnostic::error(None, "instance `default` could be whatsapp or max")
+                        .field("GREEN_API_PLATFORM")
+                        .hint("set GREEN_API_PLATFORM to `whatsapp` or `max`"),
+                );
+            }
+            None => diags.push(
+                Diagnostic::warning(
+                    None,
+                    "instance `default` is left out: it could be whatsapp or max",
+                )
+                .hint("set GREEN_API_PLATFORM to `whatsapp` or `max`"),
+            ),
+        }
+    }
+    let names: Vec<Arc<str>> = match only {
+        Some(name) => match instances.get(name) {
+            Some(inst) => vec![inst.name.clone()],
+            None if errors.is_empty() => {
+                let configured: Vec<&str> = instances.iter().map(|i| &*i.name).collect();
+                let hint = if name == instances::DEFAULT {
+                    errors.append(&mut instances.default_problems.clone());
+                    instances::SETTINGS_HINT.to_owned()
+                } else if configured.is_empty() {
+                    "configure it in an instances file given with --instances".to_owned()
+                } else {
+                    format!("configured instances: {}", configured.join(", "))
+                };
+                errors.push(
+                    Diagnostic::error(
+                        None,
+                        format!("instance `{}` is not configured", escaped(name)),
+                    )
+                    .field("--instance")
+                    .hint(hint),
+                );
+                Vec::new()
+            }
+            None => Vec::new(),
+        },
+        None => instances.iter().map(|i| i.name.clone()).collect(),
+    };
+    if errors.is_empty() && names.is_empty() {
+        errors.append(&mut instances.default_problems.clone());
+        errors.push(
+            Diagnostic::error(None, "no instance is configured").hint(instances::SETTINGS_HINT),
+        );
+    }
+    errors.extend(instances.missing_tokens(names.iter().map(|n| &**n)));
+    if quiet == 0 {
+        let warnings = diags.iter().filter(|d| !d.is_error());
+        for d in warnings.chain(&instances.untrusted_hosts(names.iter().map(|n| &**n))) {
+            eprintln!("{d}");
+        }
+    }
+    if !errors.is_empty() {
+        for d in &errors {
+            eprintln!("{d}");
+        }
+        return Err(exit::USAGE);
+    }
+    Ok(Chosen { instances, names })
+}
+
+/// Each of `names`' endpoint and pace, by `run`'s own rules: [`super::run::setups`]
+/// asks operations which instances they use, so one stand-in per instance
+/// asks it here, before any operation exists.
+pub(crate) fn setups_for(
+    instances: &Instances,
+    names: &[Arc<str>],
+    read_rate: Option<Rate>,
+) -> anyhow::Result<HashMap<Arc<str>, InstanceSetup>> {
+    let probes: Vec<Operation> = names
+        .iter()
+        .filter_map(|n| instances.get(n))
+        .map(|inst| Operation {
+            op_id: OpId::new(inst.platform, &inst.id_instance, Action::Add, "", ""),
+            source: Source {
+                file: Arc::from("<read>"),
+                line: 0,
+            },
+            action: Action::Add,
+            platform: inst.platform,
+            instance: inst.name.clone(),
+            chat_id: String::new(),
+            participant_id: String::new(),
+        })
+        .collect();
+    super::run::setups(instances, &probes, None, read_rate, false)
+}
+
+/// One instance, ready to read groups (or why it is not).
+pub(crate) struct Connection {
+    pub name: Arc<str>,
+    pub platform: Platform,
+    pub endpoint: Endpoint,
+    pub preflight: Preflight,
+    /// `None` when the preflight refused the instance.
+    pub reader: Option<Reader>,
+}
+
+impl Connection {
+    /// Why the instance cannot be read, when it cannot.
+    pub fn refusal(&self) -> Option<&str> {
+        match &self.preflight {
+            Preflight::Refused(why) => Some(why),
+            _ => None,
+        }
+    }
+}
+
+/// Preflights every instance of `setups` at once (`names` order kept) and
+/// gives each a reader paced at `getGroupData`'s own rate.
+pub(crate) async fn connect(
+    client: &Client,
+    setups: &HashMap<Arc<str>, InstanceSetup>,
+    names: &[Arc<str>],
+    retry: RetryPolicy,
+) -> Vec<Connection> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (k, name) in names.iter().enumerate() {
+        let setup = setups[name].clone();
+        let client = client.clone();
+        tasks.spawn(async move { (k, preflight(&client, &setup.endpoint).await, setup) });
+    }
+    let mut done: Vec<(usize, Preflight, InstanceSetup)> = tasks.join_all().await;
+    done.sort_by_key(|(k, ..)| *k);
+    done.into_iter()
+        .map(|(k, preflight, setup)| {
+            let own = match &preflight {
+                Preflight::Ready { own } => own.clone(),
+                _ => None,
+            };
+            let reader = (!matches!(preflight, Preflight::Refused(_))).then(|| {
+                Reader::new(
+                    client.clone(),
+                    setup.endpoint.clone(),
+                    Pacer::new(setup.read_rate),
+                    retry,
+                    own,
+                )
+            });
+            Connection {
+                name: names[k].clone(),
+                platform: setup.endpoint.platform,
+                endpoint: setup.endpoint,
+                preflight,
+                reader,
+            }
+        })
+        .collect()
+}
+
+/// The groups `endpoint`'s instance knows (`getContacts?group=true`),
+/// retried while the failure is transient, and how many entries were left
+/// out for an ID that is no group ID of its platform. One call per instance
+/// and command cannot exceed its 1/s, so it is not paced; a 429 waits a
+/// second at least.
+pub(crate) async fn known_groups(
+    client: &Client,
+    endpoint: &Endpoint,
+    retry: RetryPolicy,
+) -> Result<(Vec<KnownGroup>, usize), String> {
+    let mut rng = fastrand::Rng::new();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let answer = client
+            .call(endpoint, Method::GetContacts, &serde_json::Value::Null)
+            .await;
+        let (reason, wait) = match answer {
+            Ok(a) if a.status == 200 => {
+                let listed = contacts::parse_contacts(&a.body)?;
+                return Ok(contacts::groups(endpoint.platform, &listed));
+            }
+            Ok(a) => match classify_status(a.status, &a.body, a.retry_after) {
+                Verdict::Transient {
+                    reason,
+                    retry_after,
+                    throttled,
+                    ..
+                } => {
+                    let asked = retry_after.and_then(|v| parse_retry_after(&v, SystemTime::now()));
+                    let floor = throttled.then_some(Duration::from_secs(1));
+                    (reason, asked.max(floor))
+                }
+                Verdict::Rejected { error } => return Err(error),
+                Verdict::Fatal { reason } => return Err(reason),
+                Verdict::Done => unreachable!("a non-200 status is never done"),
+            },
+            Err(e) => (e.to_string(), None),
+        };
+        if !retry.allows_another(attempts) {
+            return Err(format!("{reason} (gave up after {attempts} attempts)"));
+        }
+        tokio::time::sleep(retry.delay(attempts, wait, &mut rng)).await;
+    }
+}
+
+/// The note for an instance whose `getContacts` lists no group.
+pub(crate) fn no_groups_note(name: &str, platform: Platform) -> String {
+    let max = match platform {
+        Platform::Max => "; on MAX it may not list groups at all (unconfirmed)",
+        Platform::WhatsApp => "",
+    };
+    format!(
+        "note: instance `{}` lists no groups: getContacts may not have loaded them yet (it lags by minutes after a change){max}; name the groups' IDs instead",
+        escaped(name)
+    )
+}
+
+/// How far the reading of groups has got, on stderr: a bar on a terminal,
+/// a plain line every 10 s elsewhere, nothing with -q.
+#[derive(Clone)]
+pub(crate) struct ReadProgress {
+    bar: ProgressBar,
+    style: ProgressStyle,
+    total: u64,
+    lines: Arc<Mutex<(u64, Instant)>>,
+}
+
+impl ReadProgress {
+    pub fn new(mode: ProgressMode, quiet: u8, total: u64) -> ReadProgress {
+        let style = progress_style(
+            mode,
+            std::io::stderr().is_terminal(),
+            std::env::var("TERM").ok().as_deref(),
+            quiet > 0,
+        );
+        let bar = match style {
+            ProgressStyle::Bar if total > 0 => {
+                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                bar.set_style(
+                    BarStyle::with_template(
+                        "{spinner} reading groups [{wide_bar}] {pos}/{len} eta {eta}",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
+                );
+                bar.enable_steady_tick(Duration::from_millis(200));
+                set_active_bar(Some(bar.clone()));
+                bar
+            }
+            _ => ProgressBar::hidden(),
+        };
+        ReadProgress {
+            bar,
+            style,
+            total,
+            lines: Arc::new(Mutex::new((0, Instant::now()))),
+        }
+    }
+
+    /// One more group read.
+    pub fn read_one(&self) {
+        self.bar.inc(1);
+        if self.style == ProgressStyle::Lines {
+            let mut at = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+            at.0 += 1;
+            if at.1.elapsed() >= Duration::from_secs(10) {
+                eprintln!("reading groups: {}/{}", at.0, self.total);
+                at.1 = Instant::now();
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+        set_active_bar(None);
+    }
+}

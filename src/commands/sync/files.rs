@@ -1,0 +1,201 @@
+//! The files a sync writes beside its desired-state file, and the lock on
+//! that file.
+//!
+//! By default each sync is a fresh job with new, dated files: the results
+//! (`nightly.sync-20250101T031500.000Z.results.csv`) and the operations it
+//! computed (`….ops.csv`, an operations manifest that `validate`, `plan`
+//! and `run` read). Dated names never collide, so they cannot stop two
+//! syncs of the same file from running together: the desired-state file
+//! itself is locked for the whole sync.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::greenapi::Action;
+use crate::report::sanitise::escaped;
+
+/// Where a sync's operations and results go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Paths {
+    pub operations: PathBuf,
+    pub results: PathBuf,
+}
+
+/// `desired`'s dated pair for `now`, one that no earlier sync wrote; or,
+/// when the results path is given, it and the operations beside it.
+pub(crate) fn paths(desired: &Path, results: Option<&Path>, now: SystemTime) -> Paths {
+    if let Some(results) = results {
+        let name = results
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        let operations = match name.as_deref().and_then(|n| n.strip_suffix(".results.csv")) {
+            Some(stem) => results.with_file_name(format!("{stem}.ops.csv")),
+            None => results.with_extension("ops.csv"),
+        };
+        return Paths {
+            operations,
+            results: results.to_owned(),
+        };
+    }
+    let stem = desired
+        .file_stem()
+        .map_or_else(|| "desired".into(), |s| s.to_string_lossy().into_owned());
+    // Milliseconds, so that names sort in time order even for syncs of one
+    // second (a collision, which the lock makes all but impossible, gets a suffix).
+    let stamp: String = humantime::format_rfc3339_millis(now)
+        .to_string()
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':'))
+        .collect();
+    for n in 1u32.. {
+        let base = match n {
+            1 => format!("{stem}.sync-{stamp}"),
+            n => format!("{stem}.sync-{stamp}-{n}"),
+        };
+        let pair = Paths {
+            operations: desired.with_file_name(format!("{base}.ops.csv")),
+            results: desired.with_file_name(format!("{base}.results.csv")),
+        };
+        // The desired file's lock keeps other syncs of it out meanwhile.
+        if !pair.operations.exists() && !pair.results.exists() {
+            return pair;
+        }
+    }
+    unreachable!("some suffix is free")
+}
+
+/// Takes `desired`'s lock for the rest of the sync; `Ok(None)` when another
+/// sync holds it. A file that cannot be opened is left to the loader to
+/// report (`Ok(Some(None))`).
+pub(crate) fn lock(desired: &Path) -> io::Result<Option<Option<File>>> {
+    let Ok(file) = File::open(desired) else {
+        return Ok(Some(None));
+    };
+    match crate::report::results::lock_exclusive(&file)? {
+        true => Ok(Some(Some(file))),
+        false => Ok(None),
+    }
+}
+
+/// The message for a desired file another sync holds.
+pub(crate) fn locked_message(desired: &Path) -> String {
+    format!(
+        "{} is being synced by another greenbatch sync; this one sends nothing and ends (wait for the other to finish)",
+        escaped(&desired.display().to_string())
+    )
+}
+
+/// One row of the operations manifest.
+pub(crate) struct Row<'a> {
+    pub action: Action,
+    pub chat_id: &'a str,
+    pub participant_id: &'a str,
+    pub instance: &'a str,
+}
+
+/// Writes the operations manifest at `path` whole or not at all (a new
+/// private file beside it, synced, then renamed over it): the header
+/// `action,chat_id,participant_id,instance`, then `rows`.
+pub(crate) fn write_operations(path: &Path, rows: &[Row<'_>]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(io::BufWriter::new(file.as_file_mut()));
+        w.write_record(["action", "chat_id", "participant_id", "instance"])?;
+        for r in rows {
+            w.write_record([r.action.as_str(), r.chat_id, r.participant_id, r.instance])?;
+        }
+        w.flush()?;
+        let mut inner = w
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        inner.flush()?;
+    }
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn dated_names_beside_the_desired_file_never_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let desired = dir.path().join("nightly.yaml");
+        let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_735_701_300_042);
+        let first = paths(&desired, None, now);
+        assert_eq!(
+            first.results,
+            dir.path()
+                .join("nightly.sync-20250101T031500.042Z.results.csv")
+        );
+        assert_eq!(
+            first.operations,
+            dir.path().join("nightly.sync-20250101T031500.042Z.ops.csv")
+        );
+        std::fs::write(&first.results, "").unwrap();
+        let second = paths(&desired, None, now);
+        assert_eq!(
+            second.results,
+            dir.path()
+                .join("nightly.sync-20250101T031500.042Z-2.results.csv")
+        );
+        let given = paths(&desired, Some(Path::new("out/tonight.results.csv")), now);
+        assert_eq!(given.operations, Path::new("out/tonight.ops.csv"));
+        let plain = paths(&desired, Some(Path::new("r.csv")), now);
+        assert_eq!(plain.operations, Path::new("r.ops.csv"));
+    }
+
+    #[test]
+    fn the_operations_manifest_is_a_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.ops.csv");
+        let rows = [
+            Row {
+                action: Action::Remove,
+                chat_id: "-10000000000000",
+                participant_id: "10000001",
+                instance: "max-main",
+            },
+            Row {
+                action: Action::Add,
+                chat_id: "120363043968066561@g.us",
+                participant_id: "79001234565@c.us",
+                instance: "default",
+            },
+        ];
+        write_operations(&path, &rows).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "action,chat_id,participant_id,instance\nremove,-10000000000000,10000001,max-main\nadd,120363043968066561@g.us,79001234565@c.us,default\n"
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn a_second_lock_on_the_desired_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let desired = dir.path().join("d.yaml");
+        std::fs::write(&desired, "groups: []\n").unwrap();
+        let held = lock(&desired).unwrap().expect("free").expect("opened");
+        assert!(lock(&desired).unwrap().is_none(), "held by the first");
+        drop(held);
+        assert!(lock(&desired).unwrap().is_some());
+        assert!(matches!(
+            lock(&dir.path().join("nope.yaml")),
+            Ok(Some(None))
+        ));
+    }
+}

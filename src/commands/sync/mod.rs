@@ -1,0 +1,267 @@
+//! `greenbatch sync DESIRED.yaml`: make groups match a desired-state file.
+//!
+//! 1. Lock the desired file (a second sync of it exits 75 at once), load
+//!    and validate it (exit 2 with every problem).
+//! 2. Preflight each instance and read each group; compute each group's
+//!    changes with [`crate::desired::diff()`].
+//! 3. Refuse a mass removal (`--max-removals`): nothing is sent anywhere.
+//! 4. Write the operations as an operations manifest beside the results,
+//!    then run that manifest exactly as `run` does, through
+//!    [`super::run::prepare`] and [`super::session::run_session`]: pacing,
+//!    retries, reconcile, the results file and its lock, signals, progress,
+//!    summary and exit codes are `run`'s own.
+//!
+//! Each sync is a fresh job (new dated files by default): the live state,
+//! not earlier results, says what is left, so a sync that was interrupted
+//! or crashed converges when it runs again.
+
+mod files;
+mod read;
+mod show;
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::UsageError;
+use super::reading::{self, ReadProgress};
+use super::run::{Prepared, prepare};
+use super::session::run_session;
+use crate::cli::{ManifestArgs, OutputArg, RunArgs, SyncArgs};
+use crate::desired;
+use crate::exit;
+use crate::greenapi::client::{Client, ClientConfig};
+use crate::manifest::{InputFormat, LoadOptions};
+use crate::report::results;
+use crate::report::sanitise::escaped;
+use crate::runner::retry::RetryPolicy;
+
+/// Runs the command; the exit code follows `run`'s table, with 2 for a
+/// refused mass removal and 75 for a desired file another sync holds.
+pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
+    if args.desired.as_os_str() == "-" {
+        return Err(UsageError(
+            "sync reads a desired-state file, not standard input: it locks the file and reads members_file beside it".into(),
+        )
+        .into());
+    }
+    // Held to the end: a second sync of this file must not run beside us.
+    let _lock = match args.dry_run {
+        true => None,
+        false => match files::lock(&args.desired)? {
+            Some(file) => file,
+            None => {
+                eprintln!("error: {}", files::locked_message(&args.desired));
+                return Ok(exit::LOCKED);
+            }
+        },
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let options = LoadOptions {
+        format: Some(InputFormat::Yaml),
+        max_size: args.max_manifest_size,
+        instances_file: args.instances.clone(),
+        trusted_hosts: args.trust_api_host.clone(),
+    };
+    let loaded = match desired::load(&args.desired, &options, &env) {
+        Ok(l) => l,
+        Err(rejected) => {
+            eprintln!("{rejected}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let names: Vec<Arc<str>> = {
+        let mut names: Vec<Arc<str>> = Vec::new();
+        for g in &loaded.state.groups {
+            if !names.contains(&g.instance) {
+                names.push(g.instance.clone());
+            }
+        }
+        names
+    };
+    let missing = loaded.instances.missing_tokens(names.iter().map(|n| &**n));
+    if quiet == 0 {
+        let repeated =
+            |d: &&crate::manifest::Diagnostic| missing.iter().any(|m| m.message == d.message);
+        for d in loaded.diagnostics.iter().filter(|d| !repeated(d)) {
+            eprintln!("{d}");
+        }
+    }
+    if !missing.is_empty() {
+        for d in &missing {
+            eprintln!("{d}");
+        }
+        return Ok(exit::USAGE);
+    }
+    // Reads go at their own pace, under getGroupData's limit; --rate is the
+    // moderation pace, `run`'s to choose (and warn about) when the
+    // operations run.
+    let setups = reading::setups_for(&loaded.instances, &names, None)?;
+    let client = Client::new(&ClientConfig {
+        timeout: args.timeout,
+        ..ClientConfig::default()
+    })
+    .map_err(|e| UsageError(e.to_string()))?;
+    let retry = RetryPolicy {
+        max_attempts: args.max_attempts,
+        ..RetryPolicy::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let plans = runtime.block_on(async {
+        let conns = reading::connect(&client, &setups, &names, retry).await;
+        let conns: HashMap<_, _> = conns.into_iter().map(|c| (c.name.clone(), c)).collect();
+        let progress = ReadProgress::new(args.progress, quiet, loaded.state.groups.len() as u64);
+        let plans = read::plan(&loaded.state, conns, &progress).await;
+        progress.finish();
+        plans
+    });
+    drop(runtime);
+    let read_code = if plans.iter().any(|p| p.refused) {
+        exit::INSTANCE_REFUSED
+    } else if plans.iter().any(|p| p.changes.is_err()) {
+        exit::FAILED
+    } else {
+        exit::SUCCESS
+    };
+    let mut out = io::stdout().lock();
+    if args.dry_run {
+        match args.format {
+            OutputArg::Text => {
+                writeln!(
+                    out,
+                    "{}: what a sync would change (dry run: nothing is sent)",
+                    loaded.name
+                )?;
+                show::render_text(&plans, args.max_removals, true, &mut out)?;
+                if show::refusal(&plans, args.max_removals).is_some() {
+                    writeln!(
+                        out,
+                        "a sync would refuse this mass removal and send nothing to any group; raise --max-removals if it is meant"
+                    )?;
+                }
+            }
+            OutputArg::Json => {
+                show::render_json(&loaded.name, &plans, args.max_removals, &mut out)?
+            }
+        }
+        return Ok(read_code);
+    }
+    for p in plans.iter().filter(|p| p.changes.is_err()) {
+        let why = p.changes.as_ref().err().map_or("", String::as_str);
+        eprintln!(
+            "error: {}: group {} of instance `{}` could not be read, so it is not synced: {}",
+            p.group.source,
+            p.group.chat_id,
+            escaped(&p.group.instance),
+            escaped(why)
+        );
+    }
+    if let Some(refusal) = show::refusal(&plans, args.max_removals) {
+        eprintln!("{refusal}");
+        return Ok(exit::USAGE);
+    }
+    let paths = files::paths(&args.desired, args.results.as_deref(), SystemTime::now());
+    if args.results.is_some() {
+        let prior = results::peek(&paths.results).map_err(|e| UsageError(e.to_string()))?;
+        if prior.rows > 0 {
+            return Err(UsageError(format!(
+                "results file {} already records {} rows: a sync is a fresh job, whose live state (not earlier rows) says what is left; name a new file, or leave out --results for a new dated one",
+                escaped(&paths.results.display().to_string()),
+                prior.rows
+            ))
+            .into());
+        }
+    }
+    let rows: Vec<files::Row<'_>> = plans
+        .iter()
+        .filter_map(|p| Some((p, p.changes.as_ref().ok()?)))
+        .flat_map(|(p, c)| {
+            c.operations().map(move |(action, who)| files::Row {
+                action,
+                chat_id: &p.group.chat_id,
+                participant_id: who,
+                instance: &p.group.instance,
+            })
+        })
+        .collect();
+    files::write_operations(&paths.operations, &rows).map_err(|e| {
+        UsageError(format!(
+            "cannot write the operations manifest {}: {e}",
+            escaped(&paths.operations.display().to_string())
+        ))
+    })?;
+    if quiet < 2 {
+        show::render_text(&plans, args.max_removals, false, &mut out)?;
+        writeln!(
+            out,
+            "operations: {}",
+            escaped(&paths.operations.display().to_string())
+        )?;
+        out.flush()?;
+    }
+    drop(out);
+    let run = RunArgs {
+        manifest: paths.operations.clone(),
+        results: Some(paths.results.clone()),
+        manifest_args: ManifestArgs {
+            instances: args.instances.clone(),
+            // The file is ours, whatever its size.
+            max_manifest_size: u64::MAX,
+            format: Vec::new(),
+            input_format: Some(crate::cli::InputFormatArg::Csv),
+            trust_api_host: args.trust_api_host.clone(),
+        },
+        rate: args.rate,
+        concurrency: args.concurrency,
+        max_attempts: args.max_attempts,
+        timeout: args.timeout,
+        outage_patience: args.outage_patience,
+        retry_rejected: false,
+        dry_run: false,
+        live: false,
+        no_preflight: false,
+        no_live: false,
+        progress: args.progress,
+    };
+    // Its notes and warnings were the desired file's, and were shown.
+    let code = match prepare(&run, &env, 1)? {
+        Prepared::Exit(code) => code,
+        Prepared::Ready(mut session) => {
+            session.quiet = quiet;
+            run_session(*session)?
+        }
+    };
+    Ok(worst(code, read_code))
+}
+
+/// The exit code that sums up both: the first of 130/143, 4, 3, 1 wins.
+fn worst(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        exit::SIGINT | exit::SIGTERM => 0,
+        exit::LOCKED => 1,
+        exit::USAGE => 2,
+        exit::INSTANCE_REFUSED => 3,
+        exit::FAILED => 4,
+        exit::REJECTED => 5,
+        _ => 6,
+    };
+    if rank(a) <= rank(b) { a } else { b }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worse_exit_code_wins() {
+        assert_eq!(worst(0, 3), 3);
+        assert_eq!(worst(1, 3), 3);
+        assert_eq!(worst(4, 3), 4);
+        assert_eq!(worst(130, 4), 130);
+        assert_eq!(worst(1, 0), 1);
+        assert_eq!(worst(0, 0), 0);
+    }
+}

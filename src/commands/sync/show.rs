@@ -1,0 +1,278 @@
+//! How a sync shows its plan: per group, the counts and (for `--dry-run`)
+//! the participants, whom it leaves alone and why, and the refusal of a
+//! mass removal; as text, or as one JSON document for machines.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::read::GroupPlan;
+use crate::desired::{Changes, MaxRemovals};
+use crate::greenapi::Platform;
+use crate::report::sanitise::escaped;
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The counts of one group's changes: `3 to remove, 2 to add`, or `no change`.
+fn counts(c: &Changes) -> String {
+    let parts: Vec<String> = [
+        (c.remove.len(), "remove"),
+        (c.demote.len(), "demote"),
+        (c.add.len(), "add"),
+        (c.promote.len(), "promote"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} to {what}"))
+    .collect();
+    match parts.is_empty() {
+        true => "no change".to_owned(),
+        false => parts.join(", "),
+    }
+}
+
+/// A list of IDs as shown: at most `max`, the rest counted.
+fn some(ids: &[String], max: usize) -> String {
+    let mut shown: Vec<String> = ids
+        .iter()
+        .take(max)
+        .map(|i| escaped(i).into_owned())
+        .collect();
+    if ids.len() > max {
+        shown.push(format!("and {} more", ids.len() - max));
+    }
+    shown.join(", ")
+}
+
+/// The text plan: a line per group with its counts, the participants when
+/// `detailed`, and what is left alone.
+pub(crate) fn render_text(
+    plans: &[GroupPlan<'_>],
+    limit: MaxRemovals,
+    detailed: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut total = 0;
+    for p in plans {
+        let g = p.group;
+        let head = format!("{} {}", escaped(&g.instance), g.chat_id);
+        let c = match &p.changes {
+            Ok(c) => c,
+            Err(e) => {
+                writeln!(out, "{head}: not read: {}", escaped(e))?;
+                continue;
+            }
+        };
+        total += c.len();
+        writeln!(out, "{head} ({} members): {}", c.members, counts(c))?;
+        if detailed {
+            for (action, who) in c.operations() {
+                writeln!(out, "  {:<8} {}", action.as_str(), escaped(who))?;
+            }
+        }
+        if let Some((removals, _)) = p.over(limit) {
+            writeln!(
+                out,
+                "  refused: it would remove {removals} of {} members; --max-removals {limit} allows {}",
+                c.members,
+                limit.explain(c.members)
+            )?;
+        }
+        if p.instance_admin == Some(false) && !c.is_empty() {
+            writeln!(
+                out,
+                "  the instance is not an admin of this group: these changes will be refused"
+            )?;
+        }
+        if p.withheld > 0 {
+            writeln!(
+                out,
+                "  held back: {} (the instance's own number is unknown, and a sync never removes or demotes the instance itself)",
+                plural(p.withheld, "removal or demotion")
+            )?;
+        }
+        let max = if detailed { 20 } else { 3 };
+        if !c.linked_only.is_empty() {
+            writeln!(
+                out,
+                "  left alone: {} listed only by linked ID (name them by linked ID in the file to manage them): {}",
+                plural(c.linked_only.len(), "member"),
+                some(&c.linked_only, max)
+            )?;
+        }
+        if !c.protected.is_empty() {
+            writeln!(
+                out,
+                "  left alone: {} protected: {}",
+                plural(c.protected.len(), "member"),
+                some(&c.protected, max)
+            )?;
+        }
+        if !c.unusable.is_empty() {
+            writeln!(
+                out,
+                "  left alone: {} listed under an ID no request can name: {}",
+                plural(c.unusable.len(), "member"),
+                some(&c.unusable, max)
+            )?;
+        }
+        if !c.unproven.is_empty() {
+            let mut why = Vec::new();
+            if c.unlisted > 0 {
+                why.push(format!(
+                    "it lists {} of {} members",
+                    c.members - c.unlisted,
+                    c.members
+                ));
+            }
+            if c.listed_by_linked_id > 0 {
+                why.push(format!("{} only by linked ID", c.listed_by_linked_id));
+            }
+            writeln!(
+                out,
+                "  not added: {} the list cannot show ({}): they may be members already; name them by linked ID, or add them with `greenbatch run`: {}",
+                plural(c.unproven.len(), "wanted member"),
+                why.join("; "),
+                some(&c.unproven, max)
+            )?;
+        }
+        if c.unlisted > 0 && c.unproven.is_empty() && detailed {
+            writeln!(
+                out,
+                "  the list shows {} of {} members: those not listed are left alone",
+                c.members - c.unlisted,
+                c.members
+            )?;
+        }
+    }
+    let read = plans.iter().filter(|p| p.changes.is_ok()).count();
+    writeln!(
+        out,
+        "{} read, {}",
+        plural(read, "group"),
+        plural(total, "change")
+    )?;
+    Ok(())
+}
+
+/// The refusal of a mass removal, when some group is over the limit.
+pub(crate) fn refusal(plans: &[GroupPlan<'_>], limit: MaxRemovals) -> Option<String> {
+    let over: Vec<String> = plans
+        .iter()
+        .filter_map(|p| {
+            let (removals, _) = p.over(limit)?;
+            let members = p.changes.as_ref().ok()?.members;
+            Some(format!(
+                "  {} {}: it would remove {removals} of {members} members; --max-removals {limit} allows {}",
+                escaped(&p.group.instance),
+                p.group.chat_id,
+                limit.explain(members)
+            ))
+        })
+        .collect();
+    if over.is_empty() {
+        return None;
+    }
+    let most = plans
+        .iter()
+        .filter_map(|p| p.over(limit))
+        .map(|(r, _)| r)
+        .max()
+        .unwrap_or(0);
+    Some(format!(
+        "error: refusing a mass removal: nothing was sent to any group\n{}\n  hint: check the desired-state file and its members_file; if the removals are meant, raise the limit (`--max-removals {most}`, or a share such as `--max-removals 50%`)",
+        over.join("\n")
+    ))
+}
+
+/// The JSON plan (`--dry-run --format json`).
+pub(crate) fn render_json(
+    desired: &str,
+    plans: &[GroupPlan<'_>],
+    limit: MaxRemovals,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        desired: &'a str,
+        max_removals: String,
+        refused: bool,
+        operations: usize,
+        groups: Vec<Group<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Group<'a> {
+        instance: &'a str,
+        platform: Platform,
+        chat_id: &'a str,
+        source: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        changes: Option<Shown>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        instance_admin: Option<bool>,
+        withheld: usize,
+        removal_limit: Option<u64>,
+        refused: bool,
+    }
+    /// Changes with every server-given ID escaped.
+    #[derive(Serialize)]
+    struct Shown {
+        members: u64,
+        unlisted: u64,
+        remove: Vec<String>,
+        demote: Vec<String>,
+        add: Vec<String>,
+        promote: Vec<String>,
+        left_alone_linked_only: Vec<String>,
+        left_alone_protected: Vec<String>,
+        left_alone_unusable: Vec<String>,
+        not_added: Vec<String>,
+    }
+    let esc = |v: &[String]| -> Vec<String> { v.iter().map(|s| escaped(s).into_owned()).collect() };
+    let groups: Vec<Group<'_>> = plans
+        .iter()
+        .map(|p| {
+            let c = p.changes.as_ref().ok();
+            Group {
+                instance: &p.group.instance,
+                platform: p.group.platform,
+                chat_id: &p.group.chat_id,
+                source: p.group.source.to_string(),
+                error: p.changes.as_ref().err().map(|e| escaped(e).into_owned()),
+                changes: c.map(|c| Shown {
+                    members: c.members,
+                    unlisted: c.unlisted,
+                    remove: esc(&c.remove),
+                    demote: esc(&c.demote),
+                    add: esc(&c.add),
+                    promote: esc(&c.promote),
+                    left_alone_linked_only: esc(&c.linked_only),
+                    left_alone_protected: esc(&c.protected),
+                    left_alone_unusable: esc(&c.unusable),
+                    not_added: esc(&c.unproven),
+                }),
+                instance_admin: p.instance_admin,
+                withheld: p.withheld,
+                removal_limit: c.map(|c| limit.allowed(c.members)),
+                refused: p.over(limit).is_some(),
+            }
+        })
+        .collect();
+    let doc = Doc {
+        desired,
+        max_removals: limit.to_string(),
+        refused: groups.iter().any(|g| g.refused),
+        operations: plans
+            .iter()
+            .filter_map(|p| p.changes.as_ref().ok())
+            .map(Changes::len)
+            .sum(),
+        groups,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

@@ -1,0 +1,302 @@
+//! One entry of a desired-state file's `groups`: its keys, its IDs checked
+//! against its instance's platform (loosely written numbers normalised,
+//! with a note), its `members_file`, and the checks between its lists.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use yaml_serde::Value;
+
+use super::ctx::Ctx;
+use super::fields::fields;
+use super::members_file;
+use super::model::DesiredGroup;
+use crate::greenapi::Platform;
+use crate::greenapi::ids::{self, IdKind, IdProblem};
+use crate::instances;
+use crate::manifest::yaml_lines::{Lines, line_no};
+use crate::manifest::{Diagnostic, Source};
+
+/// Reads one item of `groups`; `span` is its first line and the line after
+/// it when the scan found them. `None` when it has errors (reported).
+pub(super) fn read(
+    item: &Value,
+    span: Option<(usize, usize)>,
+    fallback: u32,
+    lines: &Lines<'_>,
+    ctx: &mut Ctx,
+) -> Option<DesiredGroup> {
+    let line = span.map_or(fallback, |(s, _)| line_no(s));
+    let errors_before = ctx.error_count();
+    let Value::Mapping(map) = item else {
+        let d = Diagnostic::error(ctx.at(line), "a group is a map of settings")
+            .hint("give at least `chat_id`, and `members` or `admins`");
+        ctx.report(d);
+        return None;
+    };
+    let (fields, malformed) = fields(map, span, line, lines, ctx);
+    let Some((chat_raw, chat_line)) = fields.chat.clone() else {
+        let d = Diagnostic::error(ctx.at(line), "is missing")
+            .field("chat_id")
+            .hint("name the group: `chat_id: 120363043968066561@g.us` (WhatsApp) or `chat_id: \"-10000000000000\"` (MAX)");
+        ctx.report(d);
+        return None;
+    };
+    let name: Arc<str> = match &fields.instance {
+        Some((n, _)) => Arc::from(n.as_str()),
+        None => ctx.default_instance.clone(),
+    };
+    let instance_line = fields.instance.as_ref().map_or(line, |(_, l)| *l);
+    let resolved = ctx.resolve(&name, Some(&chat_raw), instance_line);
+    // An unconfigured instance is reported at the end; the group's IDs may
+    // still tell its platform, and their problems are worth saying now.
+    let platform = match resolved
+        .as_ref()
+        .map(|r| r.1)
+        .or_else(|| ids::platform_of(&chat_raw))
+    {
+        Some(p) => p,
+        None => {
+            let d = Diagnostic::error(
+                ctx.at(chat_line),
+                format!("`{}` is not a group ID", chat_raw.trim()),
+            )
+            .field("chat_id")
+            .hint(format!(
+                "a whatsapp group ID looks like `{}`, a max one like `{}`",
+                ids::example(Platform::WhatsApp, IdKind::Group),
+                ids::example(Platform::Max, IdKind::Group)
+            ));
+            ctx.report(d);
+            return None;
+        }
+    };
+    let shown_name = resolved.as_ref().map_or(name.clone(), |r| r.0.clone());
+    let hint_for = |ctx: &Ctx, problem: &IdProblem, kind: IdKind| match problem {
+        IdProblem::OtherPlatform { .. } => match ctx.inferred {
+            Some((p, told)) if &*shown_name == instances::DEFAULT => format!(
+                "instance `default` is {p}, as line {told} tells; set GREEN_API_PLATFORM, or give this group an instance of the other platform"
+            ),
+            _ => format!(
+                "instance `{shown_name}` is {platform}; give this group an instance of the other platform"
+            ),
+        },
+        p => p.hint(platform, kind),
+    };
+    let chat = match ids::check(platform, IdKind::Group, &chat_raw) {
+        Ok(c) => Some(c.id.into_owned()),
+        Err(problem) => {
+            let message = match &problem {
+                IdProblem::Empty => "is empty".to_owned(),
+                p => format!("`{}` {p}", chat_raw.trim()),
+            };
+            let hint = hint_for(ctx, &problem, IdKind::Group);
+            let d = Diagnostic::error(ctx.at(chat_line), message)
+                .field("chat_id")
+                .hint(hint);
+            ctx.report(d);
+            None
+        }
+    };
+    let person = |ctx: &mut Ctx, raw: &str, at: Option<Source>, field: &str| match ids::check(
+        platform,
+        IdKind::Person,
+        raw,
+    ) {
+        Ok(c) => {
+            if c.normalised && c.id != raw.trim() {
+                let d = Diagnostic::note(at, format!("`{}` is read as `{}`", raw.trim(), c.id))
+                    .field(field);
+                ctx.report(d);
+            }
+            Some(c.id.into_owned())
+        }
+        Err(problem) => {
+            let message = match &problem {
+                IdProblem::Empty => "is empty".to_owned(),
+                p => format!("`{}` {p}", raw.trim()),
+            };
+            let hint = hint_for(ctx, &problem, IdKind::Person);
+            ctx.report(Diagnostic::error(at, message).field(field).hint(hint));
+            None
+        }
+    };
+    // Wanted members: `members`, then `members_file`, once each.
+    let mut wanted: Option<Vec<String>> = None;
+    let mut first_line: HashMap<String, u32> = HashMap::new();
+    if let Some((list, _)) = &fields.members {
+        let out = wanted.get_or_insert_with(Vec::new);
+        for (raw, l) in list {
+            let Some(id) = person(ctx, raw, ctx.at(*l), "members") else {
+                continue;
+            };
+            match first_line.get(&id) {
+                Some(first) => {
+                    let d = Diagnostic::warning(
+                        ctx.at(*l),
+                        format!("`{id}` is listed twice (first on line {first})"),
+                    )
+                    .field("members");
+                    ctx.report(d);
+                }
+                None => {
+                    first_line.insert(id.clone(), *l);
+                    out.push(id);
+                }
+            }
+        }
+    }
+    if let Some((file, l)) = &fields.members_file {
+        let path = ctx.base.join(file);
+        let shown = crate::manifest::input::display_name(&path);
+        let out = wanted.get_or_insert_with(Vec::new);
+        match members_file::read(&path, chat.as_deref(), ctx.max_size) {
+            Ok(ids) => {
+                if ids.is_empty() {
+                    let d = Diagnostic::warning(ctx.at(*l), format!("{shown} lists nobody"))
+                        .field("members_file")
+                        .hint("an empty members_file wants nobody but the owner and the instance; --max-removals stops a sync that would empty the group");
+                    ctx.report(d);
+                }
+                let file_name: Arc<str> = Arc::from(shown.as_str());
+                for (raw, at_line) in ids {
+                    let at = Some(Source {
+                        file: file_name.clone(),
+                        line: at_line,
+                    });
+                    if let Some(id) = person(ctx, &raw, at, "members_file")
+                        && !first_line.contains_key(&id)
+                    {
+                        first_line.insert(id.clone(), *l);
+                        out.push(id);
+                    }
+                }
+            }
+            Err(problem) => {
+                let d = Diagnostic::error(ctx.at(*l), format!("{shown}: {problem}"))
+                    .field("members_file")
+                    .hint(format!(
+                        "members_file is read relative to the desired-state file's directory ({}): one ID per line, or an export CSV (`greenbatch export`)",
+                        crate::manifest::input::display_name(&ctx.base)
+                    ));
+                ctx.report(d);
+            }
+        }
+    }
+    let mut admins: Vec<String> = Vec::new();
+    let mut admin_lines: Vec<u32> = Vec::new();
+    if let Some((list, _)) = &fields.admins {
+        for (raw, l) in list {
+            let Some(id) = person(ctx, raw, ctx.at(*l), "admins") else {
+                continue;
+            };
+            if let Some(k) = admins.iter().position(|a| *a == id) {
+                let d = Diagnostic::warning(
+                    ctx.at(*l),
+                    format!("`{id}` is listed twice (first on line {})", admin_lines[k]),
+                )
+                .field("admins");
+                ctx.report(d);
+                continue;
+            }
+            admins.push(id);
+            admin_lines.push(*l);
+        }
+    }
+    if malformed {
+        // A key of the wrong shape says nothing: judging the lists without
+        // it would only add errors that its fix makes moot.
+    } else if wanted.is_some() {
+        for (admin, l) in admins.iter().zip(&admin_lines) {
+            if !first_line.contains_key(admin) {
+                let d = Diagnostic::error(
+                    ctx.at(*l),
+                    format!("`{admin}` is a wanted admin but not a wanted member of this group"),
+                )
+                .field("admins")
+                .hint("admins are members: add it to members (or members_file) too, or take it out of admins");
+                ctx.report(d);
+            }
+        }
+        let removes = fields.remove_others.is_some_and(|(r, _)| r);
+        if removes {
+            let unwanted: Vec<(String, u32)> = protected_on(ctx, platform)
+                .into_iter()
+                .filter(|(id, _)| !first_line.contains_key(id))
+                .collect();
+            if !unwanted.is_empty() {
+                let named: Vec<String> = unwanted
+                    .iter()
+                    .map(|(id, at)| format!("`{id}` (line {at})"))
+                    .collect();
+                let d = Diagnostic::error(
+                    ctx.at(fields.remove_others.map_or(line, |(_, l)| l)),
+                    format!(
+                        "this group removes members it does not want, and does not want protected {}",
+                        named.join(", ")
+                    ),
+                )
+                .field("remove_others")
+                .hint("a protected participant is never removed: add it to this group's members, or set `remove_others: false`, or take it out of `protect`");
+                ctx.report(d);
+            }
+        }
+    } else if let Some((true, l)) = fields.remove_others {
+        let d = Diagnostic::error(
+            ctx.at(l),
+            "needs `members` or `members_file`: without them this group's membership is not managed, so nobody is unwanted",
+        )
+        .field("remove_others")
+        .hint("list the wanted members, or take remove_others out");
+        ctx.report(d);
+    }
+    let chat = chat?;
+    if let Some((resolved_name, _)) = &resolved {
+        let key = (resolved_name.clone(), chat.clone());
+        match ctx.seen.get(&key) {
+            Some(first) => {
+                let d = Diagnostic::error(
+                    ctx.at(line),
+                    format!(
+                        "group `{chat}` of instance `{resolved_name}` is listed twice (first on line {first})"
+                    ),
+                )
+                .field("chat_id")
+                .hint("merge the two entries into one");
+                ctx.report(d);
+            }
+            None => {
+                ctx.seen.insert(key, line);
+            }
+        }
+    }
+    let (instance, platform) = resolved?;
+    if ctx.error_count() > errors_before {
+        return None;
+    }
+    Some(DesiredGroup {
+        source: Source {
+            file: ctx.file.clone(),
+            line,
+        },
+        instance,
+        platform,
+        chat_id: chat,
+        members: wanted,
+        admins,
+        remove_others: fields.remove_others.is_some_and(|(r, _)| r),
+        demote_others: fields.demote_others.is_some_and(|(d, _)| d),
+    })
+}
+
+/// The protected IDs that are people of `platform`, with their lines.
+fn protected_on(ctx: &Ctx, platform: Platform) -> Vec<(String, u32)> {
+    let mut out: Vec<(String, u32)> = ctx
+        .protect
+        .iter()
+        .filter(|(id, _)| ids::kind_of(platform, id) == Some(IdKind::Person))
+        .map(|(id, l)| (id.clone(), *l))
+        .collect();
+    out.sort_by_key(|(_, l)| *l);
+    out
+}
