@@ -1,7 +1,7 @@
 //! `greenbatch run`: validate, take the results file, skip what is settled,
 //! run the rest, and sum it up in the exit code.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -102,7 +102,12 @@ pub(crate) fn prepare(
             crate::report::sanitise::escaped(&results_path.display().to_string())
         );
     }
-    let (ops, tally, resumed) = partition(loaded.operations, &prior, args.retry_rejected);
+    let (ops, tally, resumed) = partition(
+        loaded.operations,
+        &prior,
+        args.retry_rejected,
+        usize::from(args.concurrency),
+    );
     let client = Client::new(&ClientConfig {
         timeout: args.timeout,
         ..ClientConfig::default()
@@ -230,37 +235,69 @@ pub(crate) fn setups(
     }
 }
 
+/// Operations that may have been on the wire, or answered but not yet
+/// recorded, when an earlier run stopped, past its last recorded one: the
+/// workers' requests in flight plus what the results writer had not written
+/// yet (up to 9 seen under load).
+const UNRECORDED_SLACK: usize = 16;
+
 /// Splits off the operations the results file already settles, counting
-/// them, and names the groups an earlier run recorded some operations of
-/// while others are still to send.
+/// them, and names the groups to read before sending, because an earlier
+/// run of this file may have left operations there applied but unrecorded:
+/// those of pending operations up to [`UNRECORDED_SLACK`] + `concurrency`
+/// past the last recorded one (the run dispatched in manifest order), or
+/// the first that many when the file has a header but no row yet.
 fn partition(
     ops: Vec<Operation>,
     prior: &PriorResults,
     retry_rejected: bool,
+    concurrency: usize,
 ) -> (Vec<Operation>, Tally, GroupSet) {
     let mut tally = Tally {
         total: ops.len() as u64,
         ..Tally::default()
     };
-    let mut to_send = Vec::with_capacity(ops.len());
-    let mut recorded: HashSet<(&str, &str)> = HashSet::new();
-    let mut last: Option<(&str, &str)> = None;
+    let window = concurrency + UNRECORDED_SLACK;
+    // Instances run side by side, each through its own operations in
+    // manifest order: positions and horizons are per instance (a run has
+    // few instances, compared by pointer).
+    let mut instances: Vec<(&Arc<str>, usize, Option<usize>)> = Vec::new();
+    let mut position = Vec::with_capacity(ops.len());
     for op in &ops {
-        let key = (&*op.instance, op.chat_id.as_str());
-        // Manifests list a group's operations together: hash only on a change.
-        if last != Some(key) && prior.outcome(op.op_id).is_some() {
-            recorded.insert(key);
-            last = Some(key);
+        let slot = match instances
+            .iter()
+            .position(|(i, ..)| Arc::ptr_eq(i, &op.instance))
+        {
+            Some(slot) => slot,
+            None => {
+                instances.push((&op.instance, 0, None));
+                instances.len() - 1
+            }
+        };
+        let (_, next, last) = &mut instances[slot];
+        position.push((slot, *next));
+        if prior.outcome(op.op_id).is_some() {
+            *last = Some(*next);
         }
+        *next += 1;
     }
-    let mut resumed = HashSet::new();
-    for op in &ops {
-        let key = (&*op.instance, op.chat_id.as_str());
-        if recorded.contains(&key) && !prior.is_settled(op.op_id, retry_rejected) {
+    let horizons: Vec<Option<usize>> = instances
+        .iter()
+        .map(|(_, _, last)| match last {
+            Some(i) => Some(i + window),
+            None if prior.had_header => Some(window - 1),
+            None => None,
+        })
+        .collect();
+    let mut resumed = GroupSet::new();
+    for (op, &(slot, at)) in ops.iter().zip(&position) {
+        let suspect = horizons[slot].is_some_and(|h| at <= h);
+        if suspect && !prior.is_settled(op.op_id, retry_rejected) {
             resumed.insert((op.instance.clone(), op.chat_id.clone()));
         }
     }
-    drop(recorded);
+    drop(position);
+    let mut to_send = Vec::with_capacity(ops.len());
     for op in ops {
         match prior.outcome(op.op_id) {
             Some(outcome) if outcome.is_settled(retry_rejected) => tally.record_earlier(outcome),

@@ -60,6 +60,11 @@ fn failed_retries(ledger: &[LedgerEntry]) -> usize {
 }
 
 async fn scenario(name: &str, rules: Vec<FaultRule>, timeout: &str) {
+    scenario_with(name, rules, timeout, "5m").await;
+}
+
+/// A scenario whose outages are waited out for `patience` at most.
+async fn scenario_with(name: &str, rules: Vec<FaultRule>, timeout: &str, patience: &str) {
     let mut config = state(OPS)
         .with_rate_limits()
         .with_seed(11)
@@ -87,6 +92,8 @@ async fn scenario(name: &str, rules: Vec<FaultRule>, timeout: &str) {
         &attempts,
         "--timeout",
         timeout,
+        "--outage-patience",
+        patience,
         "--progress",
         "never",
     ];
@@ -224,7 +231,9 @@ async fn mixed_faults() {
     ];
     scenario("mix", mix, "1s").await;
     if full() {
+        // Longer than the patience: the removals left give up (`failed`)
+        // and the rerun finishes them.
         let outage = vec![outage(60.0), p(Fault::DropAfterApply, 0.05)];
-        scenario("outage-60s+drops", outage, "5s").await;
+        scenario_with("outage-60s+drops", outage, "5s", "15s").await;
     }
 }

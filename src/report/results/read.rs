@@ -32,6 +32,9 @@ pub struct PriorResults {
     /// The permission bits of an existing file that others could read (not
     /// 0600); the caller may warn. The file is left as the user set it.
     pub loose_mode: Option<u32>,
+    /// The file already held its header: an earlier run opened it (and may
+    /// have been stopped before it wrote a row).
+    pub had_header: bool,
 }
 
 impl PriorResults {
@@ -117,6 +120,7 @@ pub(crate) fn scan(input: impl Read, len: u64) -> Result<Scan, ScanError> {
     })?;
     prior.rows = rows.rows;
     prior.torn = rows.torn;
+    prior.had_header = !rows.needs_header;
     Ok(Scan {
         prior,
         keep: rows.keep,
