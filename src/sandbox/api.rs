@@ -61,15 +61,19 @@ pub(crate) async fn handle(
         Err(reply) => return finish(shared, entry, Outcome::Answer(reply)),
     };
     let seq = entry.seq;
-    let Some(Fate { fault, apply }) = fate else {
-        let reply = run(
+    // The real service's work for this request, now.
+    let serve_now = |entry: &mut LedgerEntry| {
+        run(
             shared.started,
             &mut shared.lock(),
             &instance,
             method,
             body,
-            &mut entry,
-        );
+            entry,
+        )
+    };
+    let Some(Fate { fault, apply }) = fate else {
+        let reply = serve_now(&mut entry);
         return serve(shared, seq, finish(shared, entry, Outcome::Answer(reply))).await;
     };
     entry.fault = Some(fault.name().to_owned());
@@ -80,36 +84,15 @@ pub(crate) async fn handle(
                 _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
                 _ = shared.shutdown.cancelled() => return finish(shared, entry, Outcome::Kill(Kill::Drop)),
             }
-            Outcome::Answer(run(
-                shared.started,
-                &mut shared.lock(),
-                &instance,
-                method,
-                body,
-                &mut entry,
-            ))
+            Outcome::Answer(serve_now(&mut entry))
         }
         Fault::DropAfterApply => {
-            run(
-                shared.started,
-                &mut shared.lock(),
-                &instance,
-                method,
-                body,
-                &mut entry,
-            );
+            serve_now(&mut entry);
             Outcome::Kill(Kill::Drop)
         }
         other => {
             if apply {
-                run(
-                    shared.started,
-                    &mut shared.lock(),
-                    &instance,
-                    method,
-                    body,
-                    &mut entry,
-                );
+                serve_now(&mut entry);
             }
             match other {
                 Fault::Hang => Outcome::Hang,

@@ -405,17 +405,20 @@ mod tests {
         out
     }
 
+    /// A reader that hands out at most `.1` bytes a read.
+    struct Dribble<'a>(&'a [u8], usize);
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
     /// The same from [`Tokens`], reading `chunk` bytes at a time.
     fn by_tokens(data: &[u8], chunk: usize) -> Vec<(Vec<Vec<u8>>, u64, u64)> {
-        struct Dribble<'a>(&'a [u8], usize);
-        impl Read for Dribble<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(self.1).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let mut tokens = Tokens::new(Dribble(data, chunk));
         let mut record = csv::ByteRecord::new();
         let mut out = vec![];
@@ -434,15 +437,6 @@ mod tests {
 
     /// The same through [`Tokens::next_with`], in place where it can.
     fn by_fields(data: &[u8], chunk: usize) -> Vec<(Vec<Vec<u8>>, u64, u64)> {
-        struct Dribble<'a>(&'a [u8], usize);
-        impl Read for Dribble<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(self.1).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let mut tokens = Tokens::new(Dribble(data, chunk));
         let mut record = csv::ByteRecord::new();
         let mut out = vec![];
