@@ -17,6 +17,7 @@ pub mod greenapi;
 pub mod instances;
 pub mod logging;
 pub mod manifest;
+pub(crate) mod records;
 pub mod report;
 pub mod runner;
 pub mod sandbox;

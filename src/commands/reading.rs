@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use compact_str::CompactString;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle as BarStyle};
 
 use crate::exit;
@@ -146,8 +147,8 @@ pub(crate) fn setups_for(
             action: Action::Add,
             platform: inst.platform,
             instance: inst.name.clone(),
-            chat_id: String::new(),
-            participant_id: String::new(),
+            chat_id: CompactString::default(),
+            participant_id: CompactString::default(),
         })
         .collect();
     super::run::setups(instances, &probes, None, read_rate, false)

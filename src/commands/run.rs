@@ -293,7 +293,7 @@ fn partition(
     for (op, &(slot, at)) in ops.iter().zip(&position) {
         let suspect = horizons[slot].is_some_and(|h| at <= h);
         if suspect && !prior.is_settled(op.op_id, retry_rejected) {
-            resumed.insert((op.instance.clone(), op.chat_id.clone()));
+            resumed.insert((op.instance.clone(), op.chat_id.to_string()));
         }
     }
     drop(position);

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::UsageError;
 use crate::cli::{OutputFormat, ValidateArgs};
 use crate::exit;
+use crate::greenapi::{Action, Platform};
 use crate::manifest::{self, Diagnostic, Loaded, Rejected, Severity};
 
 /// Checks the manifests; `quiet` (-q) leaves out warnings and notes.
@@ -74,6 +75,13 @@ fn is_desired(path: &std::path::Path, opts: &manifest::LoadOptions) -> bool {
         && std::fs::read(path).is_ok_and(|bytes| crate::desired::is_desired_state(&bytes))
 }
 
+/// Where `x` is in `all` (one of the `ALL` lists).
+fn slot<T: PartialEq>(all: &[T], x: T) -> usize {
+    all.iter()
+        .position(|a| *a == x)
+        .expect("every value is in ALL")
+}
+
 /// One manifest's outcome, as both renderers show it.
 #[derive(Debug, Serialize)]
 pub(crate) struct Report<'a> {
@@ -118,17 +126,37 @@ impl<'a> Report<'a> {
             diagnostics,
         };
         let mut groups = std::collections::HashSet::new();
-        // Manifests usually list a group's rows together: hashing only when
-        // the group changes spares a million-row manifest most lookups.
-        let mut last = None;
+        // Manifests usually list a group's rows together: counting a run of
+        // rows of one instance and group at once spares a million-row
+        // manifest most map lookups (they were 7 % of its validation).
+        let mut actions = [0; Action::ALL.len()];
+        let mut platforms = [0; Platform::ALL.len()];
+        let mut run: Option<((&str, &str), usize)> = None;
         for op in ops {
-            *report.actions.entry(op.action.as_str()).or_default() += 1;
-            *report.platforms.entry(op.platform.as_str()).or_default() += 1;
-            *report.instances.entry(&op.instance).or_default() += 1;
-            let group = (&*op.instance, op.chat_id.as_str());
-            if last != Some(group) {
-                groups.insert(group);
-                last = Some(group);
+            actions[slot(&Action::ALL, op.action)] += 1;
+            platforms[slot(&Platform::ALL, op.platform)] += 1;
+            let group = (&*op.instance, &*op.chat_id);
+            match &mut run {
+                Some((last, n)) if *last == group => *n += 1,
+                _ => {
+                    if let Some(((instance, _), n)) = run.replace((group, 1)) {
+                        *report.instances.entry(instance).or_default() += n;
+                    }
+                    groups.insert(group);
+                }
+            }
+        }
+        if let Some(((instance, _), n)) = run {
+            *report.instances.entry(instance).or_default() += n;
+        }
+        for (a, n) in Action::ALL.into_iter().zip(actions) {
+            if n > 0 {
+                report.actions.insert(a.as_str(), n);
+            }
+        }
+        for (p, n) in Platform::ALL.into_iter().zip(platforms) {
+            if n > 0 {
+                report.platforms.insert(p.as_str(), n);
             }
         }
         report.groups = groups.len();

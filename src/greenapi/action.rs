@@ -74,7 +74,7 @@ impl FromStr for Action {
     /// Accepts the action names and, as aliases, the API's method names;
     /// case and surrounding spaces do not matter.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
+        let s = super::ids::trim(s);
         Action::ALL
             .into_iter()
             .find(|a| {

@@ -99,10 +99,20 @@ pub fn example(platform: Platform, kind: IdKind) -> &'static str {
     }
 }
 
+/// `s.trim()`, skipping its walk over Unicode whitespace when both ends are
+/// printable ASCII (never whitespace): a manifest's IDs and actions almost
+/// always are, and the walk was 7 % of a million-row validation.
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// Checks `raw` as an ID of `kind` on `platform`, normalising what can be
 /// normalised without guessing. Surrounding spaces are ignored.
 pub fn check(platform: Platform, kind: IdKind, raw: &str) -> Result<Checked<'_>, IdProblem> {
-    let trimmed = raw.trim();
+    let trimmed = trim(raw);
     if trimmed.is_empty() {
         return Err(IdProblem::Empty);
     }
@@ -234,6 +244,20 @@ mod tests {
     fn ok(p: Platform, k: IdKind, raw: &str) -> (String, bool) {
         let c = check(p, k, raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
         (c.id.into_owned(), c.normalised)
+    }
+
+    #[test]
+    fn the_quick_trim_trims_as_str_trim_does() {
+        let mut rng = fastrand::Rng::with_seed(14);
+        let alphabet = [
+            " ", "\t", "\u{a0}", "\u{3000}", "\u{feff}", "a", "7", "@", "é", "\n", "x y",
+        ];
+        for _ in 0..5000 {
+            let s: String = (0..rng.usize(0..6))
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect();
+            assert_eq!(trim(&s), s.trim(), "{s:?}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub(crate) const LITERAL_TOKEN_HINT: &str = "keep tokens out of files others rea
 /// True for a value that looks like an apiTokenInstance (every documented one
 /// is 50 lowercase hex digits). Digits alone are IDs, so a letter is required.
 pub(crate) fn looks_like_token(s: &str) -> bool {
-    let s = s.trim();
+    let s = crate::greenapi::ids::trim(s);
     (32..=64).contains(&s.len())
         && s.bytes().all(|b| b.is_ascii_hexdigit())
         && s.bytes().any(|b| b.is_ascii_alphabetic())

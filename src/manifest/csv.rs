@@ -2,23 +2,19 @@
 //! and optionally `instance` (or the API's names `groupId`/`chatId` and
 //! `participantChatId`), then one operation per record.
 //!
-//! Records stream through one reused [`csv::ByteRecord`] into the
-//! [`Validator`], so a million-row file costs the operations and nothing
-//! more. Lines are physical: a quoted field spanning lines puts the next
-//! record further down, and the csv crate's position says where.
+//! Records stream from the byte-level reader ([`crate::records`]), split in
+//! place where they can be, into the [`Validator`], so a million-row file
+//! costs the operations and nothing more. Lines are physical: a quoted field
+//! spanning lines puts the next record further down, and the reader says
+//! where.
 
-mod lines;
-
-use std::cell::RefCell;
 use std::io::Read;
-use std::rc::Rc;
-
-use lines::{Counting, Lines};
 
 use super::Diagnostic;
 use super::input;
 use super::validate::{Raw, Validator};
 use crate::instances;
+use crate::records::{At, Fields, Tokens};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Column {
@@ -60,44 +56,67 @@ const HEADER_HINT: &str =
 
 /// Reads a CSV manifest into `v`; `cap` is the size limit, for its message.
 pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
-    let lines = Rc::new(RefCell::new(Lines::default()));
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        // No `Trim::All`: the csv crate trims by building a new record per
-        // row (an allocation and a copy); fields are trimmed as borrowed below.
-        .from_reader(Counting {
-            inner: reader,
-            lines: lines.clone(),
-        });
-    let line_of = |rec: &csv::ByteRecord| {
-        rec.position()
-            .map_or(0, |p| lines.borrow_mut().line_at(p.byte()))
-    };
-    let mut rec = csv::ByteRecord::new();
+    let mut tokens = Tokens::new(reader);
+    // Records the scanner cannot split in place (quoted, split across two
+    // reads) come through this one, reused.
+    let mut spare = csv::ByteRecord::new();
     // The header: the first non-empty record.
-    match rdr.read_byte_record(&mut rec) {
-        Ok(true) => {}
-        Ok(false) => {
+    let header = tokens.next_with(&mut spare, &mut |f, at| {
+        let fields: Vec<Vec<u8>> = (0..f.count()).map(|i| f.field(i).to_vec()).collect();
+        (fields, at.physical as u32)
+    });
+    let (header, header_line) = match header {
+        Ok(Some(h)) => h,
+        Ok(None) => {
             let d = Diagnostic::error(v.at(1), "the manifest is empty").hint(HEADER_HINT);
             return v.report(d);
         }
-        Err(e) => return v.report(csv_error(&e, cap, v)),
-    }
-    let header_line = line_of(&rec);
-    if rec.as_slice().contains(&0) {
+        Err(e) => return v.report(input::read_error(&e, cap)),
+    };
+    if header.iter().any(|f| f.contains(&0)) {
         return v.report(binary(v, header_line));
     }
+    let Some(columns) = columns(&header, header_line, v) else {
+        return;
+    };
+    loop {
+        let mut row = |f: &dyn Fields, at: At| columns.row(f, line_of(at), v);
+        match tokens.next_with(&mut spare, &mut row) {
+            Ok(Some(Flow::Go)) => {}
+            Ok(Some(Flow::Stop)) | Ok(None) => break,
+            Err(e) => return v.report(input::read_error(&e, cap)),
+        }
+    }
+}
+
+fn line_of(at: At) -> u32 {
+    u32::try_from(at.physical).unwrap_or(u32::MAX)
+}
+
+/// Whether to read on after a row.
+enum Flow {
+    Go,
+    Stop,
+}
+
+/// Where the header puts each column, and the columns it does not use.
+struct Columns {
+    index: [Option<usize>; 4],
+    unknown: Vec<(usize, String)>,
+}
+
+/// The header's columns; `None` when a problem makes reading on pointless.
+fn columns(header: &[Vec<u8>], header_line: u32, v: &mut Validator) -> Option<Columns> {
     let mut index: [Option<usize>; 4] = [None; 4];
     let mut unknown: Vec<(usize, String)> = Vec::new();
     let mut fatal = false;
-    for (i, raw) in rec.iter().enumerate() {
+    for (i, raw) in header.iter().enumerate() {
         let Ok(h) = std::str::from_utf8(raw) else {
             v.report(
                 Diagnostic::error(v.at(header_line), "the header is not valid UTF-8")
                     .hint(HEADER_HINT),
             );
-            return;
+            return None;
         };
         let h = h.trim_start_matches('\u{feff}').trim();
         if instances::is_token_key(h) {
@@ -147,21 +166,20 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
             .hint("the columns used are action, chat_id, participant_id and instance");
         v.report(d);
     }
-    if fatal {
-        return;
-    }
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return v.report(csv_error(&e, cap, v)),
+    (!fatal).then_some(Columns { index, unknown })
+}
+
+impl Columns {
+    /// Hands one record to the validator.
+    fn row(&self, rec: &dyn Fields, line: u32, v: &mut Validator) -> Flow {
+        let field = |i: usize| (i < rec.count()).then(|| rec.field(i));
+        let fields = (0..rec.count()).map(|i| rec.field(i));
+        if fields.clone().all(|f| f.trim_ascii().is_empty()) {
+            return Flow::Go; // a line of commas only
         }
-        let line = line_of(&rec);
-        if rec.iter().all(|f| f.trim_ascii().is_empty()) {
-            continue; // a line of commas only
-        }
-        if rec.as_slice().contains(&0) {
-            return v.report(binary(v, line));
+        if fields.clone().any(|f| memchr::memchr(0, f).is_some()) {
+            v.report(binary(v, line));
+            return Flow::Stop;
         }
         let mut text: [Option<&str>; 4] = [None; 4];
         let mut bad = false;
@@ -171,8 +189,8 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
             Column::Participant,
             Column::Instance,
         ] {
-            match index[c as usize]
-                .and_then(|i| rec.get(i))
+            match self.index[c as usize]
+                .and_then(field)
                 .map(|b| std::str::from_utf8(b.trim_ascii()))
             {
                 Some(Ok(s)) => text[c as usize] = Some(s),
@@ -183,9 +201,8 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
                 None => {}
             }
         }
-        for (i, name) in &unknown {
-            if rec
-                .get(*i)
+        for (i, name) in &self.unknown {
+            if field(*i)
                 .and_then(|b| std::str::from_utf8(b.trim_ascii()).ok())
                 .is_some_and(instances::looks_like_token)
             {
@@ -196,17 +213,17 @@ pub(crate) fn read(reader: impl Read, v: &mut Validator, cap: u64) {
                 bad = true;
             }
         }
-        if bad {
-            continue;
+        if !bad {
+            v.push(Raw {
+                line,
+                item_line: line,
+                action: text[Column::Action as usize],
+                chat: text[Column::Chat as usize],
+                participant: text[Column::Participant as usize],
+                instance: text[Column::Instance as usize],
+            });
         }
-        v.push(Raw {
-            line,
-            item_line: line,
-            action: text[Column::Action as usize],
-            chat: text[Column::Chat as usize],
-            participant: text[Column::Participant as usize],
-            instance: text[Column::Instance as usize],
-        });
+        Flow::Go
     }
 }
 
@@ -216,14 +233,4 @@ fn binary(v: &Validator, line: u32) -> Diagnostic {
         "contains a NUL byte: this looks like a binary file, not a CSV manifest",
     )
     .hint("a manifest is UTF-8 text; check that the right file was given")
-}
-
-fn csv_error(e: &csv::Error, cap: u64, v: &Validator) -> Diagnostic {
-    let line = e
-        .position()
-        .map(|p| u32::try_from(p.line()).unwrap_or(u32::MAX));
-    match e.kind() {
-        csv::ErrorKind::Io(io) => input::read_error(io, cap),
-        _ => Diagnostic::error(line.and_then(|l| v.at(l)), format!("not valid CSV: {e}")),
-    }
 }

@@ -106,7 +106,14 @@ pub fn load(
     }
     match format {
         InputFormat::Csv => match input::open(path, opts.max_size) {
-            Ok(reader) => csv::read(reader, &mut v, opts.max_size),
+            Ok(reader) => {
+                if let Ok(meta) = std::fs::metadata(path)
+                    && meta.is_file()
+                {
+                    v.expect_bytes(meta.len().min(opts.max_size));
+                }
+                csv::read(reader, &mut v, opts.max_size)
+            }
             Err(d) => return Err(reject(d)),
         },
         InputFormat::Yaml => match input::read_all(path, opts.max_size) {

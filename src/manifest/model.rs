@@ -1,5 +1,6 @@
 //! The validated operation every later stage works on, and its stable identity.
 
+use compact_str::CompactString;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -154,8 +155,11 @@ pub struct Operation {
     pub platform: Platform,
     /// The instance's name in the configuration (`default` unless the manifest says otherwise).
     pub instance: Arc<str>,
-    pub chat_id: String,
-    pub participant_id: String,
+    /// Held inline up to 24 bytes (every person ID and every group ID but a
+    /// legacy WhatsApp one), so a million operations are not two million
+    /// allocations.
+    pub chat_id: CompactString,
+    pub participant_id: CompactString,
 }
 
 #[cfg(test)]

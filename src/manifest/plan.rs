@@ -65,7 +65,7 @@ pub fn build(ops: &[Operation], skip: &dyn Fn(OpId) -> bool) -> Plan {
             plan.groups.push(Group {
                 instance: op.instance.clone(),
                 platform: op.platform,
-                chat_id: op.chat_id.clone(),
+                chat_id: op.chat_id.to_string(),
                 steps: Vec::new(),
             });
             plan.groups.len() - 1
@@ -73,7 +73,7 @@ pub fn build(ops: &[Operation], skip: &dyn Fn(OpId) -> bool) -> Plan {
         plan.groups[k].steps.push(Step {
             op_id: op.op_id,
             action: op.action,
-            participant_id: op.participant_id.clone(),
+            participant_id: op.participant_id.to_string(),
             source: op.source.to_string(),
         });
         plan.to_send += 1;

@@ -23,6 +23,12 @@ mod row;
 /// as CSV would otherwise produce one per line.
 pub(crate) const MAX_KEPT: usize = 1000;
 
+/// The length below which a manifest row is rare (a WhatsApp row with a
+/// group and a phone number is 48 bytes; MAX's shortest about 30).
+const SHORT_ROW_BYTES: u64 = 40;
+/// The most rows reserved for up front.
+const MAX_RESERVE: u64 = 4_000_000;
+
 /// One row as written: `None` when the field is absent, `Some("")` when empty.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Raw<'a> {
@@ -95,6 +101,17 @@ impl Validator {
         }
     }
 
+    /// Sizes the operations and the conflict table for a CSV manifest of
+    /// `len` bytes, so that a million rows are not rehashed and copied as
+    /// they grow. Rows are rarely shorter than [`SHORT_ROW_BYTES`]; the
+    /// reserve is capped, and a file of longer rows reserves less than it
+    /// fills, which only means growing as before.
+    pub(crate) fn expect_bytes(&mut self, len: u64) {
+        let rows = (len / SHORT_ROW_BYTES).min(MAX_RESERVE) as usize;
+        self.ops.reserve(rows);
+        self.conflicts.reserve(rows);
+    }
+
     pub(crate) fn at(&self, line: u32) -> Option<Source> {
         Some(Source {
             file: self.file.clone(),
@@ -154,7 +171,7 @@ impl Validator {
                 return;
             }
         }
-        let name = match raw.instance.map(str::trim) {
+        let name = match raw.instance.map(ids::trim) {
             Some(n) if !n.is_empty() => n,
             _ => &*self.default_instance.clone(),
         };

@@ -113,7 +113,7 @@ impl Worker {
         let Some(reader) = &inst.reader else {
             return Before::Send;
         };
-        let resumed = inst.resumed.contains(chat);
+        let resumed = inst.resumed.contains(chat.as_str());
         if (resumed || needs_owner(op)) && wait > Duration::ZERO {
             // Only a read tells who owns a MAX group, and nothing documents
             // that MAX refuses to remove or demote an owner as WhatsApp does

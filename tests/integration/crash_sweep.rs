@@ -124,11 +124,11 @@ async fn sweep_point(n: usize, kill_after: usize, wait_for_rows: bool) -> Point 
     let done_at_kill: BTreeSet<String> = rows_at_kill
         .iter()
         .filter(|r| r.outcome.is_ok())
-        .map(|r| r.participant_id.clone())
+        .map(|r| r.participant_id.to_string())
         .collect();
     let recorded: BTreeSet<String> = rows_at_kill
         .iter()
-        .map(|r| r.participant_id.clone())
+        .map(|r| r.participant_id.to_string())
         .collect();
     let sent_first: BTreeSet<String> = first.iter().map(who).collect();
     let unrecorded: BTreeSet<String> = sent_first.difference(&recorded).cloned().collect();

@@ -48,7 +48,10 @@ async fn a_results_file_cut_at_any_byte_is_detected_and_never_trusted() {
     let whole = fs::read(&path).unwrap();
     let ends = line_ends(&whole);
     assert_eq!(ends.len(), OPS + 1, "a header and a row per operation");
-    let participants: Vec<String> = rows(&path).into_iter().map(|r| r.participant_id).collect();
+    let participants: Vec<String> = rows(&path)
+        .into_iter()
+        .map(|r| r.participant_id.to_string())
+        .collect();
     let first_cut = ends[ends.len() - 4];
 
     // The reader at every cut.
@@ -117,7 +120,7 @@ async fn a_results_file_cut_at_any_byte_is_detected_and_never_trusted() {
         assert_eq!(after.len(), OPS, "cut {cut}: one row per operation again");
         let again: BTreeSet<String> = after[kept..]
             .iter()
-            .map(|r| r.participant_id.clone())
+            .map(|r| r.participant_id.to_string())
             .collect();
         assert_eq!(
             again, expected,

@@ -39,8 +39,8 @@ fn every_case_parses_as_expected() {
             .map(|o| Expected {
                 line: o.source.line,
                 action: o.action.to_string(),
-                chat_id: o.chat_id.clone(),
-                participant_id: o.participant_id.clone(),
+                chat_id: o.chat_id.to_string(),
+                participant_id: o.participant_id.to_string(),
             })
             .collect();
         assert_eq!(got, expected, "{}", path.display());

@@ -127,7 +127,7 @@ pub fn whole_rows(path: &Path) -> Vec<ResultRow> {
 pub fn by_participant(rows: &[ResultRow]) -> BTreeMap<String, Vec<Outcome>> {
     let mut map: BTreeMap<String, Vec<Outcome>> = BTreeMap::new();
     for r in rows {
-        map.entry(r.participant_id.clone())
+        map.entry(r.participant_id.to_string())
             .or_default()
             .push(r.outcome);
     }

@@ -4,6 +4,7 @@
 
 use super::{MAX_KEPT, Validator};
 use crate::instances::{self, Instances};
+use crate::manifest::conflicts::Verdict;
 use crate::manifest::{Diagnostic, Operation};
 
 /// Lines as `3, 5, 9` with the rest counted.
@@ -25,9 +26,51 @@ fn on_lines(lines: &[u32]) -> String {
 }
 
 impl Validator {
+    /// Reports each operation that repeats or contradicts an earlier one on
+    /// the same (instance, chat, participant), and takes it out: a
+    /// duplicate runs once, a contradiction is an error.
+    fn judge_conflicts(&mut self) {
+        let judged = std::mem::take(&mut self.conflicts).judge();
+        if judged.is_empty() {
+            return;
+        }
+        let line = |ops: &[Operation], seq: u32| ops[seq as usize].source.line;
+        for &(seq, verdict) in &judged {
+            let op = &self.ops[seq as usize];
+            let at = self.at(op.source.line);
+            let d = match verdict {
+                Verdict::Duplicate(first) => Diagnostic::warning(
+                    at,
+                    format!("duplicate of line {}; it runs once", line(&self.ops, first)),
+                ),
+                Verdict::Contradicts(prev, earlier, why) => Diagnostic::error(
+                    at,
+                    format!(
+                        "`{}` of `{}` in `{}` contradicts the `{prev}` on line {}",
+                        op.action,
+                        op.participant_id,
+                        op.chat_id,
+                        line(&self.ops, earlier)
+                    ),
+                )
+                .hint(why),
+            };
+            self.report(d);
+        }
+        // `judged` is in operation order: drop those operations in one pass.
+        let mut out = judged.iter().map(|(seq, _)| *seq as usize).peekable();
+        let mut seq = 0;
+        self.ops.retain(|_| {
+            let keep = out.next_if_eq(&seq).is_none();
+            seq += 1;
+            keep
+        });
+    }
+
     /// Ends validation: the operations, the instances (with `default`
     /// decided) and every diagnostic, in line order.
     pub(crate) fn finish(mut self) -> (Vec<Operation>, Instances, Vec<Diagnostic>, usize) {
+        self.judge_conflicts();
         if !self.pending.is_empty() {
             let lines: Vec<u32> = self.pending.iter().map(|r| r.line).collect();
             let d = Diagnostic::error(

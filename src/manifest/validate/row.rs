@@ -3,16 +3,17 @@
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
+
 use super::{Raw, Resolved, Validator};
 use crate::greenapi::Action;
 use crate::greenapi::ids::{self, IdKind, IdProblem};
 use crate::instances;
-use crate::manifest::conflicts::Verdict;
 use crate::manifest::{Diagnostic, OpId, Operation, Source};
 
 impl Validator {
     pub(super) fn check_action(&mut self, action: Option<&str>, line: u32) -> Option<Action> {
-        let problem = match action.map(str::trim) {
+        let problem = match action.map(ids::trim) {
             None => "is missing".to_owned(),
             Some("") => "is empty".to_owned(),
             Some(a) => match a.parse::<Action>() {
@@ -45,7 +46,7 @@ impl Validator {
             return Ok(None);
         };
         let checked = ids::check(inst.platform, kind, raw)?;
-        if checked.normalised && checked.id != raw.trim() {
+        if checked.normalised && checked.id != ids::trim(raw) {
             let d = Diagnostic::note(
                 self.at(line),
                 format!("`{}` is read as `{}`", raw.trim(), checked.id),
@@ -146,25 +147,11 @@ impl Validator {
             self.report(d);
             return;
         }
-        match self
-            .conflicts
-            .record(&inst.name, &chat, &participant, action, line)
-        {
-            Verdict::Fresh => {}
-            Verdict::Duplicate(first) => {
-                let d = Diagnostic::warning(
-                    self.at(line),
-                    format!("duplicate of line {first}; it runs once"),
-                );
-                self.report(d);
-                return;
-            }
-            Verdict::Contradicts(prev, at, why) => {
-                let d = Diagnostic::error(self.at(line), format!("`{action}` of `{participant}` in `{chat}` contradicts the `{prev}` on line {at}")).hint(why);
-                self.report(d);
-                return;
-            }
-        }
+        // Duplicates and contradictions are judged once every row is read
+        // ([`Validator::judge_conflicts`]).
+        let seq = u32::try_from(self.ops.len()).unwrap_or(u32::MAX);
+        self.conflicts
+            .note(&inst.name, &chat, &participant, action, seq);
         let op_id = OpId::new(
             inst.platform,
             &inst.id_instance,
@@ -181,8 +168,8 @@ impl Validator {
             action,
             platform: inst.platform,
             instance: inst.name.clone(),
-            chat_id: chat.into_owned(),
-            participant_id: participant.into_owned(),
+            chat_id: CompactString::from(chat),
+            participant_id: CompactString::from(participant),
         });
     }
 }

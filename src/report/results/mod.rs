@@ -28,7 +28,6 @@ mod error;
 mod file;
 mod read;
 mod row;
-mod tokens;
 mod writer;
 
 pub use error::OpenError;

@@ -15,8 +15,8 @@ use std::fmt;
 use std::io::{self, Read};
 
 use super::row::{COL_FINISHED_AT, COL_OK, COL_OP_ID, COL_OUTCOME, HEADER, HEADER_LINE, bool_str};
-use super::tokens::{Fields, Tokens};
 use crate::manifest::model::{OpId, OpIdMap};
+use crate::records::{At, Fields, Tokens};
 use crate::report::sanitise;
 use crate::runner::Outcome;
 
@@ -164,13 +164,13 @@ pub(crate) fn scan_rows<T>(
     };
     let mut pending: Option<(Pending<T>, u64, u64)> = None;
     let mut first = true;
-    let mut read = |fields: &dyn Fields, line: u64, offset: u64| {
+    let mut read = |fields: &dyn Fields, at: At| {
         let next = if std::mem::take(&mut first) {
             first_line(fields)
         } else {
             Ok(Pending::Row(parse(fields)))
         };
-        next.map(|n| (n, line, offset))
+        next.map(|n| (n, at.line, at.byte))
     };
     while let Some(next) = reader.next_with(&mut record, &mut read)? {
         if let Some((seen, line, _)) = pending.replace(next?) {

@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::time::SystemTime;
 
+use compact_str::CompactString;
+
 use crate::greenapi::{Action, Platform};
 use crate::manifest::model::{OpId, Operation};
 use crate::report::sanitise::{self, cell, clip, uncell};
@@ -51,8 +53,8 @@ pub struct ResultRow {
     pub platform: Platform,
     /// The instance's name in the configuration.
     pub instance: String,
-    pub chat_id: String,
-    pub participant_id: String,
+    pub chat_id: CompactString,
+    pub participant_id: CompactString,
     pub outcome: Outcome,
     /// The API's error text or the failure's; empty when there was none.
     pub error: String,
@@ -102,7 +104,7 @@ impl ResultRow {
     }
 
     /// [`ResultRow::from_record`] for fields however held.
-    pub(crate) fn from_fields(record: &dyn super::tokens::Fields) -> Result<ResultRow, String> {
+    pub(crate) fn from_fields(record: &dyn crate::records::Fields) -> Result<ResultRow, String> {
         decode(record.count(), |i| {
             std::str::from_utf8(record.field(i)).map_err(|_| format!("{} is not UTF-8", HEADER[i]))
         })
@@ -133,8 +135,8 @@ fn decode<'r>(
         action: f(2)?.parse().map_err(|_| bad(2))?,
         platform: f(3)?.parse().map_err(|_| bad(3))?,
         instance: text(4)?,
-        chat_id: text(5)?,
-        participant_id: text(6)?,
+        chat_id: text(5)?.into(),
+        participant_id: text(6)?.into(),
         outcome,
         error: text(9)?,
         http_status: match f(10)? {

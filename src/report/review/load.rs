@@ -72,7 +72,7 @@ impl Kept {
             platform: row.platform,
             instance: texts.get(&row.instance),
             chat_id: texts.get(&row.chat_id),
-            participant_id: row.participant_id.into_boxed_str(),
+            participant_id: row.participant_id.as_str().into(),
             outcome: row.outcome,
             error: texts.get(&row.error),
             http_status: row.http_status,

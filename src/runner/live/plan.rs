@@ -69,7 +69,7 @@ pub async fn build(
     let mut order: Vec<(Arc<str>, String)> = Vec::new();
     let mut members: HashMap<(Arc<str>, String), Vec<&Operation>> = HashMap::new();
     for op in ops {
-        let key = (op.instance.clone(), op.chat_id.clone());
+        let key = (op.instance.clone(), op.chat_id.to_string());
         members.entry(key.clone()).or_insert_with(|| {
             order.push(key.clone());
             Vec::new()
@@ -167,7 +167,7 @@ fn item(op: &Operation, prediction: Prediction) -> LiveItem {
         op_id: op.op_id,
         source: op.source.to_string(),
         action: op.action,
-        participant_id: op.participant_id.clone(),
+        participant_id: op.participant_id.to_string(),
         prediction: name,
         reason,
     }

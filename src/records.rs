@@ -1,4 +1,5 @@
-//! A byte-level reader of the results file's records: the file is streamed
+//! A byte-level reader of CSV records, for the two files greenbatch reads by
+//! the million: manifests and the results file. The input is streamed
 //! through a fixed buffer and each record is split where its commas and line
 //! ends are, copying a field only when it spans two reads or is quoted.
 //!
@@ -7,10 +8,24 @@
 //! a record, empty lines skipped), records and positions alike: it follows
 //! `csv-core`'s own state machine, and a test holds the two to the same
 //! records on any input. Why not the `csv` crate: its general machine was a
-//! third of a rerun's instructions over a million-row file, and most bytes
-//! of a results file are plain field bytes that `memchr` skips in bulk.
+//! third of a rerun's instructions over a million-row file and a sixth of a
+//! manifest's validation, and most bytes of either file are plain field
+//! bytes that `memchr` skips in bulk. It also tells each record's physical
+//! line, which the `csv` crate's position does not (it points at the line
+//! break before the record and miscounts after blank lines).
 
 use std::io::{self, Read};
+
+/// Where a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct At {
+    /// The `csv` crate's position: its line (1 plus the `\n`s before the
+    /// end of the previous record) and byte (just after that end).
+    pub line: u64,
+    pub byte: u64,
+    /// The 1-based physical line of the record's first byte.
+    pub physical: u64,
+}
 
 /// A record's fields, however they are held.
 pub(crate) trait Fields {
@@ -34,18 +49,19 @@ const MAX_IN_PLACE: usize = 16;
 /// A plain line's fields, as ranges of the line itself: no copy.
 struct InPlace<'a> {
     line: &'a [u8],
-    /// `starts[i]..ends[i]` is field `i`.
-    starts: [usize; MAX_IN_PLACE],
-    ends: [usize; MAX_IN_PLACE],
-    count: usize,
+    /// `ranges[i]` is field `i` (the line is within the buffer, so its
+    /// offsets fit in 32 bits); the ranges live in [`Tokens`], reused, so
+    /// that no per-record array is built and moved.
+    ranges: &'a [(u32, u32)],
 }
 
 impl Fields for InPlace<'_> {
     fn count(&self) -> usize {
-        self.count
+        self.ranges.len()
     }
     fn field(&self, i: usize) -> &[u8] {
-        &self.line[self.starts[i]..self.ends[i]]
+        let (from, to) = self.ranges[i];
+        &self.line[from as usize..to as usize]
     }
 }
 
@@ -100,11 +116,15 @@ pub(crate) struct Tokens<R> {
     consumed: u64,
     /// Lines started so far (1 plus the `\n`s consumed).
     line: u64,
+    /// The physical line of the record under way.
+    physical: u64,
     state: State,
     /// Where the current field's bytes in `buf` begin, while they are there.
     from: Option<usize>,
     /// The current field's bytes saved so far (across reads, or unescaped).
     field: Vec<u8>,
+    /// The fields of the line split in place.
+    ranges: [(u32, u32); MAX_IN_PLACE],
     saved: bool,
     /// The last byte of the input, and how many bytes there were.
     pub last: Option<u8>,
@@ -120,9 +140,11 @@ impl<R: Read> Tokens<R> {
             len: 0,
             consumed: 0,
             line: 1,
+            physical: 1,
             state: State::StartRecord,
             from: None,
             field: Vec::new(),
+            ranges: [(0, 0); MAX_IN_PLACE],
             saved: false,
             last: None,
             total: 0,
@@ -195,6 +217,7 @@ impl<R: Read> Tokens<R> {
             from = comma + 1;
         }
         record.push_field(&line[from..]);
+        self.physical = self.line;
         self.pos += end + 1;
         self.line += 1;
         true
@@ -207,11 +230,19 @@ impl<R: Read> Tokens<R> {
     pub fn next_with<T>(
         &mut self,
         record: &mut csv::ByteRecord,
-        take: &mut dyn FnMut(&dyn Fields, u64, u64) -> T,
+        take: &mut dyn FnMut(&dyn Fields, At) -> T,
     ) -> io::Result<Option<T>> {
         let (line, byte) = (self.line, self.consumed + self.pos as u64);
         if let Some((end, fields)) = self.split_in_place() {
-            let made = take(&fields, line, byte);
+            let physical = line;
+            let made = take(
+                &fields,
+                At {
+                    line,
+                    byte,
+                    physical,
+                },
+            );
             self.pos += end + 1;
             self.line += 1;
             return Ok(Some(made));
@@ -220,44 +251,45 @@ impl<R: Read> Tokens<R> {
             return Ok(None);
         }
         let p = record.position().expect("set by next");
-        let (line, byte) = (p.line(), p.byte());
-        Ok(Some(take(&*record, line, byte)))
+        let at = At {
+            line: p.line(),
+            byte: p.byte(),
+            physical: self.physical,
+        };
+        Ok(Some(take(&*record, at)))
     }
 
     /// The record at `pos` split in place, when it is a whole plain line of
     /// at most [`MAX_IN_PLACE`] fields in the buffer; with its length.
-    fn split_in_place(&self) -> Option<(usize, InPlace<'_>)> {
+    fn split_in_place(&mut self) -> Option<(usize, InPlace<'_>)> {
         let rest = &self.buf[self.pos..self.len];
         let end = memchr::memchr(b'\n', rest)?;
         let line = &rest[..end];
         if line.is_empty() || memchr::memchr2(b'"', b'\r', line).is_some() {
             return None;
         }
-        let mut fields = InPlace {
-            line,
-            starts: [0; MAX_IN_PLACE],
-            ends: [0; MAX_IN_PLACE],
-            count: 0,
-        };
-        let mut from = 0;
+        let ranges = &mut self.ranges;
+        let (mut count, mut from) = (0, 0);
         let mut room = true;
         each_comma(line, |comma| {
-            if fields.count + 1 == MAX_IN_PLACE {
+            if count + 1 == MAX_IN_PLACE {
                 room = false;
                 return false;
             }
-            fields.starts[fields.count] = from;
-            fields.ends[fields.count] = comma;
-            fields.count += 1;
+            ranges[count] = (from as u32, comma as u32);
+            count += 1;
             from = comma + 1;
             true
         });
         if !room {
             return None;
         }
-        fields.starts[fields.count] = from;
-        fields.ends[fields.count] = line.len();
-        fields.count += 1;
+        ranges[count] = (from as u32, line.len() as u32);
+        count += 1;
+        let fields = InPlace {
+            line,
+            ranges: &ranges[..count],
+        };
         Some((end, fields))
     }
 
@@ -297,7 +329,10 @@ impl<R: Read> Tokens<R> {
                         self.pos += 1;
                     }
                     b'\r' => self.pos += 1,
-                    _ => self.state = State::StartField,
+                    _ => {
+                        self.physical = self.line;
+                        self.state = State::StartField;
+                    }
                 },
                 State::StartField => {
                     if self.buf[self.pos] == b'"' {
@@ -405,6 +440,16 @@ mod tests {
         out
     }
 
+    /// The physical line of the record the `csv` crate places at `byte`:
+    /// that of the first byte after the line breaks there, counted by hand.
+    fn physical_line(data: &[u8], byte: u64) -> u64 {
+        let mut k = byte as usize;
+        while k < data.len() && matches!(data[k], b'\r' | b'\n') {
+            k += 1;
+        }
+        1 + data[..k].iter().filter(|b| **b == b'\n').count() as u64
+    }
+
     /// A reader that hands out at most `.1` bytes a read.
     struct Dribble<'a>(&'a [u8], usize);
 
@@ -435,18 +480,26 @@ mod tests {
         out
     }
 
-    /// The same through [`Tokens::next_with`], in place where it can.
+    /// The same through [`Tokens::next_with`], in place where it can; each
+    /// record's physical line is checked against one counted by hand.
     fn by_fields(data: &[u8], chunk: usize) -> Vec<(Vec<Vec<u8>>, u64, u64)> {
         let mut tokens = Tokens::new(Dribble(data, chunk));
         let mut record = csv::ByteRecord::new();
         let mut out = vec![];
-        let mut take = |f: &dyn Fields, line: u64, byte: u64| {
+        let mut take = |f: &dyn Fields, at: At| {
+            assert_eq!(
+                at.physical,
+                physical_line(data, at.byte),
+                "{:?} at byte {}",
+                String::from_utf8_lossy(data),
+                at.byte
+            );
             (
                 (0..f.count())
                     .map(|i| f.field(i).to_vec())
                     .collect::<Vec<_>>(),
-                byte,
-                line,
+                at.byte,
+                at.line,
             )
         };
         while let Some(r) = tokens.next_with(&mut record, &mut take).unwrap() {
@@ -472,6 +525,23 @@ mod tests {
                 "{:?} in chunks of {chunk}",
                 String::from_utf8_lossy(data)
             );
+        }
+    }
+
+    #[test]
+    fn physical_lines_survive_crlf_blank_lines_and_quoted_breaks() {
+        let input = "\u{feff}a,b\r\nx,y\r\n\r\n\r\nz,w\r\n\"q\r\nq\",e\r\n\nlast,1\n";
+        for chunk in [1, 3, CHUNK] {
+            let mut tokens = Tokens::new(Dribble(input.as_bytes(), chunk));
+            let mut record = csv::ByteRecord::new();
+            let mut got = vec![];
+            while let Some(line) = tokens
+                .next_with(&mut record, &mut |_, at| at.physical)
+                .unwrap()
+            {
+                got.push(line);
+            }
+            assert_eq!(got, [1, 2, 5, 6, 9], "chunks of {chunk}");
         }
     }
 
