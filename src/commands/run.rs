@@ -13,8 +13,9 @@ use crate::greenapi::Action;
 use crate::greenapi::client::{Client, ClientConfig, Endpoint, check_api_url};
 use crate::instances::Instances;
 use crate::manifest::{self, Operation};
-use crate::report::results::{self, PriorResults};
+use crate::report::results::{self, PriorResults, SyncPolicy};
 use crate::report::tally::Tally;
+use crate::runner::Outcome;
 use crate::runner::engine::{EngineConfig, GroupSet, InstanceSetup};
 use crate::runner::rate;
 use crate::runner::retry::RetryPolicy;
@@ -47,6 +48,22 @@ pub(crate) fn prepare(
 ) -> anyhow::Result<Prepared> {
     let started = Instant::now();
     let options = args.manifest_args.load_options().map_err(UsageError)?;
+    let results_path = match &args.results {
+        Some(p) => Ok(p.clone()),
+        None => default_results_path(&args.manifest),
+    };
+    // A rerun reads its results file on the other core while the manifest
+    // is validated: over a million rows, each is about half a second. The
+    // file is only opened, locked and read (nothing is created or changed
+    // before the manifest is known to be valid); what it finds, errors
+    // included, is said at the point where it was said before.
+    let mut early = EarlyRead(match (&results_path, args.dry_run) {
+        (Ok(path), false) => {
+            let path = path.clone();
+            Some(std::thread::spawn(move || results::read_existing(&path)))
+        }
+        _ => None,
+    });
     let loaded = match manifest::load(&args.manifest, &options, env) {
         Ok(loaded) => loaded,
         Err(rejected) => {
@@ -65,10 +82,7 @@ pub(crate) fn prepare(
             eprintln!("{d}");
         }
     }
-    let results_path = match &args.results {
-        Some(p) => p.clone(),
-        None => default_results_path(&args.manifest)?,
-    };
+    let results_path = results_path?;
     if args.dry_run {
         let prior = results::peek(&results_path).map_err(|e| UsageError(e.to_string()))?;
         let skip = |id| prior.is_settled(id, args.retry_rejected);
@@ -89,7 +103,13 @@ pub(crate) fn prepare(
         return Ok(Prepared::Exit(exit::USAGE));
     }
     let setups = setups(&loaded.instances, &loaded.operations, args.rate, None, true)?;
-    let (file, prior) = match results::open(&results_path) {
+    let read = match early.0.take().map(std::thread::JoinHandle::join) {
+        Some(Ok(Ok(Some(read)))) => read.into_results(SyncPolicy::default()),
+        Some(Ok(Err(e))) => Err(e),
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        Some(Ok(Ok(None))) | None => results::open(&results_path),
+    };
+    let (file, prior) = match read {
         Ok(opened) => opened,
         Err(e) => {
             eprintln!("error: {e}");
@@ -136,6 +156,24 @@ pub(crate) fn prepare(
     })))
 }
 
+/// The read of an existing results file under way on another thread. On
+/// every way out of [`prepare`] that does not use it, it is waited for, so
+/// that nothing of it outlives the decision not to run (it changes nothing
+/// in the file, and its lock goes with it).
+struct EarlyRead(
+    Option<std::thread::JoinHandle<Result<Option<results::ReadResults>, results::OpenError>>>,
+);
+
+impl Drop for EarlyRead {
+    fn drop(&mut self) {
+        if let Some(read) = self.0.take() {
+            // Its result is not wanted; a panic in it was already reported
+            // by the panic hook.
+            let _ = read.join();
+        }
+    }
+}
+
 /// The manifest's path with its extension replaced by `.results.csv`.
 fn default_results_path(manifest: &Path) -> anyhow::Result<PathBuf> {
     if manifest.as_os_str() == "-" {
@@ -160,32 +198,42 @@ pub(crate) fn setups(
 ) -> anyhow::Result<HashMap<Arc<str>, InstanceSetup>> {
     let mut setups = HashMap::new();
     let mut problems = Vec::new();
+    // The instances in order of first use, with the actions each uses, in
+    // one pass: rows of one instance come in runs, so the previous row's
+    // slot is tried before the (short) list.
+    let mut used_by: Vec<(&Arc<str>, Vec<Action>)> = Vec::new();
+    let mut slot = usize::MAX;
     for op in ops {
-        if setups.contains_key(&op.instance) {
-            continue;
+        if used_by.get(slot).is_none_or(|(i, _)| **i != op.instance) {
+            slot = match used_by.iter().position(|(i, _)| **i == op.instance) {
+                Some(found) => found,
+                None => {
+                    used_by.push((&op.instance, Vec::new()));
+                    used_by.len() - 1
+                }
+            };
         }
-        let Some(instance) = instances.get(&op.instance) else {
-            problems.push(format!("instance `{}` is not configured", op.instance));
+        let used = &mut used_by[slot].1;
+        if !used.contains(&op.action) {
+            used.push(op.action);
+        }
+    }
+    for (name, used) in used_by {
+        let Some(instance) = instances.get(name) else {
+            problems.push(format!("instance `{name}` is not configured"));
             continue;
         };
         let Some(token) = instance.token.clone() else {
-            problems.push(format!("instance `{}` has no token", op.instance));
+            problems.push(format!("instance `{name}` has no token"));
             continue;
         };
         if let Err(e) = check_api_url(&instance.api_url) {
-            problems.push(format!("instance `{}`: {e}", op.instance));
+            problems.push(format!("instance `{name}`: {e}"));
             continue;
         }
         let asked = rate.or(instance.rate.map(rate::Rate::PerSecond));
         // One pace for the four moderation methods: the slowest their
         // limits allow (the documented table has one row for them).
-        let used: Vec<Action> = Action::ALL
-            .into_iter()
-            .filter(|a| {
-                ops.iter()
-                    .any(|o| o.instance == op.instance && o.action == *a)
-            })
-            .collect();
         let mut pace: Option<Option<f64>> = None;
         let mut warnings = Vec::new();
         for action in Action::ALL {
@@ -204,14 +252,14 @@ pub(crate) fn setups(
         }
         let pace = pace.flatten();
         for w in warnings {
-            eprintln!("warning: instance `{}`: {w}", op.instance);
+            eprintln!("warning: instance `{name}`: {w}");
         }
         // Reads keep getGroupData's own pace, a little under its limit;
         // `plan --rate` may ask for slower.
         let (read_rate, warning) =
             rate::choose_read(read_rate, instance.platform, &instance.limits);
         if let Some(w) = warning {
-            eprintln!("warning: instance `{}`: {w}", op.instance);
+            eprintln!("warning: instance `{name}`: {w}");
         }
         let endpoint = Endpoint {
             platform: instance.platform,
@@ -220,7 +268,7 @@ pub(crate) fn setups(
             token,
         };
         setups.insert(
-            op.instance.clone(),
+            name.clone(),
             InstanceSetup {
                 endpoint,
                 rate: pace,
@@ -263,7 +311,10 @@ fn partition(
     // few instances, compared by pointer).
     let mut instances: Vec<(&Arc<str>, usize, Option<usize>)> = Vec::new();
     let mut position = Vec::with_capacity(ops.len());
-    for op in &ops {
+    // Each operation's prior outcome, looked up once: on a million-row rerun
+    // each lookup is a cache miss in a map of a million entries.
+    let outcomes: Vec<Option<Outcome>> = ops.iter().map(|op| prior.outcome(op.op_id)).collect();
+    for (op, outcome) in ops.iter().zip(&outcomes) {
         let slot = match instances
             .iter()
             .position(|(i, ..)| Arc::ptr_eq(i, &op.instance))
@@ -276,7 +327,7 @@ fn partition(
         };
         let (_, next, last) = &mut instances[slot];
         position.push((slot, *next));
-        if prior.outcome(op.op_id).is_some() {
+        if outcome.is_some() {
             *last = Some(*next);
         }
         *next += 1;
@@ -289,17 +340,18 @@ fn partition(
             None => None,
         })
         .collect();
+    let settled = |o: &Option<Outcome>| o.is_some_and(|o| o.is_settled(retry_rejected));
     let mut resumed = GroupSet::new();
-    for (op, &(slot, at)) in ops.iter().zip(&position) {
+    for ((op, &(slot, at)), outcome) in ops.iter().zip(&position).zip(&outcomes) {
         let suspect = horizons[slot].is_some_and(|h| at <= h);
-        if suspect && !prior.is_settled(op.op_id, retry_rejected) {
+        if suspect && !settled(outcome) {
             resumed.insert((op.instance.clone(), op.chat_id.to_string()));
         }
     }
     drop(position);
     let mut to_send = Vec::with_capacity(ops.len());
-    for op in ops {
-        match prior.outcome(op.op_id) {
+    for (op, outcome) in ops.into_iter().zip(outcomes) {
+        match outcome {
             Some(outcome) if outcome.is_settled(retry_rejected) => tally.record_earlier(outcome),
             _ => to_send.push(op),
         }

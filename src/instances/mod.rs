@@ -135,10 +135,14 @@ impl Instances {
     pub fn missing_tokens<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {
         let mut seen = Vec::new();
         let mut out = Vec::new();
+        let mut last = None;
         for name in names {
-            if seen.contains(&name) {
+            // Rows of one instance come in runs: most names are the last one.
+            if last == Some(name) || seen.contains(&name) {
+                last = Some(name);
                 continue;
             }
+            last = Some(name);
             seen.push(name);
             if let Some(inst) = self.get(name)
                 && inst.token.is_none()

@@ -218,6 +218,80 @@ async fn a_second_run_on_a_locked_results_file_exits_75_and_sends_nothing() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
+/// The results file is read while the manifest is validated (on another
+/// core); an invalid manifest must still leave it exactly as it was, torn
+/// last line included, and a missing one uncreated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_manifest_leaves_the_results_file_untouched() {
+    let sb = unlimited().await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(
+        dir.path(),
+        "m.csv",
+        &csv(&[format!("remove,{G1},79001234561@c.us")]),
+    );
+    let results = dir.path().join("m.results.csv");
+    let out = greenbatch(&["run", good.to_str().unwrap()], &default_env(&sb, WA_MAIN)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let requests = sb.ledger().len();
+    let mut bytes = std::fs::read(&results).unwrap();
+    bytes.extend_from_slice(b"0123456789abcdef,m.csv:3,rem");
+    std::fs::write(&results, &bytes).unwrap();
+    let bad = write(
+        dir.path(),
+        "m.csv",
+        &csv(&[
+            format!("remove,{G1},79001234561@c.us"),
+            format!("frobnicate,{G1},79001234562@c.us"),
+        ]),
+    );
+    let out = greenbatch(&["run", bad.to_str().unwrap()], &default_env(&sb, WA_MAIN)).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(&results).unwrap()),
+        String::from_utf8_lossy(&bytes),
+        "the torn line is cut only by a run that goes ahead"
+    );
+    let fresh = dir.path().join("fresh.results.csv");
+    let out = greenbatch(
+        &[
+            "run",
+            bad.to_str().unwrap(),
+            "--results",
+            fresh.to_str().unwrap(),
+        ],
+        &default_env(&sb, WA_MAIN),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        !fresh.exists(),
+        "no results file for a run that never starts"
+    );
+    assert_eq!(sb.ledger().len(), requests, "only the first run sent");
+}
+
+/// A results file held by another run, with an invalid manifest: the
+/// manifest's problems come first (exit 2), as they did before the file
+/// was read early.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_manifest_is_reported_before_a_held_results_file() {
+    let sb = unlimited().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "m.csv",
+        &csv(&[format!("frobnicate,{G1},79001234562@c.us")]),
+    );
+    let held =
+        greenbatch::report::results::open(&dir.path().join("m.results.csv")).expect("lock taken");
+    let out = greenbatch(&["run", bad.to_str().unwrap()], &default_env(&sb, WA_MAIN)).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("frobnicate"), "{}", stderr(&out));
+    drop(held);
+    assert!(sb.ledger().is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_prints_the_plan_and_sends_nothing() {
     let sb = sandbox(SandboxConfig::default_state()).await;

@@ -71,20 +71,43 @@ pub fn open_with(
     path: &Path,
     policy: SyncPolicy,
 ) -> Result<(ResultsFile, PriorResults), OpenError> {
+    let mut options = OpenOptions::new();
+    options.read(true).append(true).create(true).mode(0o600);
+    open_and_read(path, options)?.into_results(policy)
+}
+
+/// A results file opened and locked, its rows read, nothing in it changed
+/// yet: the first half of [`open_with`], which a rerun does on another core
+/// while it validates the manifest ([`read_existing`]). Dropping it
+/// releases the lock and leaves the file as it was.
+pub struct ReadResults {
+    file: File,
+    path: PathBuf,
+    meta: std::fs::Metadata,
+    scan: read::Scan,
+}
+
+/// Opens and locks an existing results file and reads it, changing
+/// nothing, as [`open_with`] does: `Ok(None)` when there is no file (it is
+/// created only once the run is sure to go ahead).
+/// [`ReadResults::into_results`] finishes the opening.
+pub fn read_existing(path: &Path) -> Result<Option<ReadResults>, OpenError> {
+    let mut options = OpenOptions::new();
+    options.read(true).append(true);
+    match open_and_read(path, options) {
+        Ok(read) => Ok(Some(read)),
+        Err(OpenError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn open_and_read(path: &Path, mut options: OpenOptions) -> Result<ReadResults, OpenError> {
     let io_err = |source| OpenError::Io {
         path: path.to_owned(),
         source,
     };
-    let (file, _) = trusted_file::open(
-        path,
-        OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600),
-        WRITABLE_BY_OTHERS,
-    )
-    .map_err(|r| OpenError::untrusted(path, r))?;
+    let (file, _) = trusted_file::open(path, &mut options, WRITABLE_BY_OTHERS)
+        .map_err(|r| OpenError::untrusted(path, r))?;
     if !lock(&file).map_err(io_err)? {
         return Err(OpenError::Locked {
             path: path.to_owned(),
@@ -93,39 +116,65 @@ pub fn open_with(
     // Its length as it is now that the lock is held.
     let meta = file.metadata().map_err(io_err)?;
     let scan = read::scan(&file, meta.len()).map_err(|e| OpenError::from_scan(path, e))?;
-    let mut prior = scan.prior;
-    if scan.keep < meta.len() {
-        // Cut the torn bytes for good before anything is appended after them.
-        file.set_len(scan.keep).map_err(io_err)?;
-        file.sync_data().map_err(io_err)?;
-    }
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        tracing::warn!(
-            "results file {} has mode {mode:o}: others may read it; `chmod 600` it if that is not meant",
+    Ok(ReadResults {
+        file,
+        path: path.to_owned(),
+        meta,
+        scan,
+    })
+}
+
+impl ReadResults {
+    /// The second half of [`open_with`]: cuts away a torn last line, warns
+    /// of a loose mode, and writes the header if the file is new.
+    pub fn into_results(
+        self,
+        policy: SyncPolicy,
+    ) -> Result<(ResultsFile, PriorResults), OpenError> {
+        let ReadResults {
+            file,
+            path,
+            meta,
+            scan,
+        } = self;
+        let io_err = |source| OpenError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut prior = scan.prior;
+        if scan.keep < meta.len() {
+            // Cut the torn bytes for good before anything is appended after them.
+            file.set_len(scan.keep).map_err(io_err)?;
+            file.sync_data().map_err(io_err)?;
+        }
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                "results file {} has mode {mode:o}: others may read it; `chmod 600` it if that is not meant",
+                crate::report::sanitise::escaped(&path.display().to_string())
+            );
+            prior.loose_mode = Some(mode);
+        }
+        let writer = ResultsWriter::new(file, scan.needs_header).map_err(io_err)?;
+        if scan.needs_header {
+            writer.get_ref().sync_data().map_err(io_err)?;
+            sync_parent(&path).map_err(io_err)?;
+        }
+        tracing::debug!(
+            rows = prior.rows,
+            ops = prior.latest.len(),
+            "read results file {}",
             crate::report::sanitise::escaped(&path.display().to_string())
         );
-        prior.loose_mode = Some(mode);
+        let file = ResultsFile {
+            writer,
+            path,
+            policy,
+            unsynced: 0,
+            last_sync: Instant::now(),
+        };
+        Ok((file, prior))
     }
-    let writer = ResultsWriter::new(file, scan.needs_header).map_err(io_err)?;
-    if scan.needs_header {
-        writer.get_ref().sync_data().map_err(io_err)?;
-        sync_parent(path).map_err(io_err)?;
-    }
-    tracing::debug!(
-        rows = prior.rows,
-        ops = prior.latest.len(),
-        "read results file {}",
-        crate::report::sanitise::escaped(&path.display().to_string())
-    );
-    let file = ResultsFile {
-        writer,
-        path: path.to_owned(),
-        policy,
-        unsynced: 0,
-        last_sync: Instant::now(),
-    };
-    Ok((file, prior))
 }
 
 /// Reads what a results file records without locking or changing it (for

@@ -26,13 +26,17 @@
 
 mod error;
 mod file;
+mod latest;
 mod read;
 mod row;
 mod writer;
 
 pub use error::OpenError;
 pub(crate) use file::lock as lock_exclusive;
-pub use file::{ResultsFile, RowsRead, SyncPolicy, open, open_with, peek, read_rows};
+pub use file::{
+    ReadResults, ResultsFile, RowsRead, SyncPolicy, open, open_with, peek, read_existing, read_rows,
+};
+pub use latest::Latest;
 pub use read::{PriorResults, TornLine};
 pub use row::{HEADER, MAX_ERROR_BYTES, ResultRow};
 pub use writer::ResultsWriter;

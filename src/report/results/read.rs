@@ -3,10 +3,10 @@
 //! per `op_id`) and `report`'s (whole rows).
 //!
 //! For a rerun only three columns are looked at (`op_id`, `ok`, `outcome`) plus
-//! `finished_at` as a completeness check, through one reused
-//! `csv::ByteRecord` that [`Tokens`] fills from a fixed buffer (the records
-//! the `csv` crate would read, split by hand), so a million rows cost a map
-//! entry each. The last line is judged apart from the rest: if the file
+//! `finished_at` as a completeness check, split in place by [`Tokens`] (the
+//! records the `csv` crate would read, split by hand), so a million rows
+//! cost 16 bytes each until [`Latest`] keeps one entry per operation. The
+//! last line is judged apart from the rest: if the file
 //! does not end with a newline, or the last line is not a whole row, a crash
 //! cut it off; it is reported as [`TornLine`] and not trusted. A bad line
 //! anywhere before it means the file was edited or is not ours: an error.
@@ -14,8 +14,9 @@
 use std::fmt;
 use std::io::{self, Read};
 
+use super::latest::{Latest, LatestBuilder};
 use super::row::{COL_FINISHED_AT, COL_OK, COL_OP_ID, COL_OUTCOME, HEADER, HEADER_LINE, bool_str};
-use crate::manifest::model::{OpId, OpIdMap};
+use crate::manifest::model::OpId;
 use crate::records::{At, Fields, Tokens};
 use crate::report::sanitise;
 use crate::runner::Outcome;
@@ -24,7 +25,7 @@ use crate::runner::Outcome;
 #[derive(Debug, Default, Clone)]
 pub struct PriorResults {
     /// The outcome of the latest row of each operation.
-    pub latest: OpIdMap<Outcome>,
+    pub latest: Latest,
     /// Whole rows read (several may belong to one operation).
     pub rows: u64,
     /// An unfinished last line that was ignored and cut away; the caller warns.
@@ -101,23 +102,26 @@ enum Pending<T> {
     Row(Result<T, String>),
 }
 
-/// A row is rarely shorter than this; it sizes the map for a file's length.
+/// A row is rarely shorter than this; it sizes the rows kept for a file's length.
 const SHORT_ROW_BYTES: u64 = 128;
-/// The most map entries reserved up front.
+/// The most rows reserved for up front.
 const MAX_RESERVE: u64 = 4_000_000;
 
 /// Reads a whole results file from `input`, which is about `len` bytes long.
 pub(crate) fn scan(input: impl Read, len: u64) -> Result<Scan, ScanError> {
     let mut prior = PriorResults::default();
+    let mut latest = LatestBuilder::default();
+    let mut first = true;
     let rows = scan_rows(input, parse_row, |(id, outcome)| {
-        if prior.latest.is_empty() {
-            // Growing by doubling would rehash a million entries several
-            // times; the cap bounds what a huge file makes us reserve.
+        if std::mem::take(&mut first) {
+            // Growing by doubling would copy a million rows several times;
+            // the cap bounds what a huge file makes us reserve.
             let guess = (len / SHORT_ROW_BYTES).min(MAX_RESERVE);
-            prior.latest.reserve(guess as usize);
+            latest.reserve(guess as usize);
         }
-        prior.latest.insert(id, outcome);
+        latest.push(id, outcome);
     })?;
+    prior.latest = latest.build();
     prior.rows = rows.rows;
     prior.torn = rows.torn;
     prior.had_header = !rows.needs_header;
