@@ -40,8 +40,14 @@ pub struct Session {
 }
 
 /// Runs the session to its end on a fresh runtime and returns the exit code.
+///
+/// The engine's tasks share one thread (the results file and the views have
+/// their own, below): its work is waiting on sockets and timers, and with
+/// a pool of workers it spent more CPU waking them and contending in the
+/// allocator than sending. Unpaced against a local server, one thread sent
+/// a third more per second at half the CPU (BENCHMARKS.md §6).
 pub fn run_session(session: Session) -> anyhow::Result<u8> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let (tally, interrupt) = runtime.block_on(drive(session, true))?;
