@@ -24,6 +24,7 @@ WORK=${BENCH_DIR:-/tmp/greenbatch-bench}
 # GREENBATCH=/path/to/greenbatch measures another build (say, an older commit's).
 GB=${GREENBATCH:-$ROOT/target/release/greenbatch}
 FIXTURE=$ROOT/target/release/examples/bench_results
+CLIENTS=$ROOT/target/release/examples/http_clients
 QUICK=0
 SECTIONS=()
 for arg in "$@"; do
@@ -65,7 +66,7 @@ setup() {
   fi
   python3 -c 'import requests' 2>/dev/null || python3 -m pip install -q requests
   log "building (release)"
-  (cd "$ROOT" && cargo build --release --quiet --bin greenbatch --example bench_results)
+  (cd "$ROOT" && cargo build --release --quiet --bin greenbatch --example bench_results --example http_clients)
   log "measuring $("$GB" --version)"
 }
 
@@ -155,6 +156,16 @@ gb_run() { # gb_run URL LABEL N MANIFEST
   local rate; rate=$(calc "$3/$(t_wall)" .0f)
   say "| $2 | greenbatch run --rate unlimited --concurrency $CONC | $3 | $(t_wall) | $rate | $(calc "$(t_cpu)/$3*1000" .3f) | $(t_rss_mb) | $(calc "$rate/$WRK_RATE" .2f) |"
 }
+clients_run() { # clients_run URL LABEL N: the HTTP clients alone, no engine
+  local url=$1/waInstance$ID/removeGroupParticipant/bench
+  for c in reqwest hyper; do
+    timed "$WORK/clients.out" "$CLIENTS" "$c" "$url" "$3" "$CONC"
+    local rate; rate=$(calc "$3/$(t_wall)" .0f)
+    local label="reqwest alone (as greenbatch builds it)"
+    [ "$c" = hyper ] && label="hyper-util's pooled client alone"
+    say "| $2 | $label, one thread, c$CONC | $3 | $(t_wall) | $rate | $(calc "$(t_cpu)/$3*1000" .3f) | $(t_rss_mb) | $(calc "$rate/$WRK_RATE" .2f) |"
+  done
+}
 overhead() {
   local n=200000
   DUR=10; CONC=64
@@ -170,6 +181,7 @@ overhead() {
   start_nginx
   wrk_run "http://127.0.0.1:$NG_PORT" nginx; say "$WRK_ROW"
   gb_run "http://127.0.0.1:$NG_PORT" nginx $n "$manifest"
+  clients_run "http://127.0.0.1:$NG_PORT" nginx $n
   kill "$NG_PID"; wait "$NG_PID" 2>/dev/null || true
   log "overhead: sandbox (loading $n members)"
   start_sandbox --no-rate-limits --state "$state" -q
