@@ -12,7 +12,7 @@
 use crate::manifest::model::OpId;
 use crate::runner::Outcome;
 
-/// The most index bits: 2^24 slots (64 MB of index) past 16 million operations.
+/// The most index bits: 2^24 slots (128 MB of index) past 16 million operations.
 const MAX_BITS: u32 = 24;
 
 /// The rows of a results file, in file order, to become a [`Latest`].
@@ -53,9 +53,9 @@ impl LatestBuilder {
             while at < entries.len() && slot(entries[at].0, bits) < p {
                 at += 1;
             }
-            index.push(at as u32);
+            index.push(at);
         }
-        index.push(entries.len() as u32);
+        index.push(entries.len());
         Latest {
             entries,
             index,
@@ -74,7 +74,7 @@ pub struct Latest {
     /// One entry per operation, sorted by `op_id`.
     entries: Vec<(OpId, Outcome)>,
     /// `index[p]..index[p + 1]` are the entries whose top `bits` bits are `p`.
-    index: Vec<u32>,
+    index: Vec<usize>,
     bits: u32,
 }
 
@@ -87,7 +87,7 @@ impl Default for Latest {
 impl Latest {
     pub fn get(&self, id: &OpId) -> Option<&Outcome> {
         let p = slot(*id, self.bits);
-        let (from, to) = (self.index[p] as usize, self.index[p + 1] as usize);
+        let (from, to) = (self.index[p], self.index[p + 1]);
         self.entries[from..to]
             .iter()
             .find(|(e, _)| e == id)
