@@ -31,7 +31,7 @@ fn mode(path: &Path) -> u32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_http_to_another_machine_is_refused_before_anything_is_sent() {
     // None of these is ever connected to: the refusal comes from validation,
-    // before the results file is opened, let alone a request built.
+    // before the results file is created, let alone a request built.
     for url in [
         "http://example.invalid",
         "http://10.0.0.1",
