@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::greenapi::Platform;
-use crate::greenapi::ids::{self, IdKind};
+use crate::greenapi::ids;
 use crate::instances::{self, Instances};
+use crate::manifest::protect::Protects;
 use crate::manifest::{Diagnostic, Source};
 
 /// Past this many errors the rest are counted, not kept.
@@ -95,33 +96,17 @@ impl Ctx {
         }
         None
     }
+}
 
-    /// Adds a `protect` entry written at `line`.
-    pub(super) fn protect(&mut self, raw: &str, line: u32) {
-        let mut any = false;
-        for p in Platform::ALL {
-            if let Ok(c) = ids::check(p, IdKind::Person, raw) {
-                if c.normalised && c.id != raw.trim() {
-                    let d = Diagnostic::note(
-                        self.at(line),
-                        format!("`{}` is read as `{}`", raw.trim(), c.id),
-                    )
-                    .field("protect");
-                    self.report(d);
-                }
-                self.protect.entry(c.id.into_owned()).or_insert(line);
-                any = true;
-            }
-        }
-        if !any {
-            let d = Diagnostic::error(
-                self.at(line),
-                format!("`{}` is not a person ID", raw.trim()),
-            )
-            .field("protect")
-            .hint("protect lists people, like `79001234565@c.us` (WhatsApp) or `10000000` (MAX)");
-            self.report(d);
-        }
+impl Protects for Ctx {
+    fn at(&self, line: u32) -> Option<Source> {
+        Ctx::at(self, line)
+    }
+    fn report(&mut self, d: Diagnostic) {
+        Ctx::report(self, d);
+    }
+    fn protected(&mut self) -> &mut HashMap<String, u32> {
+        &mut self.protect
     }
 }
 

@@ -16,6 +16,7 @@ use super::ctx::{Ctx, MAX_KEPT, finish};
 use super::group;
 use super::model::{DesiredGroup, DesiredState};
 use crate::instances::{self, Instances};
+use crate::manifest::protect;
 use crate::manifest::yaml_lines::{Lines, line_no};
 use crate::manifest::{Diagnostic, LoadOptions, Rejected, norm, parse_document, scalar};
 
@@ -206,7 +207,7 @@ fn walk(bytes: &[u8], ctx: &mut Ctx) -> Vec<DesiredGroup> {
     }
     // `protect` first: the groups are checked against it.
     if let Some((value, at)) = protect {
-        read_protect(value, at, &lines, ctx);
+        protect::read(ctx, value, at, &lines);
     }
     let mut valid = Vec::new();
     match groups {
@@ -246,31 +247,6 @@ fn walk(bytes: &[u8], ctx: &mut Ctx) -> Vec<DesiredGroup> {
         }
     }
     valid
-}
-
-fn read_protect(value: &Value, at: Option<usize>, lines: &Lines<'_>, ctx: &mut Ctx) {
-    let key_line = at.map_or(1, line_no);
-    let Value::Sequence(items) = value else {
-        if !value.is_null() {
-            ctx.report(
-                Diagnostic::error(ctx.at(key_line), "must be a list of participants")
-                    .field("protect"),
-            );
-        }
-        return;
-    };
-    let found = at
-        .and_then(|a| lines.block_items(Some(a), lines.len(), 0))
-        .filter(|(l, _)| l.len() == items.len());
-    for (k, item) in items.iter().enumerate() {
-        let line = found.as_ref().map_or(key_line, |(l, _)| line_no(l[k]));
-        match scalar(item) {
-            Some(id) => ctx.protect(&id, line),
-            None => ctx.report(
-                Diagnostic::error(ctx.at(line), "must be a participant ID").field("protect"),
-            ),
-        }
-    }
 }
 
 #[cfg(test)]

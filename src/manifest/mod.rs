@@ -12,6 +12,7 @@ mod diagnostic;
 pub(crate) mod input;
 pub mod model;
 pub mod plan;
+pub(crate) mod protect;
 mod validate;
 mod yaml;
 pub(crate) mod yaml_lines;

@@ -11,9 +11,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::conflicts::Conflicts;
+use super::protect::Protects;
 use super::{Diagnostic, Operation, Source};
 use crate::greenapi::Platform;
-use crate::greenapi::ids::{self, IdKind};
+use crate::greenapi::ids;
 use crate::instances::{self, Instances};
 
 mod finish;
@@ -135,26 +136,6 @@ impl Validator {
         self.diags.push(d);
     }
 
-    /// Adds a `protect` entry written at `line`.
-    pub(crate) fn protect(&mut self, raw: &str, line: u32) {
-        let mut any = false;
-        for p in Platform::ALL {
-            if let Ok(c) = ids::check(p, IdKind::Person, raw) {
-                self.protect.entry(c.id.into_owned()).or_insert(line);
-                any = true;
-            }
-        }
-        if !any {
-            let d = Diagnostic::error(
-                self.at(line),
-                format!("`{}` is not a person ID", raw.trim()),
-            )
-            .field("protect")
-            .hint("protect lists people, like `79001234565@c.us` (WhatsApp) or `10000000` (MAX)");
-            self.report(d);
-        }
-    }
-
     /// Validates one row.
     pub(crate) fn push(&mut self, raw: Raw<'_>) {
         for (field, value) in [
@@ -274,5 +255,17 @@ impl Validator {
             };
             self.check(raw, &inst);
         }
+    }
+}
+
+impl Protects for Validator {
+    fn at(&self, line: u32) -> Option<Source> {
+        Validator::at(self, line)
+    }
+    fn report(&mut self, d: Diagnostic) {
+        Validator::report(self, d);
+    }
+    fn protected(&mut self) -> &mut HashMap<String, u32> {
+        &mut self.protect
     }
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use yaml_serde::Value;
 
 use super::Diagnostic;
+use super::protect;
 use super::validate::Validator;
 use super::yaml_lines::{Lines, line_no};
 use crate::instances;
@@ -50,7 +51,7 @@ pub(crate) fn read(bytes: &[u8], v: &mut Validator) {
                     Diagnostic::error(v.at(line()), "must be an instance name").field("instance"),
                 ),
             },
-            "protect" => protect(value, key_line(&key), &lines, v),
+            "protect" => protect::read(v, value, key_line(&key), &lines),
             "operations" => operations = Some((value, key_line(&key))),
             _ if instances::is_token_key(&key) => {
                 let d = Diagnostic::error(v.at(line()), "a token is written literally")
@@ -178,29 +179,4 @@ fn line_at(bytes: &[u8], offset: usize) -> u32 {
         .filter(|b| **b == b'\n')
         .count();
     line_no(n)
-}
-
-fn protect(value: &Value, at: Option<usize>, lines: &Lines<'_>, v: &mut Validator) {
-    let key_line = at.map_or(1, line_no);
-    let Value::Sequence(items) = value else {
-        if !value.is_null() {
-            v.report(
-                Diagnostic::error(v.at(key_line), "must be a list of participants")
-                    .field("protect"),
-            );
-        }
-        return;
-    };
-    let found = at
-        .and_then(|a| lines.block_items(Some(a), lines.len(), 0))
-        .filter(|(l, _)| l.len() == items.len());
-    for (k, item) in items.iter().enumerate() {
-        let line = found.as_ref().map_or(key_line, |(l, _)| line_no(l[k]));
-        match scalar(item) {
-            Some(id) => v.protect(&id, line),
-            None => {
-                v.report(Diagnostic::error(v.at(line), "must be a participant ID").field("protect"))
-            }
-        }
-    }
 }

@@ -221,6 +221,28 @@ operations:
     insta::assert_snapshot!(shown(&load("bad.yaml", text, WA_ENV)));
 }
 
+/// Manifests and desired-state files share one `protect` reader: a loosely
+/// written number is noted as it is read, and protects its canonical form.
+#[test]
+fn a_loose_protected_number_is_noted_and_protects_its_canonical_form() {
+    let text = r#"protect:
+  - "+7 900 123-45-67"
+operations:
+  - action: remove
+    chat_id: 120363043968066561@g.us
+    participants: [79001234567@c.us, 79001234568@c.us]
+"#;
+    let shown = shown(&load("p.yaml", text, WA_ENV));
+    assert!(
+        shown.contains("p.yaml:2: note: protect: `+7 900 123-45-67` is read as `79001234567@c.us`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("`79001234567@c.us` is protected (line 2)"),
+        "{shown}"
+    );
+}
+
 #[test]
 fn ids_are_checked_against_the_platform_and_loose_phones_are_noted() {
     let text = "action,chat_id,participant_id\n\
