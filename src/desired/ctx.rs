@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::greenapi::Platform;
 use crate::greenapi::ids;
 use crate::instances::{self, Instances};
+use crate::manifest::not_configured;
 use crate::manifest::protect::Protects;
 use crate::manifest::{Diagnostic, Source};
 
@@ -124,32 +125,7 @@ pub(super) fn finish(ctx: &mut Ctx) {
             ctx.report(d);
             continue;
         }
-        let configured: Vec<&str> = ctx.instances.iter().map(|i| &*i.name).collect();
-        let hint = if name == instances::DEFAULT {
-            instances::SETTINGS_HINT.to_owned()
-        } else if configured.is_empty() {
-            "configure it in an instances file given with --instances".to_owned()
-        } else {
-            format!(
-                "configured instances: {}; or add it to the --instances file",
-                configured.join(", ")
-            )
-        };
-        let shown: Vec<String> = lines.iter().take(5).map(u32::to_string).collect();
-        let more = match lines.len() {
-            n if n > 5 => format!(" and {} more", n - 5),
-            _ => String::new(),
-        };
-        let d = Diagnostic::error(
-            ctx.at(lines[0]),
-            format!(
-                "`{name}` is not configured (used on line{} {}{more})",
-                if lines.len() == 1 { "" } else { "s" },
-                shown.join(", ")
-            ),
-        )
-        .field("instance")
-        .hint(hint);
+        let d = not_configured(ctx.at(lines[0]), &name, &lines, &ctx.instances);
         ctx.report(d);
         if name == instances::DEFAULT {
             for p in std::mem::take(&mut ctx.instances.default_problems) {

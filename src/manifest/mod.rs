@@ -23,6 +23,7 @@ use std::sync::Arc;
 pub use diagnostic::{Diagnostic, Rejected, Severity};
 pub use input::{DEFAULT_MAX_SIZE, InputFormat};
 pub use model::{OpId, Operation, Source};
+pub(crate) use validate::not_configured;
 pub(crate) use yaml::{norm, parse_document, scalar};
 
 use crate::instances::Instances;

@@ -18,6 +18,7 @@ use crate::greenapi::ids;
 use crate::instances::{self, Instances};
 
 mod finish;
+pub(crate) use finish::not_configured;
 mod row;
 
 /// Past this many errors the rest are counted, not kept: a binary file read

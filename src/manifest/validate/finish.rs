@@ -5,7 +5,7 @@
 use super::{MAX_KEPT, Validator};
 use crate::instances::{self, Instances};
 use crate::manifest::conflicts::Verdict;
-use crate::manifest::{Diagnostic, Operation};
+use crate::manifest::{Diagnostic, Operation, Source};
 
 /// Lines as `3, 5, 9` with the rest counted.
 fn some_lines(lines: &[u32]) -> String {
@@ -23,6 +23,33 @@ fn on_lines(lines: &[u32]) -> String {
         if lines.len() == 1 { "" } else { "s" },
         some_lines(lines)
     )
+}
+
+/// The error for an instance that rows (or groups) name on `lines` but
+/// that is not configured, with a hint at what is.
+pub(crate) fn not_configured(
+    at: Option<Source>,
+    name: &str,
+    lines: &[u32],
+    instances: &Instances,
+) -> Diagnostic {
+    let configured: Vec<&str> = instances.iter().map(|i| &*i.name).collect();
+    let hint = if name == instances::DEFAULT {
+        instances::SETTINGS_HINT.to_owned()
+    } else if configured.is_empty() {
+        "configure it in an instances file given with --instances".to_owned()
+    } else {
+        format!(
+            "configured instances: {}; or add it to the --instances file",
+            configured.join(", ")
+        )
+    };
+    Diagnostic::error(
+        at,
+        format!("`{name}` is not configured (used on {})", on_lines(lines)),
+    )
+    .field("instance")
+    .hint(hint)
 }
 
 impl Validator {
@@ -85,23 +112,7 @@ impl Validator {
             self.report(d);
         }
         for (name, lines) in std::mem::take(&mut self.unknown) {
-            let configured: Vec<&str> = self.instances.iter().map(|i| &*i.name).collect();
-            let hint = if name == instances::DEFAULT {
-                instances::SETTINGS_HINT.to_owned()
-            } else if configured.is_empty() {
-                "configure it in an instances file given with --instances".to_owned()
-            } else {
-                format!(
-                    "configured instances: {}; or add it to the --instances file",
-                    configured.join(", ")
-                )
-            };
-            let d = Diagnostic::error(
-                self.at(lines[0]),
-                format!("`{name}` is not configured (used on {})", on_lines(&lines)),
-            )
-            .field("instance")
-            .hint(hint);
+            let d = not_configured(self.at(lines[0]), &name, &lines, &self.instances);
             self.report(d);
             if name == instances::DEFAULT {
                 for p in std::mem::take(&mut self.instances.default_problems) {
