@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use compact_str::CompactString;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle as BarStyle};
+use indicatif::ProgressBar;
 
 use crate::exit;
 use crate::greenapi::client::{Client, Endpoint};
@@ -18,12 +18,12 @@ use crate::greenapi::contacts::{self, KnownGroup};
 use crate::greenapi::{Action, Method, Platform};
 use crate::instances::{self, Instances};
 use crate::manifest::{Diagnostic, OpId, Operation, Source};
+use crate::report::progress::steady_bar;
 use crate::report::sanitise::escaped;
 use crate::report::term::{ProgressMode, ProgressStyle, progress_style, set_active_bar};
 use crate::runner::classify::{Verdict, classify_status};
 use crate::runner::engine::InstanceSetup;
-use crate::runner::live::{Preflight, Reader, preflight};
-use crate::runner::pace::Pacer;
+use crate::runner::live::{self, Preflight, Reader, preflight};
 use crate::runner::rate::Rate;
 use crate::runner::retry::{RetryPolicy, parse_retry_after};
 
@@ -196,15 +196,8 @@ pub(crate) async fn connect(
                 Preflight::Ready { own } => own.clone(),
                 _ => None,
             };
-            let reader = (!matches!(preflight, Preflight::Refused(_))).then(|| {
-                Reader::new(
-                    client.clone(),
-                    setup.endpoint.clone(),
-                    Pacer::new(setup.read_rate),
-                    retry,
-                    own,
-                )
-            });
+            let reader = (!matches!(preflight, Preflight::Refused(_)))
+                .then(|| live::plan::reader(client, &setup, retry, own));
             Connection {
                 name: names[k].clone(),
                 platform: setup.endpoint.platform,
@@ -286,26 +279,19 @@ pub(crate) struct ReadProgress {
 
 impl ReadProgress {
     pub fn new(mode: ProgressMode, quiet: u8, total: u64) -> ReadProgress {
+        let on_terminal = std::io::stderr().is_terminal();
         let style = progress_style(
             mode,
-            std::io::stderr().is_terminal(),
+            on_terminal,
             std::env::var("TERM").ok().as_deref(),
             quiet > 0,
         );
         let bar = match style {
-            ProgressStyle::Bar if total > 0 => {
-                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-                bar.set_style(
-                    BarStyle::with_template(
-                        "{spinner} reading groups [{wide_bar}] {pos}/{len} eta {eta}",
-                    )
-                    .expect("valid template")
-                    .progress_chars("=> "),
-                );
-                bar.enable_steady_tick(Duration::from_millis(200));
-                set_active_bar(Some(bar.clone()));
-                bar
-            }
+            ProgressStyle::Bar if total > 0 => steady_bar(
+                total,
+                "{spinner} reading groups [{wide_bar}] {pos}/{len} eta {eta}",
+                on_terminal,
+            ),
             _ => ProgressBar::hidden(),
         };
         ReadProgress {

@@ -13,6 +13,26 @@ use crate::runner::Outcome;
 /// How often the plain view prints a line.
 const LINE_EVERY: Duration = Duration::from_secs(10);
 
+/// A bar of `total` steps on stderr drawn with `template`, ticking on its
+/// own and registered as the active bar (logs print above it). When stderr
+/// is not a terminal (the bar was asked for with `--progress always`) it is
+/// drawn all the same, where indicatif alone would hide it.
+pub(crate) fn steady_bar(total: u64, template: &str, on_terminal: bool) -> ProgressBar {
+    let target = match on_terminal {
+        true => ProgressDrawTarget::stderr(),
+        false => ProgressDrawTarget::term_like(Box::new(ForcedStderr::new())),
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), target);
+    bar.set_style(
+        BarStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    set_active_bar(Some(bar.clone()));
+    bar
+}
+
 /// Shows how far the operations of this run have got.
 pub struct ProgressView {
     style: ProgressStyle,
@@ -29,11 +49,6 @@ impl ProgressView {
     pub fn new(style: ProgressStyle, total: u64, on_terminal: bool) -> ProgressView {
         let bar = match style {
             ProgressStyle::Bar => {
-                let target = match on_terminal {
-                    true => ProgressDrawTarget::stderr(),
-                    false => ProgressDrawTarget::term_like(Box::new(ForcedStderr::new())),
-                };
-                let bar = ProgressBar::with_draw_target(Some(total), target);
                 // The styles after `:` are dropped by indicatif when colour is
                 // off for stderr; the plain template says so outright.
                 let template = if colour::stderr().is_on() {
@@ -41,14 +56,7 @@ impl ProgressView {
                 } else {
                     "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} {msg} eta {eta}"
                 };
-                bar.set_style(
-                    BarStyle::with_template(template)
-                        .expect("valid template")
-                        .progress_chars("=> "),
-                );
-                bar.enable_steady_tick(Duration::from_millis(200));
-                set_active_bar(Some(bar.clone()));
-                bar
+                steady_bar(total, template, on_terminal)
             }
             _ => ProgressBar::hidden(),
         };

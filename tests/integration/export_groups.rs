@@ -212,6 +212,29 @@ async fn groups_lists_each_instance_s_groups_as_csv() {
     assert!(stderr(&unknown).contains("configured instances: wa-main, wa-second, max-main"));
 }
 
+/// `--progress always` draws the reading bar into a pipe too, as it does
+/// for `run` (the same bar helper); the members still go to stdout alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_always_draws_the_reading_bar_into_a_pipe() {
+    let sb = sandbox(state_with_hidden_members()).await;
+    let env = default_env(&sb, WA_MAIN);
+    let args = ["export", "120363000000000078@g.us", "--rate", "unlimited"];
+    let drawn = greenbatch(&[&args[..], &["--progress", "always"]].concat(), &env).await;
+    assert_eq!(drawn.status.code(), Some(0), "{}", stderr(&drawn));
+    assert!(
+        stderr(&drawn).contains("reading groups"),
+        "{}",
+        stderr(&drawn)
+    );
+    assert!(stdout(&drawn).starts_with("instance,chat_id,participant_id,role\n"));
+    let auto = greenbatch(&args, &env).await;
+    assert!(
+        !stderr(&auto).contains("reading groups"),
+        "{}",
+        stderr(&auto)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_csv_has_the_exact_header_and_a_row_per_member() {
     let sb = sandbox(state_with_hidden_members()).await;

@@ -142,7 +142,9 @@ pub async fn build(
     LivePlan { groups }
 }
 
-fn reader(
+/// A reader of `setup`'s groups at its read pace, for a plan or a listing
+/// (a run's engine adds its outage patience and events).
+pub(crate) fn reader(
     client: &Client,
     setup: &InstanceSetup,
     retry: RetryPolicy,
