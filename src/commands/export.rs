@@ -6,6 +6,7 @@
 //! instance of its platform, or by `--instance`; with `--all`, every group
 //! `greenbatch groups` lists, each by the first instance that lists it.
 
+use crate::runner::pace::DEFAULT_PATIENCE;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
@@ -121,7 +122,7 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
         .build()?;
     let retry = RetryPolicy::default();
     let (targets, mut code) = runtime.block_on(async {
-        let conns = reading::connect(&client, &setups, &used, retry).await;
+        let conns = reading::connect(&client, &setups, &used, retry, DEFAULT_PATIENCE).await;
         let mut code = exit::SUCCESS;
         let mut wanted: Vec<(Arc<str>, String, Option<String>)> = Vec::new();
         if args.all {
@@ -130,7 +131,7 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
                 if conn.refusal().is_some() {
                     continue;
                 }
-                match reading::known_groups(&client, &conn.endpoint, retry).await {
+                match reading::known_groups(&client, conn).await {
                     Ok((groups, _)) => {
                         if groups.is_empty() && quiet == 0 {
                             eprintln!("{}", reading::no_groups_note(&conn.name, conn.platform));

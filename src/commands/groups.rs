@@ -2,6 +2,7 @@
 //! so a group's ID can be found by its name; `--details` reads each group
 //! (at `getGroupData`'s pace) for its size, owner and the instance's role.
 
+use crate::runner::pace::DEFAULT_PATIENCE;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -90,10 +91,11 @@ pub fn execute(args: GroupsArgs, quiet: u8) -> anyhow::Result<u8> {
         .build()?;
     let retry = RetryPolicy::default();
     let listings = runtime.block_on(async {
-        let conns = reading::connect(&client, &setups, &chosen.names, retry).await;
+        let conns =
+            reading::connect(&client, &setups, &chosen.names, retry, DEFAULT_PATIENCE).await;
         let mut listings = Vec::new();
         for conn in &conns {
-            listings.push(list(&client, conn, retry, quiet).await);
+            listings.push(list(&client, conn, quiet).await);
         }
         if args.details {
             let total = listings.iter().map(|l| l.groups.len() as u64).sum();
@@ -173,7 +175,7 @@ fn code(listings: &[Listing]) -> u8 {
 /// The start of the error of an instance the preflight refused.
 const REFUSED: &str = "refused: ";
 
-async fn list(client: &Client, conn: &Connection, retry: RetryPolicy, quiet: u8) -> Listing {
+async fn list(client: &Client, conn: &Connection, quiet: u8) -> Listing {
     let mut listing = Listing {
         instance: conn.name.to_string(),
         platform: conn.platform,
@@ -184,7 +186,7 @@ async fn list(client: &Client, conn: &Connection, retry: RetryPolicy, quiet: u8)
         listing.error = Some(format!("{REFUSED}{why}"));
         return listing;
     }
-    match reading::known_groups(client, &conn.endpoint, retry).await {
+    match reading::known_groups(client, conn).await {
         Ok((groups, bad)) => {
             if quiet == 0 && bad > 0 {
                 eprintln!(

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use compact_str::CompactString;
 use indicatif::ProgressBar;
@@ -21,11 +21,10 @@ use crate::manifest::{Diagnostic, OpId, Operation, Source};
 use crate::report::progress::steady_bar;
 use crate::report::sanitise::escaped;
 use crate::report::term::{ProgressMode, ProgressStyle, progress_style, set_active_bar};
-use crate::runner::classify::{Verdict, classify_status};
 use crate::runner::engine::InstanceSetup;
-use crate::runner::live::{self, Preflight, Reader, preflight};
+use crate::runner::live::{self, CallError, OwnReads, Preflight, Reader, preflight};
 use crate::runner::rate::Rate;
-use crate::runner::retry::{RetryPolicy, parse_retry_after};
+use crate::runner::retry::RetryPolicy;
 
 /// The instances a command may use, checked.
 pub(crate) struct Chosen {
@@ -162,6 +161,8 @@ pub(crate) struct Connection {
     pub preflight: Preflight,
     /// `None` when the preflight refused the instance.
     pub reader: Option<Reader>,
+    /// How its own reads (`getContacts`) are paced and retried.
+    pub own_reads: OwnReads,
 }
 
 impl Connection {
@@ -175,31 +176,34 @@ impl Connection {
 }
 
 /// Preflights every instance of `setups` at once (`names` order kept) and
-/// gives each a reader paced at `getGroupData`'s own rate.
+/// gives each a reader paced at `getGroupData`'s own rate; the instances'
+/// own reads are retried by `retry` and wait out an outage for `patience`.
 pub(crate) async fn connect(
     client: &Client,
     setups: &HashMap<Arc<str>, InstanceSetup>,
     names: &[Arc<str>],
     retry: RetryPolicy,
+    patience: Duration,
 ) -> Vec<Connection> {
     let mut tasks = tokio::task::JoinSet::new();
     for (k, name) in names.iter().enumerate() {
         let setup = setups[name].clone();
         let client = client.clone();
-        tasks.spawn(async move { (k, preflight(&client, &setup.endpoint).await, setup) });
+        tasks.spawn(async move {
+            let reads = setup.own_reads.with(retry, patience);
+            (k, preflight(&client, &setup.endpoint, &reads).await, setup)
+        });
     }
     let mut done: Vec<(usize, Preflight, InstanceSetup)> = tasks.join_all().await;
     done.sort_by_key(|(k, ..)| *k);
     done.into_iter()
         .map(|(k, preflight, setup)| {
-            let own = match &preflight {
-                Preflight::Ready { own } => own.clone(),
-                _ => None,
-            };
+            let own = preflight.own().map(str::to_owned);
             let reader = (!matches!(preflight, Preflight::Refused(_)))
                 .then(|| live::plan::reader(client, &setup, retry, own));
             Connection {
                 name: names[k].clone(),
+                own_reads: setup.own_reads.with(retry, patience),
                 platform: setup.endpoint.platform,
                 endpoint: setup.endpoint,
                 preflight,
@@ -209,50 +213,21 @@ pub(crate) async fn connect(
         .collect()
 }
 
-/// The groups `endpoint`'s instance knows (`getContacts?group=true`),
-/// retried while the failure is transient, and how many entries were left
-/// out for an ID that is no group ID of its platform. One call per instance
-/// and command cannot exceed its 1/s, so it is not paced; a 429 waits a
-/// second at least.
+/// The groups `conn`'s instance knows (`getContacts?group=true`), read as
+/// every own read is (paced, retried while the failure is transient), and
+/// how many entries were left out for an ID that is no group ID of its
+/// platform.
 pub(crate) async fn known_groups(
     client: &Client,
-    endpoint: &Endpoint,
-    retry: RetryPolicy,
+    conn: &Connection,
 ) -> Result<(Vec<KnownGroup>, usize), String> {
-    let mut rng = fastrand::Rng::new();
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let answer = client
-            .call(endpoint, Method::GetContacts, &serde_json::Value::Null)
-            .await;
-        let (reason, wait) = match answer {
-            Ok(a) if a.status == 200 => {
-                let listed = contacts::parse_contacts(&a.body)?;
-                return Ok(contacts::groups(endpoint.platform, &listed));
-            }
-            Ok(a) => match classify_status(a.status, &a.body, a.retry_after) {
-                Verdict::Transient {
-                    reason,
-                    retry_after,
-                    throttled,
-                    ..
-                } => {
-                    let asked = retry_after.and_then(|v| parse_retry_after(&v, SystemTime::now()));
-                    let floor = throttled.then_some(Duration::from_secs(1));
-                    (reason, asked.max(floor))
-                }
-                Verdict::Rejected { error } => return Err(error),
-                Verdict::Fatal { reason } => return Err(reason),
-                Verdict::Done => unreachable!("a non-200 status is never done"),
-            },
-            Err(e) => (e.to_string(), None),
-        };
-        if !retry.allows_another(attempts) {
-            return Err(format!("{reason} (gave up after {attempts} attempts)"));
-        }
-        tokio::time::sleep(retry.delay(attempts, wait, &mut rng)).await;
-    }
+    let answer = conn
+        .own_reads
+        .call(client, &conn.endpoint, Method::GetContacts)
+        .await
+        .map_err(CallError::into_reason)?;
+    let listed = contacts::parse_contacts(&answer.body)?;
+    Ok(contacts::groups(conn.endpoint.platform, &listed))
 }
 
 /// The note for an instance whose `getContacts` lists no group.

@@ -17,6 +17,7 @@ use crate::report::results::{self, PriorResults, SyncPolicy};
 use crate::report::tally::Tally;
 use crate::runner::Outcome;
 use crate::runner::engine::{EngineConfig, GroupSet, InstanceSetup};
+use crate::runner::live::OwnReads;
 use crate::runner::rate;
 use crate::runner::retry::RetryPolicy;
 
@@ -273,6 +274,7 @@ pub(crate) fn setups(
                 endpoint,
                 rate: pace,
                 read_rate,
+                own_reads: OwnReads::under(&instance.limits, instance.platform),
             },
         );
     }

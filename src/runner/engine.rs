@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::event::Event;
-use super::live::{Groups, Preflight, Reader, preflight};
+use super::live::{Groups, OwnReads, Preflight, Reader, preflight};
 use super::pace::Pacer;
 use super::queue::Queue;
 use super::retry::{RetryBudget, RetryPolicy};
@@ -38,6 +38,8 @@ pub struct InstanceSetup {
     pub rate: Option<f64>,
     /// Requests per second for `getGroupData`; `None` is unpaced.
     pub read_rate: Option<f64>,
+    /// The paces of the instance's own reads (its state, settings, contacts).
+    pub own_reads: OwnReads,
 }
 
 /// (instance, group) pairs.
@@ -192,8 +194,9 @@ async fn prepare(
     let refused = OnceLock::new();
     let mut own = None;
     if config.preflight {
-        match preflight(client, &setup.endpoint).await {
-            Preflight::Ready { own: o } => own = o,
+        let reads = setup.own_reads.with(config.retry, config.outage_patience);
+        match preflight(client, &setup.endpoint, &reads).await {
+            Preflight::Ready { own: o } => own = o.ok(),
             Preflight::Refused(reason) => {
                 let _ = refused.set(reason.clone());
                 let _ = events

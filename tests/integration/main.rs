@@ -22,6 +22,7 @@ mod manifest_hostile;
 mod manifest_instances;
 mod manifest_spectrum;
 mod manifest_yaml_suite;
+mod own_reads;
 mod pacing_policy;
 mod processes;
 mod reliability_support;

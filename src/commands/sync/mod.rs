@@ -111,7 +111,7 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         .enable_all()
         .build()?;
     let plans = runtime.block_on(async {
-        let conns = reading::connect(&client, &setups, &names, retry).await;
+        let conns = reading::connect(&client, &setups, &names, retry, args.outage_patience).await;
         let conns: HashMap<_, _> = conns.into_iter().map(|c| (c.name.clone(), c)).collect();
         let progress = ReadProgress::new(args.progress, quiet, loaded.state.groups.len() as u64);
         let plans = read::plan(&loaded.state, conns, &progress).await;
@@ -142,12 +142,23 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
                         "a sync would refuse this mass removal and send nothing to any group; raise --max-removals if it is meant"
                     )?;
                 }
+                if show::own_unknown(&plans).is_some() {
+                    writeln!(
+                        out,
+                        "a sync would stop before sending: the instance's own number is unknown (exit 3)"
+                    )?;
+                }
             }
             OutputArg::Json => {
                 show::render_json(&loaded.name, &plans, args.max_removals, &mut out)?
             }
         }
-        return Ok(read_code);
+        // A plan that a sync would not carry out is no success.
+        let own_code = match show::own_unknown(&plans) {
+            Some(_) => exit::FAILED,
+            None => exit::SUCCESS,
+        };
+        return Ok(worst(read_code, own_code));
     }
     for p in plans.iter().filter(|p| p.changes.is_err()) {
         let why = p.changes.as_ref().err().map_or("", String::as_str);
@@ -162,6 +173,11 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
     if let Some(refusal) = show::refusal(&plans, args.max_removals) {
         eprintln!("{refusal}");
         return Ok(exit::USAGE);
+    }
+    // Transient, unlike the refusal above: the next sync may learn it.
+    if let Some(stop) = show::own_unknown(&plans) {
+        eprintln!("{stop}");
+        return Ok(worst(read_code, exit::FAILED));
     }
     let paths = files::paths(&args.desired, args.results.as_deref(), SystemTime::now());
     if args.results.is_some() {

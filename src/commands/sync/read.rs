@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use crate::commands::reading::{Connection, ReadProgress};
 use crate::desired::{Changes, DesiredGroup, DesiredState, MaxRemovals, diff};
-use crate::runner::live::Preflight;
 
 /// One group's plan.
 #[derive(Debug, Clone)]
@@ -17,9 +16,13 @@ pub(crate) struct GroupPlan<'d> {
     pub changes: Result<Changes, String>,
     /// Whether the instance administers the group, when that is known.
     pub instance_admin: Option<bool>,
-    /// Removals and demotions held back because the instance's own number
-    /// is unknown (a sync must never remove the instance itself).
+    /// Removals and demotions that cannot be sent because the instance's
+    /// own number is unknown (a sync must never remove the instance
+    /// itself): the sync stops before sending anything.
     pub withheld: usize,
+    /// Why the instance's own number is unknown, when removals or
+    /// demotions need it.
+    pub own_unknown: Option<String>,
     /// The instance was refused by its preflight.
     pub refused: bool,
 }
@@ -80,6 +83,7 @@ pub(crate) async fn plan<'d>(
                     changes: Err(format!("the instance was refused: {why}")),
                     instance_admin: None,
                     withheld: 0,
+                    own_unknown: None,
                     refused: true,
                 },
                 (Err(e), None) => GroupPlan {
@@ -87,25 +91,21 @@ pub(crate) async fn plan<'d>(
                     changes: Err(e),
                     instance_admin: None,
                     withheld: 0,
+                    own_unknown: None,
                     refused: false,
                 },
                 (Ok(live), None) => {
-                    let mut changes = diff(group, &live, &state.protect);
-                    let own_known = matches!(&conn.preflight, Preflight::Ready { own: Some(_) });
-                    let withheld = match own_known {
-                        true => 0,
-                        false => {
-                            let n = changes.remove.len() + changes.demote.len();
-                            changes.remove.clear();
-                            changes.demote.clear();
-                            n
-                        }
-                    };
+                    // Computed in full whatever the own number: the
+                    // mass-removal guard judges what the file asks.
+                    let changes = diff(group, &live, &state.protect);
+                    let needs_own = changes.remove.len() + changes.demote.len();
+                    let own_unknown = conn.preflight.own_unknown().filter(|_| needs_own > 0);
                     GroupPlan {
                         group,
                         instance_admin: live.instance_admin(),
                         changes: Ok(changes),
-                        withheld,
+                        withheld: if own_unknown.is_some() { needs_own } else { 0 },
+                        own_unknown: own_unknown.map(str::to_owned),
                         refused: false,
                     }
                 }

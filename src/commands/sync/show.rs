@@ -15,6 +15,12 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
+/// `1 removal or demotion`, `3 removals or demotions`.
+fn removals_or_demotions(n: usize) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{n} removal{s} or demotion{s}")
+}
+
 /// The counts of one group's changes: `3 to remove, 2 to add`, or `no change`.
 fn counts(c: &Changes) -> String {
     let parts: Vec<String> = [
@@ -86,11 +92,12 @@ pub(crate) fn render_text(
                 "  the instance is not an admin of this group: these changes will be refused"
             )?;
         }
-        if p.withheld > 0 {
+        if let Some(why) = &p.own_unknown {
             writeln!(
                 out,
-                "  held back: {} (the instance's own number is unknown, and a sync never removes or demotes the instance itself)",
-                plural(p.withheld, "removal or demotion")
+                "  cannot send: {} need the instance's own number, which is unknown ({}); a sync never removes or demotes the instance itself, so it stops before sending",
+                removals_or_demotions(p.withheld),
+                escaped(why)
             )?;
         }
         let max = if detailed { 20 } else { 3 };
@@ -157,6 +164,38 @@ pub(crate) fn render_text(
     Ok(())
 }
 
+/// The stop of a sync whose removals or demotions need an own number
+/// that could not be learned: each instance once, with why.
+pub(crate) fn own_unknown(plans: &[GroupPlan<'_>]) -> Option<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for p in plans {
+        let Some(why) = &p.own_unknown else { continue };
+        if seen.contains(&&*p.group.instance) {
+            continue;
+        }
+        seen.push(&p.group.instance);
+        let needed: usize = plans
+            .iter()
+            .filter(|q| q.group.instance == p.group.instance)
+            .map(|q| q.withheld)
+            .sum();
+        lines.push(format!(
+            "  instance `{}`: {} need its own number, which could not be learned: {}",
+            escaped(&p.group.instance),
+            removals_or_demotions(needed),
+            escaped(why)
+        ));
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "error: the instance's own number is unknown, and a sync never removes or demotes the instance itself: nothing was sent to any group\n{}\n  hint: this is usually passing (the instance was busy or throttled); run the sync again (exit 3 asks for that)",
+        lines.join("\n")
+    ))
+}
+
 /// The refusal of a mass removal, when some group is over the limit.
 pub(crate) fn refusal(plans: &[GroupPlan<'_>], limit: MaxRemovals) -> Option<String> {
     let over: Vec<String> = plans
@@ -215,6 +254,8 @@ pub(crate) fn render_json(
         #[serde(skip_serializing_if = "Option::is_none")]
         instance_admin: Option<bool>,
         withheld: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        own_unknown: Option<String>,
         removal_limit: Option<u64>,
         refused: bool,
     }
@@ -257,6 +298,7 @@ pub(crate) fn render_json(
                 }),
                 instance_admin: p.instance_admin,
                 withheld: p.withheld,
+                own_unknown: p.own_unknown.as_ref().map(|w| escaped(w).into_owned()),
                 removal_limit: c.map(|c| limit.allowed(c.members)),
                 refused: p.over(limit).is_some(),
             }

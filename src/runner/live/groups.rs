@@ -12,20 +12,19 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
+use super::call::{CallError, Paced, Watch};
 use super::predict::{GroupState, Prediction};
 use crate::greenapi::client::{Client, Endpoint};
 use crate::greenapi::response::parse_group_data;
 use crate::greenapi::{Action, Method};
-use crate::runner::classify::{Verdict, classify_status};
 use crate::runner::event::Event;
-use crate::runner::pace::outage::Failure;
-use crate::runner::pace::{GaveUp, Pacer};
-use crate::runner::retry::{RetryPolicy, parse_retry_after};
+use crate::runner::pace::{Pacer, Throttle};
+use crate::runner::retry::RetryPolicy;
 
 /// What is needed to read a group of one instance.
 pub struct Reader {
@@ -83,86 +82,41 @@ impl Reader {
         background: bool,
     ) -> (Result<GroupState, String>, Instant) {
         let body = serde_json::json!({ self.endpoint.platform.group_field(): chat });
-        let mut rng = fastrand::Rng::new();
-        let mut attempts = 0;
-        loop {
-            let acquired = match background {
-                true => self.pacer.acquire_background().await,
-                false => self.pacer.acquire().await,
-            };
-            let sent_at = match acquired {
-                Ok(at) => at,
-                Err(GaveUp(why)) => return (Err(why), Instant::now()),
-            };
-            attempts += 1;
-            let answer = self
-                .client
-                .call(&self.endpoint, Method::GetGroupData, &body)
-                .await;
-            self.measured(sent_at.elapsed());
-            let (reason, retry_after) = match &answer {
-                Ok(a) if a.status == 200 => {
-                    self.pacer.answered(sent_at);
-                    let state = parse_group_data(&a.body)
-                        .map(|data| GroupState::new(&data, self.own.as_deref()));
-                    return (state, sent_at);
-                }
-                Ok(a) => match classify_status(a.status, &a.body, a.retry_after.clone()) {
-                    Verdict::Transient {
-                        reason,
-                        retry_after,
-                        throttled,
-                        ..
-                    } => {
-                        let wait =
-                            retry_after.and_then(|v| parse_retry_after(&v, SystemTime::now()));
-                        if throttled {
-                            self.throttled.fetch_add(1, Ordering::Relaxed);
-                            let throttle = self.pacer.throttled(sent_at, wait);
-                            if let Some((name, events)) = &self.events {
-                                // Never blocks a read; a full channel only loses a log line.
-                                let _ = events.try_send(Event::Throttled {
-                                    instance: name.clone(),
-                                    method: Method::GetGroupData,
-                                    rate: throttle.rate,
-                                    news: throttle.news,
-                                });
-                            }
-                            // The pacer slowed down: that is the whole answer to a 429.
-                            if self.retry.allows_another(attempts) {
-                                continue;
-                            }
-                        } else if self.pacer.failed(sent_at, &reason) != Failure::Scattered {
-                            // An outage: the pacer holds the next try; not this read's fault.
-                            attempts -= 1;
-                            continue;
-                        }
-                        (reason, wait)
-                    }
-                    Verdict::Rejected { error } => {
-                        self.pacer.answered(sent_at);
-                        return (Err(error), sent_at);
-                    }
-                    Verdict::Fatal { reason } => {
-                        self.pacer.answered(sent_at);
-                        return (Err(reason), sent_at);
-                    }
-                    Verdict::Done => unreachable!("a non-200 status is never done"),
-                },
-                Err(e) => {
-                    let reason = e.to_string();
-                    if self.pacer.failed(sent_at, &reason) != Failure::Scattered {
-                        attempts -= 1;
-                        continue;
-                    }
-                    (reason, None)
-                }
-            };
-            if !self.retry.allows_another(attempts) {
-                let why = format!("{reason} (gave up after {attempts} attempts)");
-                return (Err(why), sent_at);
-            }
-            tokio::time::sleep(self.retry.delay(attempts, retry_after, &mut rng)).await;
+        let paced = Paced {
+            client: &self.client,
+            endpoint: &self.endpoint,
+            pacer: &self.pacer,
+            retry: self.retry,
+        };
+        let (answer, sent_at) = paced
+            .call(Method::GetGroupData, &body, background, self)
+            .await;
+        let state = answer.map_err(CallError::into_reason).and_then(|a| {
+            parse_group_data(&a.body).map(|data| GroupState::new(&data, self.own.as_deref()))
+        });
+        (state, sent_at)
+    }
+
+    /// How long a read takes from leaving to its answer, as measured so far.
+    pub fn round_trip(&self) -> Duration {
+        match self.rtt_us.load(Ordering::Relaxed) {
+            0 => DEFAULT_RTT,
+            us => Duration::from_micros(us),
+        }
+    }
+}
+
+impl Watch for Reader {
+    fn throttled(&self, throttle: Throttle) {
+        self.throttled.fetch_add(1, Ordering::Relaxed);
+        if let Some((name, events)) = &self.events {
+            // Never blocks a read; a full channel only loses a log line.
+            let _ = events.try_send(Event::Throttled {
+                instance: name.clone(),
+                method: Method::GetGroupData,
+                rate: throttle.rate,
+                news: throttle.news,
+            });
         }
     }
 
@@ -177,14 +131,6 @@ impl Reader {
                     (old * 7 + us) / 8
                 })
             });
-    }
-
-    /// How long a read takes from leaving to its answer, as measured so far.
-    pub fn round_trip(&self) -> Duration {
-        match self.rtt_us.load(Ordering::Relaxed) {
-            0 => DEFAULT_RTT,
-            us => Duration::from_micros(us),
-        }
     }
 }
 

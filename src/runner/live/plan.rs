@@ -81,9 +81,10 @@ pub async fn build(
     for key in order {
         let setup = &setups[&key.0];
         if !readers.contains_key(&key.0) {
-            let reader = match preflight(client, &setup.endpoint).await {
+            let reads = setup.own_reads.with(retry, setup.own_reads.patience);
+            let reader = match preflight(client, &setup.endpoint, &reads).await {
                 Preflight::Refused(reason) => Err(reason),
-                Preflight::Ready { own } => Ok(reader(client, setup, retry, own)),
+                Preflight::Ready { own } => Ok(reader(client, setup, retry, own.ok())),
                 Preflight::Unknown(_) => Ok(reader(client, setup, retry, None)),
             };
             readers.insert(key.0.clone(), reader);

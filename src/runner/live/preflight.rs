@@ -1,15 +1,16 @@
 //! Before sending anything: is the instance authorized, and what is its own number?
 
+use super::call::CallError;
+use super::own::OwnReads;
 use crate::greenapi::Method;
 use crate::greenapi::client::{Client, Endpoint};
 use crate::greenapi::response::{StateInstance, parse_wid};
-use crate::runner::classify::{Verdict, classify_status};
 
 /// What the preflight learned about an instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Preflight {
-    /// Authorized; its own ID when `getSettings` told it.
-    Ready { own: Option<String> },
+    /// Authorized; its own ID when `getSettings` told it, else why not.
+    Ready { own: Result<String, String> },
     /// It cannot moderate: not authorized, or its credentials are refused.
     Refused(String),
     /// The state could not be read (the server or the network failed): the
@@ -17,29 +18,38 @@ pub enum Preflight {
     Unknown(String),
 }
 
-/// Asks `getStateInstance`, then `getSettings` for the own number. One call
-/// of each per run cannot exceed their limits, so they are not paced.
-pub async fn preflight(client: &Client, endpoint: &Endpoint) -> Preflight {
-    let answer = client
-        .call(endpoint, Method::GetStateInstance, &serde_json::Value::Null)
-        .await;
-    let state = match answer {
-        Err(e) => return Preflight::Unknown(e.to_string()),
-        Ok(a) if a.status == 200 => match serde_json::from_slice::<StateInstance>(&a.body) {
+impl Preflight {
+    /// The instance's own ID, when it is known.
+    pub fn own(&self) -> Option<&str> {
+        match self {
+            Preflight::Ready { own: Ok(own) } => Some(own),
+            _ => None,
+        }
+    }
+
+    /// Why the instance's own ID is not known, when it is not.
+    pub fn own_unknown(&self) -> Option<&str> {
+        match self {
+            Preflight::Ready { own: Ok(_) } => None,
+            Preflight::Ready { own: Err(why) } => Some(why),
+            Preflight::Refused(why) | Preflight::Unknown(why) => Some(why),
+        }
+    }
+}
+
+/// Asks `getStateInstance`, then `getSettings` for the own number, each
+/// paced and retried as `reads` says (a 429, a 5xx or a timeout is tried
+/// again, an outage waited out).
+pub async fn preflight(client: &Client, endpoint: &Endpoint, reads: &OwnReads) -> Preflight {
+    let state = match reads.call(client, endpoint, Method::GetStateInstance).await {
+        Err(CallError::Fatal(reason)) => return Preflight::Refused(reason),
+        Err(e) => return Preflight::Unknown(e.into_reason()),
+        Ok(a) => match serde_json::from_slice::<StateInstance>(&a.body) {
             Ok(state) => state,
             Err(_) => {
                 return Preflight::Unknown("getStateInstance answered something unreadable".into());
             }
         },
-        Ok(a) => {
-            return match classify_status(a.status, &a.body, a.retry_after) {
-                Verdict::Fatal { reason } => Preflight::Refused(reason),
-                Verdict::Transient { reason, .. } | Verdict::Rejected { error: reason } => {
-                    Preflight::Unknown(reason)
-                }
-                Verdict::Done => unreachable!("a non-200 status is never done"),
-            };
-        }
     };
     if !state.is_authorized() {
         return Preflight::Refused(format!(
@@ -47,12 +57,10 @@ pub async fn preflight(client: &Client, endpoint: &Endpoint) -> Preflight {
             state.state_instance
         ));
     }
-    let own = match client
-        .call(endpoint, Method::GetSettings, &serde_json::Value::Null)
-        .await
-    {
-        Ok(a) if a.status == 200 => parse_wid(&a.body),
-        _ => None,
+    let own = match reads.call(client, endpoint, Method::GetSettings).await {
+        Ok(a) => parse_wid(&a.body).ok_or_else(|| "getSettings names no `wid`".to_owned()),
+        Err(CallError::Fatal(reason)) => return Preflight::Refused(reason),
+        Err(e) => Err(format!("getSettings: {}", e.reason())),
     };
     Preflight::Ready { own }
 }
