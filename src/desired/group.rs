@@ -218,29 +218,8 @@ pub(super) fn read(
                 ctx.report(d);
             }
         }
-        let removes = fields.remove_others.is_some_and(|(r, _)| r);
-        if removes {
-            let unwanted: Vec<(String, u32)> = protected_on(ctx, platform)
-                .into_iter()
-                .filter(|(id, _)| !first_line.contains_key(id))
-                .collect();
-            if !unwanted.is_empty() {
-                let named: Vec<String> = unwanted
-                    .iter()
-                    .map(|(id, at)| format!("`{id}` (line {at})"))
-                    .collect();
-                let d = Diagnostic::error(
-                    ctx.at(fields.remove_others.map_or(line, |(_, l)| l)),
-                    format!(
-                        "this group removes members it does not want, and does not want protected {}",
-                        named.join(", ")
-                    ),
-                )
-                .field("remove_others")
-                .hint("a protected participant is never removed: add it to this group's members, or set `remove_others: false`, or take it out of `protect`");
-                ctx.report(d);
-            }
-        }
+        // A protected participant the group does not want is no error:
+        // `protect` means "leave alone", and the diff counts them so.
     } else if let Some((true, l)) = fields.remove_others {
         let d = Diagnostic::error(
             ctx.at(l),
@@ -287,16 +266,4 @@ pub(super) fn read(
         remove_others: fields.remove_others.is_some_and(|(r, _)| r),
         demote_others: fields.demote_others.is_some_and(|(d, _)| d),
     })
-}
-
-/// The protected IDs that are people of `platform`, with their lines.
-fn protected_on(ctx: &Ctx, platform: Platform) -> Vec<(String, u32)> {
-    let mut out: Vec<(String, u32)> = ctx
-        .protect
-        .iter()
-        .filter(|(id, _)| ids::kind_of(platform, id) == Some(IdKind::Person))
-        .map(|(id, l)| (id.clone(), *l))
-        .collect();
-    out.sort_by_key(|(_, l)| *l);
-    out
 }

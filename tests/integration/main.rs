@@ -47,5 +47,6 @@ mod security_files;
 mod security_flags;
 mod security_terminal;
 mod support;
+mod sync_protect;
 mod sync_rules;
 mod sync_runs;
