@@ -481,6 +481,12 @@ pub struct RunArgs {
     /// Send operations again that an earlier run recorded as `rejected`.
     #[arg(long)]
     pub retry_rejected: bool,
+    /// Send again every operation, whatever earlier rows of the results
+    /// file settled (`done`, `already`, `rejected`): those rows stay, the
+    /// new ones are appended and become the latest. For a manifest whose
+    /// changes were undone by hand since.
+    #[arg(long)]
+    pub fresh: bool,
     /// Validate and print the plan; send nothing (with --live, read the
     /// groups and predict each operation, as `plan --live` does).
     #[arg(long)]

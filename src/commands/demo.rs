@@ -134,6 +134,7 @@ async fn demo(
         timeout: std::time::Duration::from_secs(10),
         outage_patience: crate::runner::pace::DEFAULT_PATIENCE,
         retry_rejected: false,
+        fresh: false,
         dry_run: false,
         live: false,
         no_preflight: false,

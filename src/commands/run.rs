@@ -86,7 +86,10 @@ pub(crate) fn prepare(
     let results_path = results_path?;
     if args.dry_run {
         let prior = results::peek(&results_path).map_err(|e| UsageError(e.to_string()))?;
-        let skip = |id| prior.is_settled(id, args.retry_rejected);
+        let skip = |id| !args.fresh && prior.is_settled(id, args.retry_rejected);
+        if quiet == 0 {
+            super::plan::say_settled(&loaded.operations, &skip, &prior, &results_path);
+        }
         if args.live {
             let output = args.manifest_args.output().map_err(UsageError)?;
             return Ok(Prepared::Exit(print_live_plan(
@@ -123,12 +126,21 @@ pub(crate) fn prepare(
             crate::report::sanitise::escaped(&results_path.display().to_string())
         );
     }
-    let (ops, tally, resumed) = partition(
-        loaded.operations,
-        &prior,
-        args.retry_rejected,
-        usize::from(args.concurrency),
-    );
+    let (ops, tally, resumed) = match args.fresh {
+        // Nothing earlier counts: every operation is sent, as on a new file.
+        true => partition(
+            loaded.operations,
+            &PriorResults::default(),
+            args.retry_rejected,
+            usize::from(args.concurrency),
+        ),
+        false => partition(
+            loaded.operations,
+            &prior,
+            args.retry_rejected,
+            usize::from(args.concurrency),
+        ),
+    };
     let client = Client::new(&ClientConfig {
         timeout: args.timeout,
         ..ClientConfig::default()
@@ -176,7 +188,7 @@ impl Drop for EarlyRead {
 }
 
 /// The manifest's path with its extension replaced by `.results.csv`.
-fn default_results_path(manifest: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn default_results_path(manifest: &Path) -> anyhow::Result<PathBuf> {
     if manifest.as_os_str() == "-" {
         return Err(
             UsageError("a manifest read from standard input needs --results PATH".into()).into(),

@@ -95,6 +95,13 @@ pub fn render(
         "  results: {}",
         sanitise::escaped(&results.display().to_string())
     );
+    let earlier: u64 = tally.earlier.values().sum();
+    if tally.total > 0 && earlier == tally.total && interrupt.is_none() {
+        let _ = writeln!(
+            out,
+            "  nothing was sent: earlier rows of the results file settle every operation; `greenbatch run --fresh` sends them again"
+        );
+    }
     out
 }
 
@@ -134,5 +141,21 @@ mod tests {
             text,
             "finished in 1s 200ms\n  done     2 (1 from earlier runs)\n  rejected 1\n  not sent 2 (a rerun sends them)\n  5 operations, 3 requests sent, 2.4 requests/s\n  1 operation needed retries\n  results: x.results.csv\n"
         );
+    }
+
+    #[test]
+    fn a_run_that_earlier_rows_settle_whole_names_fresh() {
+        let mut t = Tally {
+            total: 2,
+            ..Tally::default()
+        };
+        t.record_earlier(Outcome::Done);
+        t.record_earlier(Outcome::Already);
+        let text = render(&t, Duration::ZERO, Path::new("x.results.csv"), None);
+        assert!(text.ends_with("  results: x.results.csv\n  nothing was sent: earlier rows of the results file settle every operation; `greenbatch run --fresh` sends them again\n"), "{text}");
+        t.record(Outcome::Done, 1);
+        t.total = 3;
+        let text = render(&t, Duration::ZERO, Path::new("x.results.csv"), None);
+        assert!(!text.contains("--fresh"), "{text}");
     }
 }

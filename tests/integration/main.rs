@@ -28,6 +28,7 @@ mod processes;
 mod reliability_support;
 mod report;
 mod report_browser;
+mod rerun_fresh;
 mod results;
 mod run_basic;
 mod run_faults;

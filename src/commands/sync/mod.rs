@@ -236,6 +236,7 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         timeout: args.timeout,
         outage_patience: args.outage_patience,
         retry_rejected: false,
+        fresh: false,
         dry_run: false,
         live: false,
         no_preflight: false,
