@@ -233,8 +233,10 @@ async fn details(conn: Connection, mut listing: Listing, progress: &ReadProgress
     listing
 }
 
+/// An instance that could not be listed has no listing at all (its error
+/// goes to stderr): `0 groups` would say something untrue.
 fn render_text(listings: &[Listing], details: bool, out: &mut dyn Write) -> io::Result<()> {
-    for l in listings {
+    for l in listings.iter().filter(|l| l.error.is_none()) {
         let n = l.groups.len();
         writeln!(
             out,
@@ -267,7 +269,12 @@ fn render_text(listings: &[Listing], details: bool, out: &mut dyn Write) -> io::
 
 /// `instance,chat_id,subject` (and `size,owner,instance_role`): cells as in
 /// results files, so a spreadsheet never runs a subject as a formula.
+/// Nothing at all, not even the header, when no instance could be listed:
+/// a header alone would read as "no groups".
 fn render_csv(listings: &[Listing], details: bool, out: &mut dyn Write) -> io::Result<()> {
+    if listings.iter().all(|l| l.error.is_some()) {
+        return Ok(());
+    }
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(&mut *out);

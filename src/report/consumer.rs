@@ -147,6 +147,10 @@ fn log(views: &mut Views, event: Event) {
         }
         Event::InstanceRefused { instance, reason } => {
             let reason = views.scrub(&reason);
+            views
+                .tally
+                .refused
+                .push((instance.to_string(), reason.to_string()));
             tracing::error!(instance = %instance, reason = %sanitise::terminal(&reason), "instance refused: its remaining operations are not sent");
         }
     }

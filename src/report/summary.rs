@@ -90,6 +90,15 @@ pub fn render(
             plural(tally.outages, "outage")
         );
     }
+    for (instance, reason) in &tally.refused {
+        let line = format!(
+            "  instance `{}` refused: {}{}",
+            sanitise::escaped(instance),
+            sanitise::terminal(reason),
+            refusal_hint(instance, reason)
+        );
+        let _ = writeln!(out, "{}", paint.paint(Tone::Bad, &line));
+    }
     let _ = writeln!(
         out,
         "  results: {}",
@@ -103,6 +112,31 @@ pub fn render(
         );
     }
     out
+}
+
+/// Where to look, for the refusals a configuration causes: the
+/// environment's `default` instance names its variables.
+fn refusal_hint(instance: &str, reason: &str) -> String {
+    let env = instance == "default";
+    if reason.contains("HTTP 401") {
+        match env {
+            true => ": check GREEN_API_TOKEN_INSTANCE".into(),
+            false => format!(
+                ": check the token of instance `{}` in the instances file",
+                sanitise::escaped(instance)
+            ),
+        }
+    } else if reason.contains("HTTP 403") {
+        match env {
+            true => ": check GREEN_API_ID_INSTANCE and GREEN_API_URL".into(),
+            false => format!(
+                ": check the id_instance and api_url of instance `{}`",
+                sanitise::escaped(instance)
+            ),
+        }
+    } else {
+        String::new()
+    }
 }
 
 fn plural(n: u64, what: &str) -> String {

@@ -30,6 +30,8 @@ pub struct Tally {
     pub outages: u64,
     /// Operations finished now that needed more than one request.
     pub retried: u64,
+    /// The instances refused in this run, each with its (scrubbed) reason.
+    pub refused: Vec<(String, String)>,
 }
 
 impl Tally {

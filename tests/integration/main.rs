@@ -25,6 +25,7 @@ mod manifest_yaml_suite;
 mod own_reads;
 mod pacing_policy;
 mod processes;
+mod refused;
 mod reliability_support;
 mod report;
 mod report_browser;

@@ -143,6 +143,9 @@ fn summary(r: &Review) -> Markup {
                 }
             }
             li { (rerun_line(r)) }
+            @for refused in &r.refused {
+                li class="refused" { (refused.line()) }
+            }
         }
         div class="counts" {
             @for o in Outcome::ALL {

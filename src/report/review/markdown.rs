@@ -63,6 +63,9 @@ pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "- {}", md_text(&rerun_line(r)))?;
+    for refused in &r.refused {
+        writeln!(out, "- {}", md_text(&refused.line()))?;
+    }
     writeln!(out)?;
     writeln!(out, "### Outcomes")?;
     writeln!(out)?;

@@ -138,6 +138,28 @@ pub struct NeedsPerson {
     pub finished_at: String,
 }
 
+/// An instance that refused to work, and why: its `aborted` rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refused {
+    pub instance: String,
+    /// The reason of its first aborted row.
+    pub reason: String,
+    pub aborted: u64,
+}
+
+impl Refused {
+    /// `instance `default` refused: HTTP 401 …: check … (2 operations aborted)`.
+    pub fn line(&self) -> String {
+        format!(
+            "instance `{}` refused: {} ({} operation{} aborted)",
+            self.instance,
+            self.reason,
+            self.aborted,
+            if self.aborted == 1 { "" } else { "s" }
+        )
+    }
+}
+
 /// What a rerun of the same manifest with the same results would send.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Rerun {
@@ -186,6 +208,8 @@ pub struct Review {
     pub rates: Vec<timeline::Rate>,
     pub rerun: Rerun,
     pub needs_person: Vec<NeedsPerson>,
+    /// The instances that refused, each with its reason.
+    pub refused: Vec<Refused>,
     /// Per run, requests per second over time; for the HTML chart only.
     #[serde(skip)]
     pub charts: Vec<timeline::RunChart>,
@@ -210,7 +234,18 @@ impl Review {
         let mut by_group: BTreeMap<(Arc<str>, &'static str, Arc<str>), Counts> = BTreeMap::new();
         let mut errors: BTreeMap<(Outcome, Arc<str>), u64> = BTreeMap::new();
         let mut needs_person = Vec::new();
+        let mut refused: Vec<Refused> = Vec::new();
         for row in &loaded.latest {
+            if row.outcome == Outcome::Aborted {
+                match refused.iter_mut().find(|r| *r.instance == *row.instance) {
+                    Some(r) => r.aborted += 1,
+                    None => refused.push(Refused {
+                        instance: shown(&row.instance),
+                        reason: shown(&row.error),
+                        aborted: 1,
+                    }),
+                }
+            }
             outcomes.add(row.outcome);
             by_action.entry(row.action).or_default().add(row.outcome);
             by_group
@@ -307,6 +342,7 @@ impl Review {
             rates: timeline::rates(&runs, &loaded.series),
             rerun,
             needs_person,
+            refused,
             charts: runs
                 .iter()
                 .map(|r| timeline::chart(r, loaded.series.len()))

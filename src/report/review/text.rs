@@ -56,6 +56,9 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
     }
     writeln!(out)?;
     writeln!(out, "outcomes: {}", counts_line(&r.outcomes, paint))?;
+    for refused in &r.refused {
+        writeln!(out, "{}", paint.paint(Tone::Bad, &refused.line()))?;
+    }
     if !r.by_action.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint(Tone::Strong, "by action"))?;
