@@ -46,7 +46,7 @@ fn copy_examples(sb: &SandboxHandle, dir: &Path) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desired_state_example_syncs_as_the_readme_says() {
-    let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let sb = sandbox(SandboxConfig::default_state()).await;
     let dir = tempfile::tempdir().unwrap();
     let env = copy_examples(&sb, dir.path());
     let at = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
@@ -74,7 +74,7 @@ async fn the_desired_state_example_syncs_as_the_readme_says() {
         stderr(&v)
     );
 
-    let dry = run(&["sync", "--dry-run", "--rate", "unlimited", &desired]).await;
+    let dry = run(&["sync", "--dry-run", &desired]).await;
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
     let text = stdout(&dry);
     for line in [
@@ -87,7 +87,7 @@ async fn the_desired_state_example_syncs_as_the_readme_says() {
     }
     assert_eq!(sent(&sb).len(), 0);
 
-    let out = run(&["sync", "--rate", "unlimited", &desired]).await;
+    let out = run(&["sync", &desired]).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -119,7 +119,7 @@ async fn the_desired_state_example_syncs_as_the_readme_says() {
     assert!(state.group(CITY).unwrap().is_member("10000099"));
 
     let before = sb.ledger_totals().requests;
-    let again = run(&["sync", "--rate", "unlimited", &desired]).await;
+    let again = run(&["sync", &desired]).await;
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert_eq!(super::sync_rules::sent_since(&sb, before), 0);
 }

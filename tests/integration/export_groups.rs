@@ -61,9 +61,7 @@ fn state_with_hidden_members() -> SandboxConfig {
       - { id: "79000000082@c.us", lid: "100000000000082@lid", hidden: true }
       - { id: "79000000083@c.us", unlisted: true }
 "#;
-    SandboxConfig::from_yaml(&format!("{base}{extra}"))
-        .unwrap()
-        .without_rate_limits()
+    SandboxConfig::from_yaml(&format!("{base}{extra}")).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,7 +103,7 @@ async fn the_sandbox_answers_get_contacts_as_documented() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_lists_each_instance_s_groups_as_csv() {
-    let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let sb = sandbox(SandboxConfig::default_state()).await;
     let dir = tempfile::tempdir().unwrap();
     let (file, env) = instances(&sb, dir.path());
     let file = file.to_str().unwrap();
@@ -152,8 +150,6 @@ async fn groups_lists_each_instance_s_groups_as_csv() {
             "--format",
             "csv",
             "--details",
-            "--rate",
-            "unlimited",
         ],
         &env,
     )
@@ -179,18 +175,7 @@ async fn groups_lists_each_instance_s_groups_as_csv() {
     );
     // A MAX group ID on the command line is a value, not a flag; its
     // platform picks the one MAX instance.
-    let max = greenbatch(
-        &[
-            "export",
-            "-10000000000001",
-            "--instances",
-            file,
-            "--rate",
-            "unlimited",
-        ],
-        &env,
-    )
-    .await;
+    let max = greenbatch(&["export", "-10000000000001", "--instances", file], &env).await;
     assert_eq!(max.status.code(), Some(0), "{}", stderr(&max));
     assert!(
         stdout(&max).starts_with(
@@ -218,7 +203,7 @@ async fn groups_lists_each_instance_s_groups_as_csv() {
 async fn progress_always_draws_the_reading_bar_into_a_pipe() {
     let sb = sandbox(state_with_hidden_members()).await;
     let env = default_env(&sb, WA_MAIN);
-    let args = ["export", "120363000000000078@g.us", "--rate", "unlimited"];
+    let args = ["export", "120363000000000078@g.us"];
     let drawn = greenbatch(&[&args[..], &["--progress", "always"]].concat(), &env).await;
     assert_eq!(drawn.status.code(), Some(0), "{}", stderr(&drawn));
     assert!(
@@ -240,11 +225,7 @@ async fn export_csv_has_the_exact_header_and_a_row_per_member() {
     let sb = sandbox(state_with_hidden_members()).await;
     let dir = tempfile::tempdir().unwrap();
     let env = default_env(&sb, WA_MAIN);
-    let out = greenbatch(
-        &["export", "120363000000000078@g.us", "--rate", "unlimited"],
-        &env,
-    )
-    .await;
+    let out = greenbatch(&["export", "120363000000000078@g.us"], &env).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let expected = "instance,chat_id,participant_id,role\n\
          default,120363000000000078@g.us,79000000080@c.us,owner\n\
@@ -257,8 +238,6 @@ async fn export_csv_has_the_exact_header_and_a_row_per_member() {
         &[
             "export",
             "120363000000000078@g.us",
-            "--rate",
-            "unlimited",
             "-o",
             file.to_str().unwrap(),
         ],
@@ -294,8 +273,6 @@ async fn an_export_as_yaml_is_a_desired_state_that_a_sync_leaves_unchanged() {
             "yaml",
             "--instances",
             file,
-            "--rate",
-            "unlimited",
             "-o",
             desired.to_str().unwrap(),
         ],
@@ -333,14 +310,7 @@ async fn an_export_as_yaml_is_a_desired_state_that_a_sync_leaves_unchanged() {
     );
 
     let sync = |args: Vec<&'static str>| {
-        let mut all = vec![
-            "sync",
-            desired.to_str().unwrap(),
-            "--instances",
-            file,
-            "--rate",
-            "unlimited",
-        ];
+        let mut all = vec!["sync", desired.to_str().unwrap(), "--instances", file];
         all.extend(args);
         let all: Vec<String> = all.into_iter().map(str::to_owned).collect();
         let env = env.clone();

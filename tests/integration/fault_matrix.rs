@@ -59,12 +59,18 @@ fn failed_retries(ledger: &[LedgerEntry]) -> usize {
     count
 }
 
-async fn scenario(name: &str, rules: Vec<FaultRule>, timeout: &str) {
-    scenario_with(name, rules, timeout, "5m").await;
+async fn scenario(name: &str, rules: Vec<FaultRule>, timeout: &str) -> std::process::Output {
+    scenario_with(name, rules, timeout, "5m").await
 }
 
-/// A scenario whose outages are waited out for `patience` at most.
-async fn scenario_with(name: &str, rules: Vec<FaultRule>, timeout: &str, patience: &str) {
+/// A scenario whose outages are waited out for `patience` at most; the
+/// first run's output.
+async fn scenario_with(
+    name: &str,
+    rules: Vec<FaultRule>,
+    timeout: &str,
+    patience: &str,
+) -> std::process::Output {
     let mut config = state(OPS)
         .with_rate_limits()
         .with_seed(11)
@@ -156,6 +162,7 @@ async fn scenario_with(name: &str, rules: Vec<FaultRule>, timeout: &str, patienc
         all.len() - faulted.len(),
         already
     );
+    first
 }
 
 fn full() -> bool {
@@ -236,4 +243,34 @@ async fn mixed_faults() {
         let outage = vec![outage(60.0), p(Fault::DropAfterApply, 0.05)];
         scenario_with("outage-60s+drops", outage, "5s", "15s").await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_in_the_instance_s_own_reads() {
+    // The preflight's own reads fail their first tries: a 429 with
+    // Retry-After and a 502 on getStateInstance, a 502 and a request that
+    // hangs past --timeout on getSettings. They are retried like any
+    // request, so the run learns the state and the own number and ends
+    // all ok at once, with nothing left for the rerun.
+    let own =
+        |fault: Fault, method: Method, n: u64| FaultRule::always(fault).for_method(method).first(n);
+    let rules = vec![
+        own(
+            Fault::TooManyRequests {
+                retry_after: Some(1),
+            },
+            Method::GetStateInstance,
+            1,
+        ),
+        own(Fault::BadGateway, Method::GetStateInstance, 2),
+        own(Fault::BadGateway, Method::GetSettings, 1),
+        own(Fault::Hang, Method::GetSettings, 2),
+    ];
+    let first = scenario("own-reads", rules, "2s").await;
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        !stderr(&first).contains("could not read the instance's state"),
+        "{}",
+        stderr(&first)
+    );
 }

@@ -163,3 +163,40 @@ async fn the_mass_removal_guard_is_judged_before_anything_is_held_back() {
     assert!(said.contains("refusing a mass removal"), "{said}");
     assert_eq!(moderation_requests(&sb), 0, "{said}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_and_export_retry_get_contacts_through_429_502_and_timeouts() {
+    let rules = |_| {
+        vec![
+            FaultRule::always(Fault::TooManyRequests { retry_after: None })
+                .for_method(Method::GetContacts)
+                .first(1),
+            FaultRule::always(Fault::BadGateway)
+                .for_method(Method::GetContacts)
+                .first(2),
+            FaultRule::always(Fault::Hang)
+                .for_method(Method::GetContacts)
+                .first(3),
+        ]
+    };
+    let sb = sandbox(SandboxConfig::default_state().with_faults(rules(()))).await;
+    let env = default_env(&sb, WA_MAIN);
+    let out = greenbatch(&["groups", "--timeout", "2s", "--progress", "never"], &env).await;
+    let said = format!("{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains(G1), "{said}");
+    let faulted = sb.ledger().iter().filter(|e| e.fault.is_some()).count();
+    assert!(faulted >= 2, "faults were met: {said}");
+
+    sb.set_faults(rules(())).unwrap();
+    let out = greenbatch(
+        &["export", "--all", "--timeout", "2s", "--progress", "never"],
+        &env,
+    )
+    .await;
+    let said = format!("{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("79001234589@c.us"), "{said}");
+    let again = sb.ledger().iter().filter(|e| e.fault.is_some()).count();
+    assert!(again >= faulted + 2, "faults were met again: {said}");
+}

@@ -58,7 +58,7 @@ fn gid(k: usize) -> String {
     format!("1203630000000000{k:02}@g.us")
 }
 
-/// A sandbox (no rate limits) with one instance, wa-main, and `groups`
+/// A sandbox (its documented limits on) with one instance, wa-main, and `groups`
 /// cases; those from `hidden_from` on hide two members' numbers.
 pub async fn fixture(groups: usize, hidden_from: usize) -> SandboxHandle {
     let mut state = format!(
@@ -67,17 +67,13 @@ pub async fn fixture(groups: usize, hidden_from: usize) -> SandboxHandle {
     for k in 1..=groups {
         state.push_str(&fixture_group(&gid(k), k >= hidden_from));
     }
-    sandbox(
-        SandboxConfig::from_yaml(&state)
-            .unwrap()
-            .without_rate_limits(),
-    )
-    .await
+    sandbox(SandboxConfig::from_yaml(&state).unwrap()).await
 }
 
-/// Runs `greenbatch sync DESIRED ARGS --rate unlimited` as `default` = wa-main.
+/// Runs `greenbatch sync DESIRED ARGS` as `default` = wa-main, at the
+/// default pace, as a user runs it.
 pub async fn sync(sb: &SandboxHandle, desired: &Path, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["sync", desired.to_str().unwrap(), "--rate", "unlimited"];
+    let mut all = vec!["sync", desired.to_str().unwrap()];
     all.extend_from_slice(args);
     greenbatch(&all, &default_env(sb, WA_MAIN)).await
 }
@@ -268,7 +264,7 @@ fn shrink(keep: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mass_removal_is_refused_for_every_group_until_the_limit_is_raised() {
-    let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let sb = sandbox(SandboxConfig::default_state()).await;
     let dir = tempfile::tempdir().unwrap();
     // 32 members; 25 of 29 others kept: 4 removals, over 10 % (3).
     let desired = write(dir.path(), "nightly.yaml", &shrink(25));
@@ -315,7 +311,7 @@ async fn a_mass_removal_is_refused_for_every_group_until_the_limit_is_raised() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_shows_each_group_and_sends_nothing() {
-    let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let sb = sandbox(SandboxConfig::default_state()).await;
     let dir = tempfile::tempdir().unwrap();
     let desired = write(
         dir.path(),

@@ -48,18 +48,11 @@ fn spawn_sync(
     args: &[&str],
 ) -> tokio::process::Child {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"));
-    cmd.args([
-        "sync",
-        desired.to_str().unwrap(),
-        "--rate",
-        "unlimited",
-        "--progress",
-        "never",
-    ])
-    .args(args)
-    .kill_on_drop(true)
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null());
+    cmd.args(["sync", desired.to_str().unwrap(), "--progress", "never"])
+        .args(args)
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
     for (k, _) in std::env::vars() {
         if k.starts_with("GREEN_API_") || k == "GREENBATCH_LOG" {
             cmd.env_remove(k);
@@ -71,7 +64,7 @@ fn spawn_sync(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_runs_its_operations_as_run_does_and_leaves_an_audit_trail() {
-    let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let sb = sandbox(SandboxConfig::default_state()).await;
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "nightly.yaml", &desired(86));
     let out = sync(&sb, &path, &[]).await;
@@ -154,12 +147,7 @@ async fn a_sync_runs_its_operations_as_run_does_and_leaves_an_audit_trail() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_sync_of_the_same_file_exits_75_at_once_and_sends_nothing() {
     // Every answer takes 200 ms, so the first sync is still at work.
-    let sb = sandbox(
-        SandboxConfig::default_state()
-            .without_rate_limits()
-            .with_latency(200, 0.0),
-    )
-    .await;
+    let sb = sandbox(SandboxConfig::default_state().with_latency(200, 0.0)).await;
     // The second sync's instance points at another sandbox: anything it
     // sent would show there.
     let other = sandbox(SandboxConfig::default_state()).await;
@@ -202,12 +190,7 @@ async fn a_sync_killed_midway_converges_when_run_again() {
         apply: true,
         ..FaultRule::always(Fault::Hang).for_method(Method::RemoveGroupParticipant)
     };
-    let sb = sandbox(
-        SandboxConfig::default_state()
-            .without_rate_limits()
-            .with_faults(vec![hang]),
-    )
-    .await;
+    let sb = sandbox(SandboxConfig::default_state().with_faults(vec![hang])).await;
     let dir = tempfile::tempdir().unwrap();
     // Ten removals from G1, and an add to G2.
     let path = write(dir.path(), "nightly.yaml", &desired(79));
@@ -239,7 +222,7 @@ async fn a_sync_killed_midway_converges_when_run_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_desired_file_with_problems_is_refused_whole_and_nothing_is_sent() {
-    let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let sb = sandbox(SandboxConfig::default_state()).await;
     let dir = tempfile::tempdir().unwrap();
     let path = write(
         dir.path(),
