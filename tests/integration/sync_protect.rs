@@ -41,6 +41,10 @@ async fn a_protected_member_that_a_group_does_not_list_is_left_alone() {
         said.contains(&format!("left alone: 1 member protected: {PROTECTED}")),
         "{said}"
     );
+    assert!(
+        said.contains("1 group read, 2 changes; left alone by the file's rules: 1 protected"),
+        "the summary counts whom the file's rules left alone: {said}"
+    );
     let group = sb.state().group(G1).cloned().expect("G1");
     assert!(!group.is_member("79001234587@c.us"), "{said}");
     assert!(!group.is_member("79001234588@c.us"), "{said}");

@@ -157,11 +157,46 @@ pub(crate) fn render_text(
     let read = plans.iter().filter(|p| p.changes.is_ok()).count();
     writeln!(
         out,
-        "{} read, {}",
+        "{} read, {}{}",
         plural(read, "group"),
-        plural(total, "change")
+        plural(total, "change"),
+        left_alone(plans)
     )?;
     Ok(())
+}
+
+/// `; left alone by the file's rules: 2 protected, 1 listed only by linked
+/// ID; not added: 1 the list cannot show`, or nothing: what a sync leaves
+/// undone under exit 0, and why.
+fn left_alone(plans: &[GroupPlan<'_>]) -> String {
+    let sum = |f: fn(&Changes) -> usize| -> usize {
+        plans
+            .iter()
+            .filter_map(|p| p.changes.as_ref().ok())
+            .map(f)
+            .sum()
+    };
+    let alone: Vec<String> = [
+        (sum(|c| c.protected.len()), "protected"),
+        (sum(|c| c.linked_only.len()), "listed only by linked ID"),
+        (sum(|c| c.unusable.len()), "under an ID no request can name"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, why)| format!("{n} {why}"))
+    .collect();
+    let mut out = String::new();
+    if !alone.is_empty() {
+        out.push_str(&format!(
+            "; left alone by the file's rules: {}",
+            alone.join(", ")
+        ));
+    }
+    let unproven = sum(|c| c.unproven.len());
+    if unproven > 0 {
+        out.push_str(&format!("; not added: {unproven} the list cannot show"));
+    }
+    out
 }
 
 /// The stop of a sync whose removals or demotions need an own number
