@@ -9,6 +9,7 @@ use greenbatch::{cli::Cli, commands, logging};
 
 fn main() -> ExitCode {
     greenbatch::secret::install_panic_hook();
+    greenbatch::secret::learn_environment();
     let cli = Cli::parse();
     colour::init(cli.color);
     logging::init(&cli.log);

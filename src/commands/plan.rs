@@ -24,9 +24,13 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
             return Ok(exit::USAGE);
         }
     };
-    let mut err = io::stderr().lock();
-    for d in loaded.diagnostics.iter().filter(|_| !quiet) {
-        writeln!(err, "{d}")?;
+    {
+        // Held only here: a live plan's workers log to stderr, and a lock
+        // held across its block_on would wait for them forever.
+        let mut err = io::stderr().lock();
+        for d in loaded.diagnostics.iter().filter(|_| !quiet) {
+            writeln!(err, "{d}")?;
+        }
     }
     // The results file `run` would use, so that `plan` and `run --dry-run`
     // agree on what is already done.
@@ -50,7 +54,7 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
     if let (Some(path), Some(torn)) = (&results_path, &prior.torn) {
         let warning = colour::stderr().paint(Tone::Warning, "warning");
         let shown = crate::report::sanitise::escaped(&path.display().to_string()).into_owned();
-        writeln!(err, "{warning}: {shown}: {torn}")?;
+        eprintln!("{warning}: {shown}: {torn}");
     }
     if args.live {
         let skip = |id| prior.is_settled(id, false);

@@ -157,7 +157,12 @@ fn columns(header: &[Vec<u8>], header_line: u32, v: &mut Validator) -> Option<Co
         }
     }
     if !unknown.is_empty() {
-        let names: Vec<String> = unknown.iter().map(|(_, n)| format!("`{n}`")).collect();
+        // Quoted short: a file given by mistake (a token file) has its
+        // first line here.
+        let names: Vec<String> = unknown
+            .iter()
+            .map(|(_, n)| format!("`{}`", crate::report::sanitise::quote_start(n)))
+            .collect();
         let what = match names.len() {
             1 => format!("column {} is not used; ignored", names[0]),
             _ => format!("columns {} are not used; ignored", names.join(", ")),

@@ -128,8 +128,10 @@ impl fmt::Display for Diagnostic {
         if let Some(field) = &self.field {
             write!(f, "{field}: ")?;
         }
-        f.write_str(&self.message)?;
+        // A message may quote a file or an answer: the last check for a token.
+        f.write_str(&crate::secret::mask(&self.message))?;
         if let Some(hint) = &self.hint {
+            let hint = crate::secret::mask(hint);
             write!(f, "\n  {}: {hint}", paint.paint(Tone::Strong, "hint"))?;
         }
         Ok(())

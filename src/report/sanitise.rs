@@ -65,6 +65,10 @@ pub fn uncell(stored: &str) -> &str {
 /// control characters turned into spaces (so it stays one line), and bidi
 /// overrides that could disguise the text dropped. Borrowed when nothing changes.
 pub fn terminal(text: &str) -> Cow<'_, str> {
+    masked(terminal_unmasked(text))
+}
+
+fn terminal_unmasked(text: &str) -> Cow<'_, str> {
     if !text.chars().any(|c| breaks_line(c) || is_bidi_control(c)) {
         return Cow::Borrowed(text);
     }
@@ -85,6 +89,10 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
 /// separator and bidi control written as a Rust escape (`\u{1b}`), so the
 /// terminal shows them instead of obeying them. Borrowed when nothing changes.
 pub fn escaped(text: &str) -> Cow<'_, str> {
+    masked(escaped_unmasked(text))
+}
+
+fn escaped_unmasked(text: &str) -> Cow<'_, str> {
     let risky = |c: char| breaks_line(c) || is_bidi_control(c);
     if !text.chars().any(risky) {
         return Cow::Borrowed(text);
@@ -102,6 +110,10 @@ pub fn escaped(text: &str) -> Cow<'_, str> {
 
 /// [`escaped`] line by line: what a multi-line message keeps of its lines.
 pub fn escaped_lines(text: &str) -> Cow<'_, str> {
+    masked(escaped_lines_unmasked(text))
+}
+
+fn escaped_lines_unmasked(text: &str) -> Cow<'_, str> {
     if !text
         .chars()
         .any(|c| breaks_line(c) && c != '\n' || is_bidi_control(c))
@@ -110,6 +122,44 @@ pub fn escaped_lines(text: &str) -> Cow<'_, str> {
     }
     Cow::Owned(text.split('\n').map(escaped).collect::<Vec<_>>().join("\n"))
 }
+
+/// The first characters of `text`, quoted from a file that may not be what
+/// the user meant (a token file, `/proc/self/environ`): at most
+/// [`QUOTE_CHARS`], then `…`.
+pub fn quote_start(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+    }
+}
+
+/// `text` (a parser's message) with every `"…"` it quotes longer than
+/// [`QUOTE_CHARS`] cut to its start: parsers quote a value whole.
+pub fn short_quotes(text: &str) -> Cow<'_, str> {
+    let parts: Vec<&str> = text.split('"').collect();
+    if parts
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .all(|q| q.chars().count() <= QUOTE_CHARS)
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (k, part) in parts.iter().enumerate() {
+        if k > 0 {
+            out.push('"');
+        }
+        match k % 2 == 1 && k + 1 < parts.len() {
+            true => out.push_str(&quote_start(part)),
+            false => out.push_str(part),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// How much of a file's first line a message quotes: below a token's length.
+pub const QUOTE_CHARS: usize = 16;
 
 /// `text` cut to at most `max` bytes, at a character boundary, with `…`
 /// added when anything was cut: what keeps one huge value from becoming a
@@ -123,6 +173,20 @@ pub fn clip(text: &str, max: usize) -> Cow<'_, str> {
         end -= 1;
     }
     Cow::Owned(format!("{}…", &text[..end]))
+}
+
+/// `text` with every piece of a known token masked ([`crate::secret::mask`]):
+/// the last step of every function here that shows text, since what they
+/// remove (an escape, a bidi control, a newline) could glue the pieces of a
+/// token that a server echoed split back together.
+fn masked(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(t) => crate::secret::mask(t),
+        Cow::Owned(t) => match crate::secret::mask(&t) {
+            Cow::Borrowed(_) => Cow::Owned(t),
+            Cow::Owned(m) => Cow::Owned(m),
+        },
+    }
 }
 
 /// Control characters and the Unicode line breaks that are not controls.

@@ -133,10 +133,14 @@ pub struct StderrAroundBar;
 
 impl Write for StderrAroundBar {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // The final text of a log line, text or JSON: no piece of a token
+        // leaves, whatever the line's fields did to it.
+        let text = String::from_utf8_lossy(buf);
+        let line = crate::secret::mask(&text);
         let bar = ACTIVE_BAR.read().unwrap_or_else(|e| e.into_inner()).clone();
         match bar {
-            Some(bar) => bar.suspend(|| io::stderr().lock().write_all(buf))?,
-            None => io::stderr().lock().write_all(buf)?,
+            Some(bar) => bar.suspend(|| io::stderr().lock().write_all(line.as_bytes()))?,
+            None => io::stderr().lock().write_all(line.as_bytes())?,
         }
         Ok(buf.len())
     }

@@ -62,8 +62,11 @@ impl SandboxConfig {
 
     /// A state from YAML text.
     pub fn from_yaml(text: &str) -> Result<SandboxConfig, ConfigError> {
-        let file: StateFile =
-            yaml_serde::from_str(text).map_err(|e| ConfigError::Yaml(e.to_string()))?;
+        let file: StateFile = yaml_serde::from_str(text).map_err(|e| {
+            // The parser quotes values whole: a token file given as the
+            // state would be printed.
+            ConfigError::Yaml(crate::report::sanitise::short_quotes(&e.to_string()).into_owned())
+        })?;
         build(file)
     }
 

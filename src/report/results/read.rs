@@ -219,7 +219,11 @@ fn first_line<T>(record: &dyn Fields) -> Result<Pending<T>, ScanError> {
     if HEADER_LINE.starts_with(found.as_str()) {
         Ok(Pending::HeaderPrefix(found))
     } else {
-        Err(ScanError::HeaderMismatch { found })
+        // Enough to recognise the file; not enough to show a secret that
+        // a file given by mistake (a token file, /proc/self/environ) holds.
+        Err(ScanError::HeaderMismatch {
+            found: sanitise::quote_start(&found).into_owned(),
+        })
     }
 }
 

@@ -170,7 +170,9 @@ pub(crate) fn write_row<W: Write>(
     out.write_field(cell(&row.participant_id).as_bytes())?;
     out.write_field(bool_str(row.outcome.is_ok()))?;
     out.write_field(row.outcome.as_str())?;
-    out.write_field(cell(&clip(&row.error, MAX_ERROR_BYTES)).as_bytes())?;
+    // Free text from servers: masked last, after the clip and the cell rule.
+    let error = clip(&row.error, MAX_ERROR_BYTES);
+    out.write_field(crate::secret::mask(&cell(&error)).as_bytes())?;
     let mut number = itoa::Buffer::new();
     match row.http_status {
         Some(status) => out.write_field(number.format(status))?,

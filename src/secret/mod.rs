@@ -18,9 +18,13 @@
 //! scrubs the error it prints the same way (a worker's panic reaches it as a
 //! tokio `JoinError`, outside the hook).
 
+mod mask;
+
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Mutex;
+
+pub use mask::{WINDOW, mask};
 
 /// Every non-empty token made in this process, for the panic hook.
 static KNOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -45,6 +49,7 @@ impl Token {
             && !known.contains(&token.0)
         {
             known.push(token.0.clone());
+            mask::learn(&token.0);
         }
         token
     }
@@ -161,15 +166,32 @@ impl fmt::Debug for Token {
     }
 }
 
-/// `text` with every token made so far replaced by `***`.
+/// `text` with every token made so far replaced by `***`, whole or in
+/// pieces of [`WINDOW`] characters or more, in any form [`mask`] knows.
 pub fn scrub_all(text: &str) -> String {
     let known = KNOWN.lock().map(|k| k.clone()).unwrap_or_default();
-    known.iter().fold(text.to_owned(), |t, token| {
+    let scrubbed = known.iter().fold(text.to_owned(), |t, token| {
         match scrub_in(t.as_bytes(), token.as_bytes()) {
             Cow::Borrowed(_) => t,
             Cow::Owned(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         }
-    })
+    });
+    mask(&scrubbed).into_owned()
+}
+
+/// Learns the tokens the environment holds for GREEN-API
+/// (`GREEN_API_TOKEN_INSTANCE`, and any `GREEN_API_*` or `GREENBATCH_*`
+/// variable whose name says TOKEN), so that every command masks them, even
+/// one that never sends (`report`, `validate` of a token file given by
+/// mistake). Called once by `main`.
+pub fn learn_environment() {
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let ours = name.starts_with("GREEN_API_") || name.starts_with("GREENBATCH_");
+        if ours && name.contains("TOKEN") {
+            let _ = Token::new(value.to_string_lossy());
+        }
+    }
 }
 
 /// Replaces the standard panic hook with one that prints the same facts
