@@ -441,6 +441,14 @@ pub struct PlanArgs {
     /// limit (the default).
     #[arg(long, value_name = "N/s", requires = "live")]
     pub rate: Option<Rate>,
+    /// With --live: how long one read may take, answer included.
+    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration, requires = "live")]
+    pub timeout: Duration,
+    /// With --live: how long to wait out an outage (every read of an
+    /// instance failing alike) before the groups left are shown unread.
+    /// `0s` never waits.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_patience, requires = "live")]
+    pub outage_patience: Duration,
     #[command(flatten)]
     pub manifest: ManifestArgs,
 }

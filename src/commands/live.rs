@@ -13,12 +13,20 @@ use crate::runner::live::plan;
 use crate::runner::rate::Rate;
 use crate::runner::retry::RetryPolicy;
 
+/// How long a live plan may wait: per request, and for an outage.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    pub timeout: std::time::Duration,
+    pub patience: std::time::Duration,
+}
+
 /// Reads the groups of `loaded`'s operations (those `skip` does not settle)
 /// and prints the predictions; the exit code is 2 when an instance lacks a token.
 pub(crate) fn print_live_plan(
     loaded: &Loaded,
     skip: &dyn Fn(OpId) -> bool,
     rate: Option<Rate>,
+    bounds: Bounds,
     output: OutputFormat,
 ) -> anyhow::Result<u8> {
     let missing = loaded
@@ -36,8 +44,15 @@ pub(crate) fn print_live_plan(
         .filter(|op| !skip(op.op_id))
         .cloned()
         .collect();
-    let setups = super::run::setups(&loaded.instances, &ops, None, rate, false)?;
-    let client = Client::new(&ClientConfig::default()).map_err(anyhow::Error::msg)?;
+    let mut setups = super::run::setups(&loaded.instances, &ops, None, rate, false)?;
+    for setup in setups.values_mut() {
+        setup.own_reads.patience = bounds.patience;
+    }
+    let client = Client::new(&ClientConfig {
+        timeout: bounds.timeout,
+        ..ClientConfig::default()
+    })
+    .map_err(anyhow::Error::msg)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -58,7 +58,11 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
     }
     if args.live {
         let skip = |id| prior.is_settled(id, false);
-        return super::live::print_live_plan(&loaded, &skip, args.rate, output);
+        let bounds = super::live::Bounds {
+            timeout: args.timeout,
+            patience: args.outage_patience,
+        };
+        return super::live::print_live_plan(&loaded, &skip, args.rate, bounds, output);
     }
     let plan = plan::build(&loaded.operations, &|id| prior.is_settled(id, false));
     // Stdout is line-buffered: one write per line would cost a system call

@@ -187,7 +187,8 @@ pub(crate) async fn connect(
 ) -> Vec<Connection> {
     let mut tasks = tokio::task::JoinSet::new();
     for (k, name) in names.iter().enumerate() {
-        let setup = setups[name].clone();
+        let mut setup = setups[name].clone();
+        setup.own_reads.patience = patience;
         let client = client.clone();
         tasks.spawn(async move {
             let reads = setup.own_reads.with(retry, patience);

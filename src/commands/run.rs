@@ -92,8 +92,12 @@ pub(crate) fn prepare(
         }
         if args.live {
             let output = args.manifest_args.output().map_err(UsageError)?;
+            let bounds = super::live::Bounds {
+                timeout: args.timeout,
+                patience: args.outage_patience,
+            };
             return Ok(Prepared::Exit(print_live_plan(
-                &loaded, &skip, args.rate, output,
+                &loaded, &skip, args.rate, bounds, output,
             )?));
         }
         let plan = manifest::plan::build(&loaded.operations, &skip);

@@ -84,7 +84,22 @@ pub fn render_json(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::
             )
         })
         .collect();
-    let doc = serde_json::json!({ "manifest": manifest, "totals": totals, "groups": plan.groups });
+    // Server text as the text form shows it: no controls, no bidi
+    // overrides, no piece of a token.
+    let shown = |t: &String| sanitise::terminal(t).into_owned();
+    let groups: Vec<_> = plan
+        .groups
+        .iter()
+        .map(|g| {
+            let mut g = g.clone();
+            g.error = g.error.as_ref().map(shown);
+            for op in &mut g.operations {
+                op.reason = op.reason.as_ref().map(shown);
+            }
+            g
+        })
+        .collect();
+    let doc = serde_json::json!({ "manifest": manifest, "totals": totals, "groups": groups });
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

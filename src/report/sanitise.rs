@@ -158,8 +158,10 @@ pub fn short_quotes(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// How much of a file's first line a message quotes: below a token's length.
-pub const QUOTE_CHARS: usize = 16;
+/// How much of a file's first line a message quotes: fewer characters
+/// than the shortest piece of a token that is masked ([`crate::secret::WINDOW`]),
+/// so even a secret nobody told greenbatch about is not shown.
+pub const QUOTE_CHARS: usize = 11;
 
 /// `text` cut to at most `max` bytes, at a character boundary, with `…`
 /// added when anything was cut: what keeps one huge value from becoming a

@@ -296,7 +296,7 @@ fn a_foreign_file_is_refused_with_a_hint() {
     );
     assert!(
         // Cut short: a file given by mistake may hold a secret there.
-        err.to_string().contains("`chat_id,particip…`"),
+        err.to_string().contains("`chat_id,par…`"),
         "{err}"
     );
 }

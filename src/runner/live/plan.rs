@@ -143,8 +143,9 @@ pub async fn build(
     LivePlan { groups }
 }
 
-/// A reader of `setup`'s groups at its read pace, for a plan or a listing
-/// (a run's engine adds its outage patience and events).
+/// A reader of `setup`'s groups at its read pace, waiting out an outage
+/// for the patience of its own reads, for a plan or a listing (a run's
+/// engine adds its events).
 pub(crate) fn reader(
     client: &Client,
     setup: &InstanceSetup,
@@ -154,7 +155,7 @@ pub(crate) fn reader(
     Reader::new(
         client.clone(),
         setup.endpoint.clone(),
-        Pacer::new(setup.read_rate),
+        Pacer::with_patience(setup.read_rate, setup.own_reads.patience),
         retry,
         own,
     )
