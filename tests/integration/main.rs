@@ -23,6 +23,7 @@ mod manifest_instances;
 mod manifest_spectrum;
 mod manifest_yaml_suite;
 mod pacing_policy;
+mod phone_numbers;
 mod processes;
 mod reliability_support;
 mod report;
