@@ -1,7 +1,8 @@
 //! The ID formats of each platform: what a person and a group look like, how a
 //! loosely written WhatsApp phone number is normalised (only with its country
 //! code: `+7 900 123-45-65`, never `8 900 123-45-65`), which numbers are
-//! doubtful ([`phone`]), and which platform an ID betrays.
+//! doubtful ([`phone`]), the cell guard greenbatch's own CSV files put before
+//! an ID, and which platform an ID betrays.
 //!
 //! WhatsApp: people `79001234565@c.us` (international number, digits only)
 //! or `123456789012345@lid` (a linked ID, which hides the number; see
@@ -102,6 +103,8 @@ pub struct Checked<'a> {
     /// True when the input was rewritten (for example `+7 900 123-45-65` to
     /// `79001234565@c.us`); validators report [`Checked::note`].
     pub normalised: bool,
+    /// True when a cell guard (`'-10000000000000`) was taken off.
+    pub unguarded: bool,
     /// Accepted, but likely not the person meant: validators report
     /// [`Checked::doubt`] as a warning. A flag, and the words only when
     /// asked: a million-row manifest checks a million numbers.
@@ -124,6 +127,7 @@ impl<'a> Checked<'a> {
         Checked {
             id,
             normalised,
+            unguarded: false,
             doubtful,
         }
     }
@@ -160,7 +164,13 @@ impl<'a> Checked<'a> {
         if self.id == shown {
             return None;
         }
-        Some(format!("`{shown}` is read as `{}`", self.id))
+        let mut note = format!("`{shown}` is read as `{}`", self.id);
+        if self.unguarded {
+            note.push_str(
+                " (a leading `'` before `-`, `+`, `=` or `@` is the cell guard greenbatch's CSV files write, so that a spreadsheet shows text)",
+            );
+        }
+        Some(note)
     }
 }
 
@@ -185,18 +195,47 @@ pub fn trim(s: &str) -> &str {
 }
 
 /// Checks `raw` as an ID of `kind` on `platform`, normalising what can be
-/// normalised without guessing. Surrounding spaces are ignored; a WhatsApp
-/// number whose digits are possible in no country is accepted as
-/// [`Checked::doubtful`]. Linked IDs are not numbers and are never doubted.
+/// normalised without guessing. Surrounding spaces and a cell guard
+/// ([`unguard`]) are ignored; a WhatsApp number whose digits are possible
+/// in no country is accepted as [`Checked::doubtful`]. Linked IDs are not
+/// numbers and are never doubted.
 pub fn check(platform: Platform, kind: IdKind, raw: &str) -> Result<Checked<'_>, IdProblem> {
-    let id = trim(raw);
+    let trimmed = trim(raw);
+    let (id, unguarded) = match unguard(trimmed) {
+        Some(bare) => (bare, true),
+        None => (trimmed, false),
+    };
+    let mut c = check_unguarded(platform, kind, id, unguarded || id.len() != raw.len())?;
+    c.unguarded = unguarded;
+    Ok(c)
+}
+
+/// The ID inside a cell guard: `'-10000000000000` is what greenbatch's CSV
+/// files (results, `export`) write for `-10000000000000`, so that a
+/// spreadsheet shows text instead of running a formula
+/// ([`crate::report::sanitise::cell`]). One `'` before `-`, `+`, `=` or
+/// `@`, nothing else: a value that merely starts with `'` is not guarded.
+fn unguard(id: &str) -> Option<&str> {
+    id.strip_prefix('\'')
+        .filter(|rest| rest.starts_with(['-', '+', '=', '@']))
+}
+
+/// [`check`] of a trimmed, unguarded `id`; `rewritten` when spaces or a
+/// guard were taken off it already.
+#[inline]
+fn check_unguarded(
+    platform: Platform,
+    kind: IdKind,
+    id: &str,
+    rewritten: bool,
+) -> Result<Checked<'_>, IdProblem> {
     if id.is_empty() {
         return Err(IdProblem::Empty);
     }
     let checked = |id, normalised| Checked::new(platform, id, normalised);
     if let Some(found) = kind_of(platform, id) {
         return if found == kind {
-            Ok(checked(Cow::Borrowed(id), id.len() != raw.len()))
+            Ok(checked(Cow::Borrowed(id), rewritten))
         } else {
             Err(IdProblem::WrongKind { expected: kind })
         };
@@ -266,8 +305,10 @@ pub fn legacy_group_owner(group: &str) -> Option<String> {
 
 /// The platform an ID can only belong to, if it tells. Bare digits are a MAX
 /// person or a WhatsApp phone number written loosely, so they tell nothing.
+/// A cell guard is looked through, as [`check`] does.
 pub fn platform_of(id: &str) -> Option<Platform> {
     let id = id.trim();
+    let id = unguard(id).unwrap_or(id);
     if kind_of(Platform::WhatsApp, id).is_some() {
         Some(Platform::WhatsApp)
     } else if kind_of(Platform::Max, id) == Some(IdKind::Group) {
@@ -520,6 +561,38 @@ mod tests {
         ] {
             assert_eq!(check(p, k, id).unwrap().doubt(), None, "{id}");
         }
+    }
+
+    #[test]
+    fn the_cell_guard_of_greenbatch_s_csv_files_is_read_through_with_a_note() {
+        let c = check(Max, Group, "'-10000000000077").unwrap();
+        assert_eq!(
+            (&*c.id, c.normalised, c.unguarded),
+            ("-10000000000077", true, true)
+        );
+        let note = c.note("'-10000000000077").unwrap();
+        assert!(
+            note.starts_with("`'-10000000000077` is read as `-10000000000077` (a leading `'`"),
+            "{note}"
+        );
+        assert_eq!(
+            ok(WhatsApp, Person, " '+7 900 123-45-65"),
+            ("79001234565@c.us".into(), true)
+        );
+        assert_eq!(platform_of("'-10000000000077"), Some(Max));
+        // Only one guard, only before what a spreadsheet would run.
+        assert_eq!(
+            check(Max, Group, "''-10000000000077"),
+            Err(IdProblem::Malformed)
+        );
+        assert_eq!(check(Max, Person, "'10000000"), Err(IdProblem::Malformed));
+        assert_eq!(check(Max, Group, "'=1+2"), Err(IdProblem::Malformed));
+        assert_eq!(
+            check(Max, Person, "'-10000000000077"),
+            Err(IdProblem::WrongKind { expected: Person })
+        );
+        assert_eq!(unguard("'@x"), Some("@x"));
+        assert_eq!(unguard("'"), None);
     }
 
     #[test]
