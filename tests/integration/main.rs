@@ -1,6 +1,7 @@
 //! The integration tests: one binary, a module per concern, every test talking
 //! HTTP over loopback to a real local server.
 
+mod cell_guard;
 mod cli_conventions;
 mod crash_sweep;
 mod crash_torn;
