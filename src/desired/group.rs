@@ -1,6 +1,7 @@
 //! One entry of a desired-state file's `groups`: its keys, its IDs checked
-//! against its instance's platform (loosely written numbers normalised,
-//! with a note), its `members_file`, and the checks between its lists.
+//! against its instance's platform (numbers written with `+` and cell
+//! guards normalised, with a note; doubtful numbers warned about), its
+//! `members_file`, and the checks between its lists.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -84,7 +85,12 @@ pub(super) fn read(
         p => p.hint(platform, kind),
     };
     let chat = match ids::check(platform, IdKind::Group, &chat_raw) {
-        Ok(c) => Some(c.id.into_owned()),
+        Ok(c) => {
+            if let Some(note) = c.note(&chat_raw) {
+                ctx.report(Diagnostic::note(ctx.at(chat_line), note).field("chat_id"));
+            }
+            Some(c.id.into_owned())
+        }
         Err(problem) => {
             let message = match &problem {
                 IdProblem::Empty => "is empty".to_owned(),
@@ -104,9 +110,13 @@ pub(super) fn read(
         raw,
     ) {
         Ok(c) => {
-            if c.normalised && c.id != raw.trim() {
-                let d = Diagnostic::note(at, format!("`{}` is read as `{}`", raw.trim(), c.id))
-                    .field(field);
+            if let Some(note) = c.note(raw) {
+                ctx.report(Diagnostic::note(at.clone(), note).field(field));
+            }
+            if let Some(doubt) = c.doubt() {
+                let d = Diagnostic::warning(at, doubt.message)
+                    .field(field)
+                    .hint(doubt.hint);
                 ctx.report(d);
             }
             Some(c.id.into_owned())

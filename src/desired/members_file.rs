@@ -1,8 +1,9 @@
 //! A group's `members_file`: one ID per line (blank lines and `#` comments
 //! skipped), or a CSV with a header naming `participant_id`, such as the
 //! one `greenbatch export` writes, of which the rows of this group are
-//! taken when it has a `chat_id` column. IDs come back as written, with
-//! their lines; the caller checks them against the group's platform.
+//! taken when it has a `chat_id` column. IDs come back as written (a
+//! CSV cell's guard `'` included), with their lines; the caller checks them
+//! against the group's platform.
 
 use std::io::Read;
 use std::path::Path;
@@ -107,7 +108,9 @@ fn from_csv(text: &str, chat: Option<&str>) -> Result<Listed, String> {
             others += 1;
             continue;
         }
-        let id = cell(participant);
+        // Kept as written: the ID check reads a cell guard through, with
+        // a note, as it does in every other file.
+        let id = record.get(participant).unwrap_or("").trim().to_owned();
         if !id.is_empty() {
             out.push((id, line));
         }

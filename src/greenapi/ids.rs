@@ -1,6 +1,8 @@
 //! The ID formats of each platform: what a person and a group look like, how a
-//! loosely written WhatsApp phone number is normalised, and which platform an
-//! ID betrays.
+//! loosely written WhatsApp phone number is normalised (only with its country
+//! code: `+7 900 123-45-65`, never `8 900 123-45-65`), which numbers are
+//! doubtful ([`phone`]), the cell guard greenbatch's own CSV files put before
+//! an ID, and which platform an ID betrays.
 //!
 //! WhatsApp: people `79001234565@c.us` (international number, digits only)
 //! or `123456789012345@lid` (a linked ID, which hides the number; see
@@ -13,6 +15,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::Platform;
+
+mod phone;
 
 /// Whether an ID names a person or a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,6 +44,12 @@ pub enum IdProblem {
     WrongKind { expected: IdKind },
     /// A valid ID of the other platform.
     OtherPlatform { found: Platform },
+    /// A phone number written loosely (spaces, dashes, parentheses, dots)
+    /// without `+` or `00`: perhaps the national form, whose digits read as
+    /// an international number would be someone else's (`8 900 123-45-65`
+    /// is +7 900 123-45-65, not 89001234565@c.us). The hint is the form the
+    /// digits suggest, if any.
+    National { hint: String },
     /// Fits no format at all.
     Malformed,
 }
@@ -47,6 +57,9 @@ pub enum IdProblem {
 impl IdProblem {
     /// A hint that shows the expected spelling.
     pub fn hint(&self, platform: Platform, expected: IdKind) -> String {
+        if let IdProblem::National { hint } = self {
+            return hint.clone();
+        }
         format!(
             "a {} {} ID looks like `{}`",
             platform,
@@ -75,6 +88,9 @@ impl fmt::Display for IdProblem {
             IdProblem::OtherPlatform { found } => {
                 write!(f, "is a {found} ID, not valid on this platform")
             }
+            IdProblem::National { .. } => {
+                f.write_str("is written without its country code (no `+` or `00` first)")
+            }
             IdProblem::Malformed => f.write_str("is not a valid ID"),
         }
     }
@@ -85,8 +101,77 @@ impl fmt::Display for IdProblem {
 pub struct Checked<'a> {
     pub id: Cow<'a, str>,
     /// True when the input was rewritten (for example `+7 900 123-45-65` to
-    /// `79001234565@c.us`); validators report this as a note.
+    /// `79001234565@c.us`); validators report [`Checked::note`].
     pub normalised: bool,
+    /// True when a cell guard (`'-10000000000000`) was taken off.
+    pub unguarded: bool,
+    /// Accepted, but likely not the person meant: validators report
+    /// [`Checked::doubt`] as a warning. A flag, and the words only when
+    /// asked: a million-row manifest checks a million numbers.
+    pub doubtful: bool,
+}
+
+/// Why an accepted ID is doubtful, and what was probably meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doubt {
+    pub message: String,
+    pub hint: String,
+}
+
+impl<'a> Checked<'a> {
+    /// `id`, accepted on `platform`, marked doubtful if it is a WhatsApp
+    /// number possible in no country.
+    #[inline]
+    fn new(platform: Platform, id: Cow<'a, str>, normalised: bool) -> Checked<'a> {
+        let doubtful = whatsapp_digits(platform, &id).is_some_and(|d| !phone::is_possible(d));
+        Checked {
+            id,
+            normalised,
+            unguarded: false,
+            doubtful,
+        }
+    }
+
+    /// Why this ID is doubtful, when it is.
+    #[inline]
+    pub fn doubt(&self) -> Option<Doubt> {
+        if !self.doubtful {
+            return None;
+        }
+        self.explain_doubt()
+    }
+
+    #[cold]
+    fn explain_doubt(&self) -> Option<Doubt> {
+        let digits = self.id.strip_suffix("@c.us")?;
+        let (message, hint) = phone::doubt(&self.id, digits)?;
+        Some(Doubt { message, hint })
+    }
+
+    /// What validators say about reading `raw` as this ID: `None` when it
+    /// was written canonically (surrounding spaces aside).
+    #[inline]
+    pub fn note(&self, raw: &str) -> Option<String> {
+        if !self.normalised {
+            return None;
+        }
+        self.rewritten_from(raw)
+    }
+
+    #[cold]
+    fn rewritten_from(&self, raw: &str) -> Option<String> {
+        let shown = trim(raw);
+        if self.id == shown {
+            return None;
+        }
+        let mut note = format!("`{shown}` is read as `{}`", self.id);
+        if self.unguarded {
+            note.push_str(
+                " (a leading `'` before `-`, `+`, `=` or `@` is the cell guard greenbatch's CSV files write, so that a spreadsheet shows text)",
+            );
+        }
+        Some(note)
+    }
 }
 
 /// The canonical example of each format, used in hints.
@@ -110,37 +195,67 @@ pub fn trim(s: &str) -> &str {
 }
 
 /// Checks `raw` as an ID of `kind` on `platform`, normalising what can be
-/// normalised without guessing. Surrounding spaces are ignored.
+/// normalised without guessing. Surrounding spaces and a cell guard
+/// ([`unguard`]) are ignored; a WhatsApp number whose digits are possible
+/// in no country is accepted as [`Checked::doubtful`]. Linked IDs are not
+/// numbers and are never doubted.
 pub fn check(platform: Platform, kind: IdKind, raw: &str) -> Result<Checked<'_>, IdProblem> {
     let trimmed = trim(raw);
-    if trimmed.is_empty() {
+    let (id, unguarded) = match unguard(trimmed) {
+        Some(bare) => (bare, true),
+        None => (trimmed, false),
+    };
+    let mut c = check_unguarded(platform, kind, id, unguarded || id.len() != raw.len())?;
+    c.unguarded = unguarded;
+    Ok(c)
+}
+
+/// The ID inside a cell guard: `'-10000000000000` is what greenbatch's CSV
+/// files (results, `export`) write for `-10000000000000`, so that a
+/// spreadsheet shows text instead of running a formula
+/// ([`crate::report::sanitise::cell`]). One `'` before `-`, `+`, `=` or
+/// `@`, nothing else: a value that merely starts with `'` is not guarded.
+fn unguard(id: &str) -> Option<&str> {
+    id.strip_prefix('\'')
+        .filter(|rest| rest.starts_with(['-', '+', '=', '@']))
+}
+
+/// [`check`] of a trimmed, unguarded `id`; `rewritten` when spaces or a
+/// guard were taken off it already.
+#[inline]
+fn check_unguarded(
+    platform: Platform,
+    kind: IdKind,
+    id: &str,
+    rewritten: bool,
+) -> Result<Checked<'_>, IdProblem> {
+    if id.is_empty() {
         return Err(IdProblem::Empty);
     }
-    if let Some(found) = kind_of(platform, trimmed) {
+    let checked = |id, normalised| Checked::new(platform, id, normalised);
+    if let Some(found) = kind_of(platform, id) {
         return if found == kind {
-            let normalised = trimmed.len() != raw.len();
-            Ok(Checked {
-                id: Cow::Borrowed(trimmed),
-                normalised,
-            })
+            Ok(checked(Cow::Borrowed(id), rewritten))
         } else {
             Err(IdProblem::WrongKind { expected: kind })
         };
     }
-    if platform == Platform::WhatsApp
-        && kind == IdKind::Person
-        && let Some(phone) = normalise_phone(trimmed)
-    {
-        return Ok(Checked {
-            id: Cow::Owned(phone),
-            normalised: true,
-        });
+    if platform == Platform::WhatsApp && kind == IdKind::Person {
+        match normalise_phone(id) {
+            Phone::Number(phone) => return Ok(checked(Cow::Owned(phone), true)),
+            Phone::National { digits } => {
+                return Err(IdProblem::National {
+                    hint: phone::national_hint(id, &digits),
+                });
+            }
+            Phone::NotOne => {}
+        }
     }
     let other = match platform {
         Platform::WhatsApp => Platform::Max,
         Platform::Max => Platform::WhatsApp,
     };
-    if kind_of(other, trimmed).is_some() {
+    if kind_of(other, id).is_some() {
         return Err(IdProblem::OtherPlatform { found: other });
     }
     Err(IdProblem::Malformed)
@@ -190,8 +305,10 @@ pub fn legacy_group_owner(group: &str) -> Option<String> {
 
 /// The platform an ID can only belong to, if it tells. Bare digits are a MAX
 /// person or a WhatsApp phone number written loosely, so they tell nothing.
+/// A cell guard is looked through, as [`check`] does.
 pub fn platform_of(id: &str) -> Option<Platform> {
     let id = id.trim();
+    let id = unguard(id).unwrap_or(id);
     if kind_of(Platform::WhatsApp, id).is_some() {
         Some(Platform::WhatsApp)
     } else if kind_of(Platform::Max, id) == Some(IdKind::Group) {
@@ -201,18 +318,60 @@ pub fn platform_of(id: &str) -> Option<Platform> {
     }
 }
 
-/// `+7 900 123-45-65`, `(7) 900.123.45.65` or `79001234565` as `79001234565@c.us`.
-fn normalise_phone(raw: &str) -> Option<String> {
-    let body = raw.strip_prefix('+').unwrap_or(raw);
+/// The digits of a WhatsApp phone-number ID (`79001234565@c.us`); `None`
+/// for linked IDs, groups and MAX.
+fn whatsapp_digits(platform: Platform, id: &str) -> Option<&str> {
+    (platform == Platform::WhatsApp)
+        .then(|| id.strip_suffix("@c.us"))
+        .flatten()
+}
+
+/// What a non-canonical person ID written on WhatsApp is as a phone number.
+enum Phone {
+    /// The canonical ID it stands for.
+    Number(String),
+    /// Written loosely without `+` or `00`: its digits.
+    National { digits: String },
+    /// Not a phone number at all.
+    NotOne,
+}
+
+/// `+7 900 123-45-65`, `00 7 (900) 123.45.65` or `79001234565` as
+/// `79001234565@c.us`. Plain digits are taken as international, as
+/// WhatsApp writes them; separators without `+` or `00` are how people
+/// write national numbers, so those are not guessed at.
+fn normalise_phone(raw: &str) -> Phone {
+    let (international, body) = match raw.strip_prefix('+') {
+        Some(body) => (true, body),
+        None => match raw.strip_prefix("00") {
+            Some(body) => (true, body),
+            None => (false, raw),
+        },
+    };
     let mut digits = String::with_capacity(body.len() + 5);
+    let mut loose = false;
     for c in body.chars() {
         match c {
             '0'..='9' => digits.push(c),
-            ' ' | '-' | '(' | ')' | '.' => {}
-            _ => return None,
+            ' ' | '-' | '(' | ')' | '.' => loose = true,
+            _ => return Phone::NotOne,
         }
     }
-    is_phone_digits(&digits).then(|| digits + "@c.us")
+    if loose && !international {
+        // Leading zeros are a national trunk prefix: still a number, to be
+        // rewritten by its owner.
+        let long_enough = (5..=16).contains(&digits.len());
+        return if long_enough {
+            Phone::National { digits }
+        } else {
+            Phone::NotOne
+        };
+    }
+    if is_phone_digits(&digits) {
+        Phone::Number(digits + "@c.us")
+    } else {
+        Phone::NotOne
+    }
 }
 
 /// International numbers: no leading zero, at most 15 digits (E.164); at least
@@ -310,11 +469,13 @@ mod tests {
     }
 
     #[test]
-    fn normalises_loose_whatsapp_numbers() {
+    fn normalises_loose_whatsapp_numbers_that_start_with_plus_or_00() {
         for raw in [
             "+7 900 123-45-65",
+            "+7 (900) 123.45.65",
+            "00 7 900 123-45-65",
+            "0079001234565",
             "79001234565",
-            "(7) 900.123.45.65",
             " 79001234565@c.us ",
         ] {
             assert_eq!(
@@ -323,6 +484,115 @@ mod tests {
                 "{raw}"
             );
         }
+        let c = check(WhatsApp, Person, "+7 900 123-45-65").unwrap();
+        assert_eq!(
+            c.note("+7 900 123-45-65").as_deref(),
+            Some("`+7 900 123-45-65` is read as `79001234565@c.us`")
+        );
+        assert_eq!(c.doubt(), None);
+        let spaced = check(WhatsApp, Person, " 79001234565@c.us ").unwrap();
+        assert_eq!(spaced.note(" 79001234565@c.us "), None, "spaces alone");
+    }
+
+    #[test]
+    fn a_loose_number_without_a_country_code_is_refused_with_the_form_it_suggests() {
+        let national = |raw: &str| match check(WhatsApp, Person, raw) {
+            Err(IdProblem::National { hint }) => hint,
+            other => panic!("{raw}: {other:?}"),
+        };
+        assert_eq!(
+            national("8 900 123-45-65"),
+            "write it with its country code: +7 900 123-45-65"
+        );
+        assert_eq!(
+            national("8(900)123.45.65"),
+            "write it with its country code: +7 900 123-45-65"
+        );
+        assert!(national("020 7946 0958").contains("+<country code> 20 7946 0958"));
+        assert!(national("(7) 900.123.45.65").contains("+(7) 900.123.45.65, if"));
+        let p = check(WhatsApp, Person, "8 900 123-45-65").unwrap_err();
+        assert_eq!(
+            p.to_string(),
+            "is written without its country code (no `+` or `00` first)"
+        );
+        assert_eq!(
+            p.hint(WhatsApp, Person),
+            "write it with its country code: +7 900 123-45-65"
+        );
+        assert_eq!(
+            check(Max, Person, "8 900 123-45-65"),
+            Err(IdProblem::Malformed),
+            "MAX IDs are not phone numbers"
+        );
+    }
+
+    #[test]
+    fn a_number_possible_in_no_country_is_accepted_with_a_doubt() {
+        for raw in ["89001234565@c.us", "89001234565", "+8 900 123-45-65"] {
+            let c = check(WhatsApp, Person, raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            assert_eq!(c.id, "89001234565@c.us");
+            let doubt = c.doubt().unwrap_or_else(|| panic!("{raw}: no doubt"));
+            assert_eq!(
+                doubt.message,
+                "`89001234565@c.us` is not a possible international number; it looks like a national number (Russia's trunk prefix 8)"
+            );
+            assert_eq!(
+                doubt.hint,
+                "did you mean `79001234565@c.us` (+7 900 123-45-65)?"
+            );
+        }
+        for quiet in ["79001234565@c.us", "79001234565", "12125550100@c.us"] {
+            assert_eq!(
+                check(WhatsApp, Person, quiet).unwrap().doubt(),
+                None,
+                "{quiet}"
+            );
+        }
+    }
+
+    #[test]
+    fn linked_ids_groups_and_max_are_never_doubted_as_numbers() {
+        for (p, k, id) in [
+            (WhatsApp, Person, "89001234565@lid"),
+            (WhatsApp, Group, "89001234565-1587570015@g.us"),
+            (WhatsApp, Group, "120363043968066561@g.us"),
+            (Max, Person, "89001234565"),
+            (Max, Group, "-10000000000000"),
+        ] {
+            assert_eq!(check(p, k, id).unwrap().doubt(), None, "{id}");
+        }
+    }
+
+    #[test]
+    fn the_cell_guard_of_greenbatch_s_csv_files_is_read_through_with_a_note() {
+        let c = check(Max, Group, "'-10000000000077").unwrap();
+        assert_eq!(
+            (&*c.id, c.normalised, c.unguarded),
+            ("-10000000000077", true, true)
+        );
+        let note = c.note("'-10000000000077").unwrap();
+        assert!(
+            note.starts_with("`'-10000000000077` is read as `-10000000000077` (a leading `'`"),
+            "{note}"
+        );
+        assert_eq!(
+            ok(WhatsApp, Person, " '+7 900 123-45-65"),
+            ("79001234565@c.us".into(), true)
+        );
+        assert_eq!(platform_of("'-10000000000077"), Some(Max));
+        // Only one guard, only before what a spreadsheet would run.
+        assert_eq!(
+            check(Max, Group, "''-10000000000077"),
+            Err(IdProblem::Malformed)
+        );
+        assert_eq!(check(Max, Person, "'10000000"), Err(IdProblem::Malformed));
+        assert_eq!(check(Max, Group, "'=1+2"), Err(IdProblem::Malformed));
+        assert_eq!(
+            check(Max, Person, "'-10000000000077"),
+            Err(IdProblem::WrongKind { expected: Person })
+        );
+        assert_eq!(unguard("'@x"), Some("@x"));
+        assert_eq!(unguard("'"), None);
     }
 
     #[test]

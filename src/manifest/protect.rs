@@ -9,7 +9,7 @@ use yaml_serde::Value;
 use super::yaml_lines::{Lines, line_no};
 use super::{Diagnostic, Source, scalar};
 use crate::greenapi::Platform;
-use crate::greenapi::ids::{self, IdKind};
+use crate::greenapi::ids::{self, IdKind, IdProblem};
 
 /// What reads a `protect` list: where its diagnostics go, and the list.
 pub(crate) trait Protects {
@@ -20,27 +20,49 @@ pub(crate) trait Protects {
 }
 
 /// Adds the entry `raw`, written at `line`: under each canonical form it
-/// has on some platform, with a note when it was rewritten to get there.
+/// has on some platform, with a note when it was rewritten to get there
+/// and a warning when its WhatsApp number is doubtful.
 pub(crate) fn add(to: &mut impl Protects, raw: &str, line: u32) {
     let shown = ids::trim(raw);
     let mut any = false;
+    let mut national = None;
+    let mut doubts = Vec::new();
+    let mut on_max = false;
     for p in Platform::ALL {
-        if let Ok(c) = ids::check(p, IdKind::Person, raw) {
-            if c.normalised && c.id != shown {
-                let d = Diagnostic::note(to.at(line), format!("`{shown}` is read as `{}`", c.id))
-                    .field("protect");
-                to.report(d);
+        match ids::check(p, IdKind::Person, raw) {
+            Ok(c) => {
+                if let Some(note) = c.note(raw) {
+                    to.report(Diagnostic::note(to.at(line), note).field("protect"));
+                }
+                on_max |= p == Platform::Max;
+                doubts.extend(c.doubt());
+                to.protected().entry(c.id.into_owned()).or_insert(line);
+                any = true;
             }
-            to.protected().entry(c.id.into_owned()).or_insert(line);
-            any = true;
+            Err(problem @ IdProblem::National { .. }) => national = Some(problem),
+            Err(_) => {}
         }
     }
-    if !any {
-        let d = Diagnostic::error(to.at(line), format!("`{shown}` is not a person ID"))
-            .field("protect")
-            .hint("protect lists people, like `79001234565@c.us` (WhatsApp) or `10000000` (MAX)");
-        to.report(d);
+    // Plain digits are also a MAX person, whose IDs are no phone numbers:
+    // their WhatsApp reading is one of two, too unsure to warn about.
+    if !on_max {
+        for doubt in doubts {
+            let d = Diagnostic::warning(to.at(line), doubt.message)
+                .field("protect")
+                .hint(doubt.hint);
+            to.report(d);
+        }
     }
+    if any {
+        return;
+    }
+    let d = match national {
+        Some(problem) => Diagnostic::error(to.at(line), format!("`{shown}` {problem}"))
+            .hint(problem.hint(Platform::WhatsApp, IdKind::Person)),
+        None => Diagnostic::error(to.at(line), format!("`{shown}` is not a person ID"))
+            .hint("protect lists people, like `79001234565@c.us` (WhatsApp) or `10000000` (MAX)"),
+    };
+    to.report(d.field("protect"));
 }
 
 /// Reads a YAML `protect:` value whose key is at line index `at`: each item

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, a module per concern, every test talking
 //! HTTP over loopback to a real local server.
 
+mod cell_guard;
 mod cli_conventions;
 mod crash_sweep;
 mod crash_torn;
@@ -24,6 +25,7 @@ mod manifest_spectrum;
 mod manifest_yaml_suite;
 mod own_reads;
 mod pacing_policy;
+mod phone_numbers;
 mod plan_live_logs;
 mod processes;
 mod refused;

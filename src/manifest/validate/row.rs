@@ -46,12 +46,14 @@ impl Validator {
             return Ok(None);
         };
         let checked = ids::check(inst.platform, kind, raw)?;
-        if checked.normalised && checked.id != ids::trim(raw) {
-            let d = Diagnostic::note(
-                self.at(line),
-                format!("`{}` is read as `{}`", raw.trim(), checked.id),
-            )
-            .field(field);
+        if let Some(note) = checked.note(raw) {
+            let d = Diagnostic::note(self.at(line), note).field(field);
+            self.report(d);
+        }
+        if let Some(doubt) = checked.doubt() {
+            let d = Diagnostic::warning(self.at(line), doubt.message)
+                .field(field)
+                .hint(doubt.hint);
             self.report(d);
         }
         Ok(Some(checked.id))
