@@ -394,8 +394,8 @@ def section_instances(gb, work, quick):
         name = f"i{k}"
         manifest += [f"remove,{gid},{m},{name}" for m in members]
         instances_yaml.append(f"- name: {name}\n  platform: whatsapp\n  api_url: URL\n  id_instance: \"{iid}\"\n"
-                              f"  token_env: GB_BENCH_{k}_TOKEN\n  rate: {paces[k % 3]}\n")
-        env[f"GB_BENCH_{k}_TOKEN"] = token
+                              f"  token_env: GREEN_API_BENCH_{k}_TOKEN\n  rate: {paces[k % 3]}\n")
+        env[f"GREEN_API_BENCH_{k}_TOKEN"] = token
     state = "instances:\n" + "\n".join(insts) + "\ngroups:\n" + "".join(groups)
     sb = Sandbox(gb, work, state, LATENCY)
     try:

@@ -171,7 +171,15 @@ pub struct ReadArgs {
     pub instances: Option<PathBuf>,
     /// An api_url host that is meant although it is not one of GREEN-API's
     /// documented domains: no warning. May be given more than once.
-    #[arg(long, value_name = "HOST")]
+    /// Also read from GREENBATCH_TRUST_API_HOST (hosts separated by
+    /// commas): trust comes from whoever runs the command, never from the
+    /// instances file that names the host.
+    #[arg(
+        long,
+        value_name = "HOST",
+        env = "GREENBATCH_TRUST_API_HOST",
+        value_delimiter = ','
+    )]
     pub trust_api_host: Vec<String>,
     /// The pace of group reads, at most 0.95 of getGroupData's limit (the
     /// default).
@@ -267,7 +275,15 @@ pub struct SyncArgs {
     pub instances: Option<PathBuf>,
     /// An api_url host that is meant although it is not one of GREEN-API's
     /// documented domains: no warning. May be given more than once.
-    #[arg(long, value_name = "HOST")]
+    /// Also read from GREENBATCH_TRUST_API_HOST (hosts separated by
+    /// commas): trust comes from whoever runs the command, never from the
+    /// instances file that names the host.
+    #[arg(
+        long,
+        value_name = "HOST",
+        env = "GREENBATCH_TRUST_API_HOST",
+        value_delimiter = ','
+    )]
     pub trust_api_host: Vec<String>,
     /// Largest desired-state file or members_file accepted.
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
@@ -310,7 +326,7 @@ pub struct ManifestArgs {
     ///     platform: whatsapp          # or max
     ///     api_url: https://7105.api.greenapi.com
     ///     id_instance: "7105187566"
-    ///     token_env: WA_MAIN_TOKEN    # or token_file: wa-main.token (chmod 600)
+    ///     token_env: GREEN_API_WA_MAIN_TOKEN    # or token_file: wa-main.token (chmod 600)
     ///     rate: 2                     # optional, requests per second
     ///
     /// A token written in the file itself is refused.
@@ -331,7 +347,15 @@ pub struct ManifestArgs {
     /// documented domains (api.green-api.com, api.greenapi.com and their
     /// subdomains): no warning that its instance's token is sent there.
     /// May be given more than once.
-    #[arg(long, value_name = "HOST")]
+    /// Also read from GREENBATCH_TRUST_API_HOST (hosts separated by
+    /// commas): trust comes from whoever runs the command, never from the
+    /// instances file that names the host.
+    #[arg(
+        long,
+        value_name = "HOST",
+        env = "GREENBATCH_TRUST_API_HOST",
+        value_delimiter = ','
+    )]
     pub trust_api_host: Vec<String>,
 }
 

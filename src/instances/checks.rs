@@ -189,24 +189,37 @@ pub(crate) fn token_shape(token: &Token) -> Result<(), (String, String)> {
     Ok(())
 }
 
+/// The variable in which the person running greenbatch lists more names
+/// that `token_env` may give, separated by commas.
+pub(crate) const TOKEN_ENVS: &str = "GREENBATCH_TOKEN_ENVS";
+
 /// Checks the name `token_env` gives: an instances file must not be able
-/// to send any variable of the environment (`AWS_SECRET_ACCESS_KEY`) to a
-/// server, so only names meant for tokens are read: ending in `_TOKEN`
-/// (`WA_MAIN_TOKEN`), or starting with `GREEN_API_` or `GREENBATCH_`.
-pub(crate) fn token_env_name(name: &str) -> Result<(), (String, String)> {
+/// to send any variable of the environment to a server, CI secrets such as
+/// `GITHUB_TOKEN` or `NPM_TOKEN` included, so only variables meant for
+/// GREEN-API are read: starting with `GREEN_API_` or `GREENBATCH_`, or
+/// listed in [`TOKEN_ENVS`] by whoever runs the command.
+pub(crate) fn token_env_name(
+    name: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), (String, String)> {
     let upper = name.to_ascii_uppercase();
     let word = !name.is_empty()
         && !name.starts_with(|c: char| c.is_ascii_digit())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    let meant = upper.ends_with("_TOKEN")
-        || upper.starts_with("GREEN_API_")
-        || upper.starts_with("GREENBATCH_");
-    if word && meant {
+    let ours = upper.starts_with("GREEN_API_") || upper.starts_with("GREENBATCH_");
+    let listed = env(TOKEN_ENVS).is_some_and(|list| list.split(',').any(|n| n.trim() == name));
+    if word && (ours || listed) {
         Ok(())
     } else {
+        let renamed = format!("GREEN_API_{}", upper.trim_start_matches('_'));
         Err((
-            format!("`{name}` is not a name for a token variable"),
-            "name a variable ending in `_TOKEN` (like `WA_MAIN_TOKEN`) or starting with `GREEN_API_` or `GREENBATCH_`: an instances file may not read other variables".to_owned(),
+            format!("`{name}` is not a variable meant for a GREEN-API token"),
+            match word {
+                true => format!(
+                    "an instances file may name only variables starting with `GREEN_API_` or `GREENBATCH_`, so that it cannot send another secret (GITHUB_TOKEN, NPM_TOKEN) anywhere: rename it (`{renamed}`), or allow it where greenbatch runs: {TOKEN_ENVS}={name}"
+                ),
+                false => "name a variable starting with `GREEN_API_` or `GREENBATCH_` (like `GREEN_API_WA_MAIN_TOKEN`)".to_owned(),
+            },
         ))
     }
 }
@@ -311,27 +324,39 @@ mod tests {
             let err = token_shape(&Token::new(bad)).unwrap_err();
             assert!(!err.0.contains(bad) && !err.1.contains(bad), "{err:?}");
         }
+        let none = |_: &str| None;
         for name in [
-            "WA_MAIN_TOKEN",
-            "wa_main_token",
+            "GREEN_API_WA_MAIN_TOKEN",
+            "green_api_wa_main_token",
             "GREEN_API_TOKEN_INSTANCE",
             "GREENBATCH_WA",
-            "SANDBOX_MAX_MAIN_TOKEN",
         ] {
-            assert!(token_env_name(name).is_ok(), "{name}");
+            assert!(token_env_name(name, &none).is_ok(), "{name}");
         }
         for name in [
+            "GITHUB_TOKEN",
+            "NPM_TOKEN",
+            "WA_MAIN_TOKEN",
             "AWS_SECRET_ACCESS_KEY",
             "HOME",
             "TOKEN",
-            "MY_TOKEN_X",
             "A-B_TOKEN",
             "",
             "1_TOKEN",
-            "X_TOKEN=1",
+            "GREEN_API_X=1",
         ] {
-            assert!(token_env_name(name).is_err(), "{name}");
+            assert!(token_env_name(name, &none).is_err(), "{name}");
         }
+        // The person running greenbatch may allow more names; the file cannot.
+        let listed = |k: &str| (k == TOKEN_ENVS).then(|| "WA_MAIN_TOKEN, OTHER".to_owned());
+        assert!(token_env_name("WA_MAIN_TOKEN", &listed).is_ok());
+        assert!(token_env_name("GITHUB_TOKEN", &listed).is_err());
+        let (_, hint) = token_env_name("WA_MAIN_TOKEN", &none).unwrap_err();
+        assert!(
+            hint.contains("GREEN_API_WA_MAIN_TOKEN")
+                && hint.contains("GREENBATCH_TOKEN_ENVS=WA_MAIN_TOKEN"),
+            "{hint}"
+        );
     }
 
     #[test]

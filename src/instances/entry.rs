@@ -168,19 +168,15 @@ pub(super) fn entry(
             ServerLimits::documented()
         }
     };
-    let trust_api_host = match trust.as_ref().map(|(k, t)| (k, t.to_ascii_lowercase())) {
-        None => false,
-        Some((_, t)) if t == "true" || t == "yes" => true,
-        Some((_, t)) if t == "false" || t == "no" => false,
-        Some((k, t)) => {
-            diags.push(
-                named(k, format!("`{t}` is not true or false"))
-                    .hint("`trust_api_host: true` says the api_url's host is meant although it is not GREEN-API's"),
-            );
-            ok = false;
-            false
-        }
-    };
+    // A file must not vouch for the host it sends a token to: trust
+    // comes from whoever runs the command (flag or environment).
+    if let Some((k, _)) = &trust {
+        diags.push(
+            named(k, "is no longer read: an instances file cannot vouch for the host it sends a token to".into())
+                .hint("take it out, and say the host is meant where greenbatch runs: `--trust-api-host HOST`, or GREENBATCH_TRUST_API_HOST=HOST (several separated by commas)"),
+        );
+        ok = false;
+    }
     let (token, source) = match (token_env, token_file) {
         (Some(_), Some(_)) => {
             diags.push(
@@ -189,7 +185,7 @@ pub(super) fn entry(
             ok = false;
             (None, String::new())
         }
-        (Some(var), None) => match checks::token_env_name(&var) {
+        (Some(var), None) => match checks::token_env_name(&var, env) {
             Ok(()) => {
                 let token = env(&var).filter(|t| !t.trim().is_empty()).map(Token::new);
                 if let Some(Err((msg, hint))) = token.as_ref().map(checks::token_shape) {
@@ -238,7 +234,6 @@ pub(super) fn entry(
             token,
             rate,
             limits,
-            trust_api_host,
         },
         source,
     ))

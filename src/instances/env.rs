@@ -29,7 +29,6 @@ impl Undecided {
             token: self.token,
             rate: None,
             limits: self.limits,
-            trust_api_host: false,
         }
     }
 }

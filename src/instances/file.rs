@@ -6,7 +6,7 @@
 //!   platform: whatsapp
 //!   api_url: https://7105.api.greenapi.com
 //!   id_instance: "7105187566"
-//!   token_env: WA_MAIN_TOKEN        # or token_file: ~/.config/greenbatch/wa-main.token
+//!   token_env: GREEN_API_WA_MAIN_TOKEN        # or token_file: ~/.config/greenbatch/wa-main.token
 //!   rate: 2                         # optional, requests per second
 //! ```
 

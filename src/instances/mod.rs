@@ -44,9 +44,6 @@ pub struct Instance {
     /// What the server enforces: the documented table unless declared
     /// (`GREEN_API_LIMITS`, or `limits` in the instances file).
     pub limits: ServerLimits,
-    /// `trust_api_host: true`: the api_url's host is meant although it is
-    /// not one of GREEN-API's documented domains (no warning).
-    pub trust_api_host: bool,
 }
 
 /// The configured instances, by name.
@@ -154,8 +151,8 @@ impl Instances {
     }
 
     /// A warning for each host among `names`' api_urls that is neither
-    /// GREEN-API's nor loopback nor acknowledged (`trust_api_host: true` or
-    /// `--trust-api-host HOST`), once per host: the token goes there.
+    /// GREEN-API's nor loopback nor acknowledged (`--trust-api-host HOST` or
+    /// GREENBATCH_TRUST_API_HOST), once per host: the token goes there.
     pub(crate) fn untrusted_hosts<'a>(
         &self,
         names: impl IntoIterator<Item = &'a str>,
@@ -167,8 +164,7 @@ impl Instances {
             let Some(host) = checks::undocumented_host(&inst.api_url) else {
                 continue;
             };
-            if inst.trust_api_host
-                || warned.contains(&host)
+            if warned.contains(&host)
                 || self
                     .trusted_hosts
                     .iter()
@@ -185,7 +181,7 @@ impl Instances {
                 )
                 .field("api_url")
                 .hint(format!(
-                    "if this host is meant (a gateway of your own), say so with `trust_api_host: true` in the instances file or `--trust-api-host {host}`; otherwise fix the api_url"
+                    "if this host is meant (a gateway of your own), say so where greenbatch runs: `--trust-api-host {host}` or GREENBATCH_TRUST_API_HOST={host}; otherwise fix the api_url"
                 )),
             );
             warned.push(host);

@@ -30,9 +30,9 @@ fn copy_examples(sb: &SandboxHandle, dir: &Path) -> Vec<(String, String)> {
         );
     }
     [
-        ("SANDBOX_WA_MAIN_TOKEN", WA_MAIN),
-        ("SANDBOX_WA_SECOND_TOKEN", WA_SECOND),
-        ("SANDBOX_MAX_MAIN_TOKEN", MAX_MAIN),
+        ("GREEN_API_SANDBOX_WA_MAIN_TOKEN", WA_MAIN),
+        ("GREEN_API_SANDBOX_WA_SECOND_TOKEN", WA_SECOND),
+        ("GREEN_API_SANDBOX_MAX_MAIN_TOKEN", MAX_MAIN),
     ]
     .into_iter()
     .map(|(var, id)| {

@@ -62,7 +62,7 @@ const INSTANCES: &str = r#"- name: wa-main
   platform: whatsapp
   api_url: https://7105.api.greenapi.com/
   id_instance: 1101000001
-  token_env: WA_MAIN_TOKEN
+  token_env: GREEN_API_WA_MAIN_TOKEN
   rate: 2
 - name: max-main
   platform: max
@@ -88,7 +88,7 @@ fn the_instances_file_configures_names_urls_tokens_and_rates() {
     let l = load_in(
         d.path(),
         "m.yaml",
-        &[("WA_MAIN_TOKEN", "wa-secret-wa-secret")],
+        &[("GREEN_API_WA_MAIN_TOKEN", "wa-secret-wa-secret")],
         Some("i.yaml"),
     )
     .unwrap();
@@ -121,7 +121,7 @@ fn the_instances_file_configures_names_urls_tokens_and_rates() {
     assert_eq!(
         missing.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
         [
-            "error: instance `wa-main` has no token\n  hint: provide the environment variable WA_MAIN_TOKEN; validate and plan need none, run does"
+            "error: instance `wa-main` has no token\n  hint: provide the environment variable GREEN_API_WA_MAIN_TOKEN; validate and plan need none, run does"
         ]
     );
 }
@@ -172,7 +172,7 @@ max-main:
 
 #[test]
 fn a_default_in_the_instances_file_wins_over_the_environment_with_a_warning() {
-    let file = "- name: default\n  platform: whatsapp\n  api_url: https://7105.api.greenapi.com\n  id_instance: \"7105000000\"\n  token_env: FILE_TOKEN\n";
+    let file = "- name: default\n  platform: whatsapp\n  api_url: https://7105.api.greenapi.com\n  id_instance: \"7105000000\"\n  token_env: GREEN_API_FILE_TOKEN\n";
     let d = dir(&[("m.csv", WA_ROW), ("instances.yaml", file)]);
     let loaded = load_in(d.path(), "m.csv", WA_ENV, Some("instances.yaml")).unwrap();
     assert_eq!(

@@ -85,28 +85,57 @@ fn token_of(sb: &SandboxHandle) -> String {
 async fn token_env_reads_only_variables_meant_for_tokens() {
     let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
     let token = token_of(&sb);
-    for var in ["AWS_SECRET_ACCESS_KEY", "HOME", "TOKEN_WA"] {
+    // CI secrets are *_TOKEN too: only GREEN_API_* and GREENBATCH_* names,
+    // or those the person running lists in GREENBATCH_TOKEN_ENVS.
+    for var in [
+        "AWS_SECRET_ACCESS_KEY",
+        "HOME",
+        "TOKEN_WA",
+        "GITHUB_TOKEN",
+        "NPM_TOKEN",
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let (m, i) = files(dir.path(), &sb, &format!("token_env: {var}"));
         let out = run_with(&m, &i, &[(var.to_owned(), token.clone())]).await;
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{var}: {err}");
         assert!(
-            err.contains(&format!("`{var}` is not a name for a token variable")),
+            err.contains(&format!(
+                "`{var}` is not a variable meant for a GREEN-API token"
+            )),
             "{var}: {err}"
         );
         assert!(
-            err.contains("_TOKEN"),
-            "{var}: the hint says the rule: {err}"
+            err.contains("GREEN_API_") && err.contains("GREENBATCH_TOKEN_ENVS="),
+            "{var}: the hint says the rule and how to migrate: {err}"
         );
         assert!(!err.contains(&token), "{var}: the value is not shown");
     }
     assert!(sb.ledger().is_empty(), "nothing was sent");
     let dir = tempfile::tempdir().unwrap();
-    let (m, i) = files(dir.path(), &sb, "token_env: WA_MAIN_TOKEN");
-    let out = run_with(&m, &i, &[("WA_MAIN_TOKEN".to_owned(), token)]).await;
+    let (m, i) = files(dir.path(), &sb, "token_env: GREEN_API_WA_MAIN_TOKEN");
+    let out = run_with(
+        &m,
+        &i,
+        &[("GREEN_API_WA_MAIN_TOKEN".to_owned(), token.clone())],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(!sb.ledger().is_empty(), "a name ending in _TOKEN is read");
+    assert!(!sb.ledger().is_empty(), "a GREEN_API_ name is read");
+    // A name the person running lists is read too.
+    let seen = sb.ledger().len();
+    let dir = tempfile::tempdir().unwrap();
+    let (m, i) = files(dir.path(), &sb, "token_env: WA_MAIN_TOKEN");
+    let env = [
+        ("WA_MAIN_TOKEN".to_owned(), token),
+        (
+            "GREENBATCH_TOKEN_ENVS".to_owned(),
+            "WA_MAIN_TOKEN".to_owned(),
+        ),
+    ];
+    let out = run_with(&m, &i, &env).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(sb.ledger().len() > seen, "a listed name is read");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,12 +176,17 @@ async fn tokens_that_could_change_the_request_path_are_refused_unshown() {
         }
         // The same through token_env.
         let sub = tempfile::tempdir().unwrap();
-        let (fm, fi) = files(sub.path(), &sb, "token_env: WA_MAIN_TOKEN");
-        let out = run_with(&fm, &fi, &[("WA_MAIN_TOKEN".to_owned(), bad.clone())]).await;
+        let (fm, fi) = files(sub.path(), &sb, "token_env: GREEN_API_WA_MAIN_TOKEN");
+        let out = run_with(
+            &fm,
+            &fi,
+            &[("GREEN_API_WA_MAIN_TOKEN".to_owned(), bad.clone())],
+        )
+        .await;
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "token_env {bad:?}: {err}");
         assert!(
-            err.contains("the variable WA_MAIN_TOKEN does not hold an apiTokenInstance"),
+            err.contains("the variable GREEN_API_WA_MAIN_TOKEN does not hold an apiTokenInstance"),
             "{err}"
         );
         assert!(!err.contains(&bad), "the value is not shown: {err}");
@@ -224,7 +258,7 @@ async fn a_host_outside_green_api_s_domains_is_warned_about_once_unless_acknowle
     let dir = tempfile::tempdir().unwrap();
     let instance = |name: &str, url: &str, extra: &str| {
         format!(
-            "- name: {name}\n  platform: whatsapp\n  api_url: {url}\n  id_instance: \"1101000001\"\n  token_env: WA_TOKEN\n{extra}"
+            "- name: {name}\n  platform: whatsapp\n  api_url: {url}\n  id_instance: \"1101000001\"\n  token_env: GREEN_API_WA_TOKEN\n{extra}"
         )
     };
     let manifest = write(
@@ -236,17 +270,19 @@ async fn a_host_outside_green_api_s_domains_is_warned_about_once_unless_acknowle
     );
     let m = manifest.to_str().unwrap();
     let warning = "api_url host `gw.example.invalid` is not one of GREEN-API's documented domains";
-    let cases: [(&str, &[&str], usize); 4] = [
-        ("", &[], 1),
-        ("  trust_api_host: true\n", &[], 0),
-        ("", &["--trust-api-host", "GW.example.invalid"], 0),
-        (
-            "  trust_api_host: false\n",
-            &["--trust-api-host", "other.invalid"],
-            1,
-        ),
+    // Trust comes from whoever runs the command: the flag, or
+    // GREENBATCH_TRUST_API_HOST; never from the file that names the host.
+    let by_env = [(
+        "GREENBATCH_TRUST_API_HOST".to_owned(),
+        "other.invalid,gw.example.invalid".to_owned(),
+    )];
+    let cases: [(&str, &[&str], &[(String, String)], usize); 4] = [
+        ("", &[], &[], 1),
+        ("", &["--trust-api-host", "GW.example.invalid"], &[], 0),
+        ("", &[], &by_env, 0),
+        ("", &["--trust-api-host", "other.invalid"], &[], 1),
     ];
-    for (extra, flags, warnings) in cases {
+    for (extra, flags, env, warnings) in cases {
         let text = [
             instance("a", "https://gw.example.invalid", extra),
             instance("b", "https://gw.example.invalid:8443/base", extra),
@@ -256,7 +292,7 @@ async fn a_host_outside_green_api_s_domains_is_warned_about_once_unless_acknowle
         let instances = write(dir.path(), "i.yaml", &text);
         let mut args = vec!["validate", m, "--instances", instances.to_str().unwrap()];
         args.extend_from_slice(flags);
-        let out = greenbatch(&args, &[]).await;
+        let out = greenbatch(&args, env).await;
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(0), "{extra:?} {flags:?}: {err}");
         assert_eq!(
@@ -269,10 +305,36 @@ async fn a_host_outside_green_api_s_domains_is_warned_about_once_unless_acknowle
             assert!(err.contains("--trust-api-host gw.example.invalid"), "{err}");
         }
     }
+    // A file that vouches for its own host is refused, with how to migrate.
+    for vouch in ["true", "false"] {
+        let text = instance(
+            "a",
+            "https://gw.example.invalid",
+            &format!("  trust_api_host: {vouch}\n"),
+        );
+        let instances = write(dir.path(), "i.yaml", &text);
+        let out = greenbatch(
+            &["validate", m, "--instances", instances.to_str().unwrap()],
+            &[],
+        )
+        .await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{vouch}: {err}");
+        assert!(
+            err.contains("trust_api_host: instance `a`: is no longer read: an instances file cannot vouch for the host it sends a token to")
+                && err.contains("GREENBATCH_TRUST_API_HOST=HOST"),
+            "{vouch}: {err}"
+        );
+    }
     // The sandbox (literal loopback) needs no acknowledgement.
     let sb = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
-    let (m, i) = files(dir.path(), &sb, "token_env: WA_MAIN_TOKEN");
-    let out = run_with(&m, &i, &[("WA_MAIN_TOKEN".to_owned(), token_of(&sb))]).await;
+    let (m, i) = files(dir.path(), &sb, "token_env: GREEN_API_WA_MAIN_TOKEN");
+    let out = run_with(
+        &m,
+        &i,
+        &[("GREEN_API_WA_MAIN_TOKEN".to_owned(), token_of(&sb))],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         !stderr(&out).contains("documented domains"),

@@ -57,7 +57,7 @@ async fn an_instances_file_rate_too_small_to_pace_is_refused() {
             dir.path(),
             "i.yaml",
             &format!(
-                "- name: wa\n  platform: whatsapp\n  api_url: {}\n  id_instance: \"{WA_MAIN}\"\n  token_env: WA_TOKEN\n  rate: {rate}\n",
+                "- name: wa\n  platform: whatsapp\n  api_url: {}\n  id_instance: \"{WA_MAIN}\"\n  token_env: GREEN_API_WA_TOKEN\n  rate: {rate}\n",
                 sb.api_url()
             ),
         );
@@ -77,7 +77,7 @@ async fn an_instances_file_rate_too_small_to_pace_is_refused() {
                 "--instances",
                 instances.to_str().unwrap(),
             ],
-            &[("WA_TOKEN".into(), token.clone())],
+            &[("GREEN_API_WA_TOKEN".into(), token.clone())],
         )
         .await;
         let err = stderr(&out);

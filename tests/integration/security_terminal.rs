@@ -37,7 +37,7 @@ async fn hostile_manifest_text_is_shown_escaped_everywhere() {
         dir.path(),
         "i.yaml",
         &format!(
-            "- name: \"wa\\e[31m\"\n  platform: whatsapp\n  api_url: {}\n  id_instance: \"{WA_MAIN}\"\n  token_env: WA_TOKEN\n  \"colour\\e]0;title\\a\": 1\n",
+            "- name: \"wa\\e[31m\"\n  platform: whatsapp\n  api_url: {}\n  id_instance: \"{WA_MAIN}\"\n  token_env: GREEN_API_WA_TOKEN\n  \"colour\\e]0;title\\a\": 1\n",
             sb.api_url()
         ),
     );

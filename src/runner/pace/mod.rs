@@ -110,6 +110,9 @@ struct State {
     /// The latest requests (see [`Sent`]), oldest first.
     recent: VecDeque<Sent>,
     paused_until: Option<Instant>,
+    /// How long `Retry-After`s have paused this pacer in all: counted
+    /// against the outage patience.
+    paused_total: Duration,
     health: Health,
     rng: fastrand::Rng,
 }
@@ -144,6 +147,7 @@ impl Pacer {
                 last_sent: None,
                 recent: VecDeque::new(),
                 paused_until: None,
+                paused_total: Duration::ZERO,
                 health: Health::default(),
                 rng: fastrand::Rng::new(),
             }),
@@ -250,6 +254,23 @@ impl Pacer {
             let wait = {
                 let mut s = self.lock();
                 match s.paused_until {
+                    // Each Retry-After is at most 10 minutes, but a server
+                    // that keeps asking must not hold a run for ever: its
+                    // pauses count against the outage patience (not with
+                    // `0s`, which is about outages alone).
+                    Some(until)
+                        if until > now
+                            && !self.patience.is_zero()
+                            && s.paused_total > self.patience =>
+                    {
+                        return Err(GaveUp(format!(
+                            "the server asked to wait {} in all (Retry-After), longer than the outage patience of {}; a rerun will retry",
+                            humantime::format_duration(Duration::from_secs(
+                                s.paused_total.as_secs()
+                            )),
+                            humantime::format_duration(self.patience)
+                        )));
+                    }
                     Some(until) if until > now => Some(until),
                     _ => match s.health.gate(now, self.patience) {
                         Gate::Go => None,
@@ -289,6 +310,8 @@ impl Pacer {
         if let Some(wait) = retry_after {
             let until = now + wait;
             if s.paused_until.is_none_or(|p| p < until) {
+                let from = s.paused_until.filter(|p| *p > now).unwrap_or(now);
+                s.paused_total += until - from;
                 s.paused_until = Some(until);
             }
         }

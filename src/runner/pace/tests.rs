@@ -70,6 +70,31 @@ async fn retry_after_pauses_the_pacer() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn retry_after_pauses_count_against_the_outage_patience() {
+    let p = Pacer::with_patience(None, Duration::from_secs(10));
+    let sent = p.acquire().await.unwrap();
+    p.throttled(sent, Some(Duration::from_secs(6)));
+    let start = Instant::now();
+    let sent = p.acquire().await.unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_secs(6),
+        "the first is waited out"
+    );
+    p.throttled(sent, Some(Duration::from_secs(6)));
+    let why = p.acquire().await.unwrap_err();
+    assert!(why.0.contains("longer than the outage patience"), "{why}");
+    // With `0s` (outages are never waited out), Retry-After still is.
+    let q = Pacer::with_patience(None, Duration::ZERO);
+    for _ in 0..3 {
+        let sent = q.acquire().await.unwrap();
+        q.throttled(sent, Some(Duration::from_secs(6)));
+    }
+    let start = Instant::now();
+    q.acquire().await.unwrap();
+    assert!(start.elapsed() >= Duration::from_secs(6));
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_outage_holds_every_request_but_one_probe() {
     let p = Arc::new(Pacer::new(Some(10.0)));
     for _ in 0..TRIP_AFTER - 1 {
