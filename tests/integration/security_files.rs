@@ -276,7 +276,8 @@ async fn a_host_outside_green_api_s_domains_is_warned_about_once_unless_acknowle
         "GREENBATCH_TRUST_API_HOST".to_owned(),
         "other.invalid,gw.example.invalid".to_owned(),
     )];
-    let cases: [(&str, &[&str], &[(String, String)], usize); 4] = [
+    type Env<'a> = &'a [(String, String)];
+    let cases: [(&str, &[&str], Env<'_>, usize); 4] = [
         ("", &[], &[], 1),
         ("", &["--trust-api-host", "GW.example.invalid"], &[], 0),
         ("", &[], &by_env, 0),
