@@ -569,6 +569,10 @@ pub struct ReportArgs {
     /// --retry-rejected` would: they then make the exit code 3, not 1.
     #[arg(long)]
     pub retry_rejected: bool,
+    /// Largest results file read, like `256MiB` or a byte count (a run of
+    /// a million operations writes about 150 MB).
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    pub max_input_size: u64,
 }
 
 /// A value of `report --format`.

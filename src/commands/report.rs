@@ -15,6 +15,19 @@ use crate::report::review::{self, Review, html, markdown, text};
 
 /// Runs the command; `quiet` (-q) leaves out the warnings on stderr.
 pub fn execute(args: ReportArgs, color: ColorMode, quiet: bool) -> anyhow::Result<u8> {
+    for path in &args.files {
+        // Checked before reading: memory follows the size.
+        let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size > args.max_input_size {
+            eprintln!(
+                "{}: {}: {size} bytes, over --max-input-size {} (a run of a million operations writes about 150 MB); raise it if the file is meant",
+                colour::stderr().paint(Tone::Error, "error"),
+                crate::report::sanitise::escaped(&path.display().to_string()),
+                args.max_input_size
+            );
+            return Ok(exit::USAGE);
+        }
+    }
     let loaded = match review::load(&args.files) {
         Ok(loaded) => loaded,
         Err(unreadable) => {
@@ -37,35 +50,42 @@ pub fn execute(args: ReportArgs, color: ColorMode, quiet: bool) -> anyhow::Resul
         (Some(_), ColorMode::Always) => Palette::COLOUR,
         (Some(_), _) => Palette::PLAIN,
     };
-    let bytes = render(&review, args.format, palette)?;
+    // Written as it is made (streamed), not built whole in memory first.
+    let write = |out: &mut dyn Write| render(&review, args.format, palette, out);
     match to_file {
-        Some(path) => replace(path, &bytes).map_err(|e| {
+        Some(path) => replace(path, write).map_err(|e| {
             UsageError(format!(
                 "cannot write the report to {}: {e}",
                 path.display()
             ))
         })?,
-        None => match io::stdout().lock().write_all(&bytes) {
-            // `report … | head` is fine: the exit code still tells.
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-            other => other?,
-        },
+        None => {
+            let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+            match write(&mut out).and_then(|()| out.flush()) {
+                // `report … | head` is fine: the exit code still tells.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                other => other?,
+            }
+        }
     }
     Ok(review.exit_code)
 }
 
-fn render(review: &Review, format: ReportFormat, palette: Palette) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
+fn render(
+    review: &Review,
+    format: ReportFormat,
+    palette: Palette,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
-        ReportFormat::Text => text::render(review, palette, &mut out)?,
-        ReportFormat::Markdown => markdown::render(review, &mut out)?,
+        ReportFormat::Text => text::render(review, palette, out),
+        ReportFormat::Markdown => markdown::render(review, out),
         ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, review)?;
-            out.push(b'\n');
+            serde_json::to_writer_pretty(&mut *out, review)?;
+            out.write_all(b"\n")
         }
-        ReportFormat::Html => out.extend_from_slice(html::render(review).as_bytes()),
+        ReportFormat::Html => out.write_all(html::render(review).as_bytes()),
     }
-    Ok(out)
 }
 
 fn warn(review: &Review) {
@@ -94,7 +114,7 @@ fn warn(review: &Review) {
 /// Writes `bytes` to `path` through a temporary file beside it and a
 /// rename, so a reader (a browser, a web server) never sees half a report.
 /// Mode 0600: a report names participants, as the results file does.
-fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+fn replace(path: &Path, write: impl Fn(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::other("not a file name"))?;
@@ -108,7 +128,10 @@ fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
             .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
-        file.write_all(bytes)?;
+        let mut out = io::BufWriter::new(&mut file);
+        write(&mut out)?;
+        out.flush()?;
+        drop(out);
         file.sync_all()?;
         fs::rename(&tmp, path)
     })();

@@ -22,7 +22,7 @@ fn instances(sb: &SandboxHandle, dir: &Path) -> (PathBuf, Vec<(String, String)>)
         ("max-main", MAX_MAIN),
     ] {
         let c = sb.instance(id).unwrap();
-        let var = format!("{}_TOKEN", name.replace('-', "_").to_uppercase());
+        let var = format!("GREEN_API_{}_TOKEN", name.replace('-', "_").to_uppercase());
         yaml.push_str(&format!(
             "- name: {name}\n  platform: {}\n  api_url: {}\n  id_instance: \"{id}\"\n  token_env: {var}\n",
             c.platform,

@@ -31,6 +31,7 @@ mod processes;
 mod refused;
 mod reliability_support;
 mod report;
+mod report_bounds;
 mod report_browser;
 mod rerun_fresh;
 mod results;

@@ -238,7 +238,7 @@ fn instances_file(
         ("wa-second", WA_SECOND, "whatsapp"),
         ("max-main", MAX_MAIN, "max"),
     ] {
-        let var = format!("{}_TOKEN", name.replace('-', "_").to_uppercase());
+        let var = format!("GREEN_API_{}_TOKEN", name.replace('-', "_").to_uppercase());
         yaml.push_str(&format!(
             "- name: {name}\n  platform: {platform}\n  api_url: {}\n  id_instance: \"{id}\"\n  token_env: {var}\n",
             sb.api_url()

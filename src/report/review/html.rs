@@ -313,7 +313,7 @@ fn errors(r: &Review) -> Markup {
 
 fn needs_person(r: &Review) -> Markup {
     html! {
-        h2 { "Needs a person (" (r.needs_person.len()) ")" }
+        h2 { "Needs a person (" (r.needs_person_total()) ")" }
         @if r.needs_person.is_empty() {
             p class="muted" { "Nothing was rejected or aborted." }
         } @else {
@@ -340,8 +340,8 @@ fn needs_person(r: &Review) -> Markup {
                     }
                 }
             }
-            @if r.needs_person.len() > MAX_ROWS {
-                p class="muted" { "… and " (r.needs_person.len() - MAX_ROWS) " more (--format json lists them all)" }
+            @if r.needs_person_total() > MAX_ROWS {
+                p class="muted" { "… and " (r.needs_person_total() - MAX_ROWS) " more (--format json lists up to " (super::MAX_NEEDS_PERSON) ")" }
             }
         }
     }

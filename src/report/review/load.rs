@@ -65,6 +65,7 @@ impl Interner {
 
 impl Kept {
     fn of(row: ResultRow, texts: &mut Interner) -> Kept {
+        const MAX_KEPT_ERROR: usize = 4096;
         Kept {
             op_id: row.op_id,
             source: row.source.into_boxed_str(),
@@ -74,7 +75,9 @@ impl Kept {
             chat_id: texts.get(&row.chat_id),
             participant_id: row.participant_id.as_str().into(),
             outcome: row.outcome,
-            error: texts.get(&row.error),
+            // No longer than greenbatch writes one: a huge cell of a file
+            // edited by hand is not kept whole.
+            error: texts.get(&crate::report::sanitise::clip(&row.error, MAX_KEPT_ERROR)),
             http_status: row.http_status,
             attempts: row.attempts,
             finished_at: row.finished_at,

@@ -118,7 +118,7 @@ pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
                 md_code(&e.error)
             )?;
         }
-        more(out, r.errors.len(), "error texts")?;
+        more(out, r.errors_total(), "error texts")?;
     }
     if !r.rates.is_empty() {
         writeln!(out)?;
@@ -149,7 +149,7 @@ pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
     }
     if !r.needs_person.is_empty() {
         writeln!(out)?;
-        writeln!(out, "### Needs a person ({})", r.needs_person.len())?;
+        writeln!(out, "### Needs a person ({})", r.needs_person_total())?;
         writeln!(out)?;
         writeln!(
             out,
@@ -169,7 +169,7 @@ pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
                 md_code(&n.error)
             )?;
         }
-        more(out, r.needs_person.len(), "rows")?;
+        more(out, r.needs_person_total(), "rows")?;
     }
     Ok(())
 }
@@ -210,7 +210,7 @@ fn more(out: &mut dyn Write, total: usize, what: &str) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "… and {} more {what} \\(`--format json` lists them all\\)",
+            "… and {} more {what} \\(`--format json` lists more\\)",
             total - MAX_LISTED
         )?;
     }

@@ -138,6 +138,29 @@ pub struct NeedsPerson {
     pub finished_at: String,
 }
 
+/// The most distinct error texts a report lists (in every format).
+pub const MAX_ERROR_TEXTS: usize = 1000;
+/// The most rows needing a person a report lists.
+pub const MAX_NEEDS_PERSON: usize = 10_000;
+
+/// What a bounded list left out: how many items, and the rows they stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct More {
+    pub items: u64,
+    pub rows: u64,
+}
+
+impl More {
+    /// The items of `all` past the first `kept`, `rows` of each counted.
+    fn past<T>(all: &[T], kept: usize, rows: impl Fn(&T) -> u64) -> Option<More> {
+        let rest = all.get(kept..).filter(|r| !r.is_empty())?;
+        Some(More {
+            items: rest.len() as u64,
+            rows: rest.iter().map(rows).sum(),
+        })
+    }
+}
+
 /// An instance that refused to work, and why: its `aborted` rows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Refused {
@@ -203,11 +226,19 @@ pub struct Review {
     pub outcomes: Counts,
     pub by_action: Vec<ByAction>,
     pub by_group: Vec<ByGroup>,
+    /// The [`MAX_ERROR_TEXTS`] commonest texts.
     pub errors: Vec<ErrorText>,
+    /// The texts past those, when there are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors_more: Option<More>,
     pub time: Option<Span>,
     pub rates: Vec<timeline::Rate>,
     pub rerun: Rerun,
+    /// The first [`MAX_NEEDS_PERSON`] rows (rejected first).
     pub needs_person: Vec<NeedsPerson>,
+    /// The rows past those, when there are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs_person_more: Option<More>,
     /// The instances that refused, each with its reason.
     pub refused: Vec<Refused>,
     /// Per run, requests per second over time; for the HTML chart only.
@@ -224,6 +255,16 @@ fn shown(text: &str) -> String {
 }
 
 impl Review {
+    /// Distinct error texts in all, listed or not.
+    pub fn errors_total(&self) -> usize {
+        self.errors.len() + self.errors_more.map_or(0, |m| m.items as usize)
+    }
+
+    /// Rows needing a person in all, listed or not.
+    pub fn needs_person_total(&self) -> usize {
+        self.needs_person.len() + self.needs_person_more.map_or(0, |m| m.items as usize)
+    }
+
     /// The figures of what `loaded` read; `retry_rejected` counts rejected
     /// operations as ones a rerun sends, as `run --retry-rejected` would.
     pub fn of(loaded: &Loaded, retry_rejected: bool) -> Review {
@@ -260,19 +301,30 @@ impl Review {
                 *errors.entry((row.outcome, row.error.clone())).or_default() += 1;
             }
             if matches!(row.outcome, Outcome::Rejected | Outcome::Aborted) {
-                needs_person.push(needs_person_of(row));
+                needs_person.push(row);
             }
         }
-        needs_person.sort_by_key(|n| n.outcome != Outcome::Rejected.as_str());
-        let mut errors: Vec<ErrorText> = errors
+        // Bounded: a report of a million distinct texts or rows lists the
+        // first ones and counts the rest, instead of holding them all twice.
+        needs_person.sort_by_key(|row| row.outcome != Outcome::Rejected);
+        let needs_person_more = More::past(&needs_person, MAX_NEEDS_PERSON, |_| 1);
+        let needs_person: Vec<NeedsPerson> = needs_person
             .into_iter()
+            .take(MAX_NEEDS_PERSON)
+            .map(needs_person_of)
+            .collect();
+        let mut errors: Vec<((Outcome, Arc<str>), u64)> = errors.into_iter().collect();
+        errors.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+        let errors_more = More::past(&errors, MAX_ERROR_TEXTS, |(_, count)| *count);
+        let errors: Vec<ErrorText> = errors
+            .into_iter()
+            .take(MAX_ERROR_TEXTS)
             .map(|((outcome, error), count)| ErrorText {
                 outcome: outcome.as_str(),
                 error: shown(&error),
                 count,
             })
             .collect();
-        errors.sort_by_key(|e| std::cmp::Reverse(e.count));
         let torn = loaded.files.iter().filter(|f| f.torn.is_some()).count() as u64;
         let rerun = Rerun {
             sends: outcomes.failed + outcomes.aborted + torn,
@@ -338,10 +390,12 @@ impl Review {
                 })
                 .collect(),
             errors,
+            errors_more,
             time,
             rates: timeline::rates(&runs, &loaded.series),
             rerun,
             needs_person,
+            needs_person_more,
             refused,
             charts: runs
                 .iter()

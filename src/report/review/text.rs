@@ -106,7 +106,7 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
             ]);
         }
         t.write(out, paint)?;
-        more(out, r.errors.len(), "error texts")?;
+        more(out, r.errors_total(), "error texts")?;
     }
     writeln!(out)?;
     match &r.time {
@@ -168,7 +168,7 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
                 Tone::Strong,
                 format!(
                     "needs a person: {} (rejected, aborted)",
-                    r.needs_person.len()
+                    r.needs_person_total()
                 )
             )
         )?;
@@ -196,7 +196,7 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
             ]);
         }
         t.write(out, paint)?;
-        more(out, r.needs_person.len(), "rows")?;
+        more(out, r.needs_person_total(), "rows")?;
     }
     writeln!(out)?;
     writeln!(out, "{}", rerun_line(r))?;
@@ -250,7 +250,7 @@ fn more(out: &mut dyn Write, total: usize, what: &str) -> io::Result<()> {
     if total > MAX_LISTED {
         writeln!(
             out,
-            "  … and {} more {what} (--format json lists them all)",
+            "  … and {} more {what} (--format json lists more)",
             total - MAX_LISTED
         )?;
     }
