@@ -3,6 +3,7 @@
 //! The names here are a contract that users' scripts rely on; add to them,
 //! never rename. Doc comments are the `--help` text.
 
+use crate::defaults;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -186,7 +187,7 @@ pub struct ReadArgs {
     #[arg(long, value_name = "N/s")]
     pub rate: Option<Rate>,
     /// How long one request may take, answer included.
-    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = defaults::TIMEOUT_TEXT, value_parser = parse_duration)]
     pub timeout: Duration,
     /// When to draw the progress bar on stderr (while groups are read).
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
@@ -286,22 +287,22 @@ pub struct SyncArgs {
     )]
     pub trust_api_host: Vec<String>,
     /// Largest desired-state file or members_file accepted.
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = defaults::MAX_MANIFEST_SIZE_TEXT, value_parser = parse_size)]
     pub max_manifest_size: u64,
     /// Pace of each moderation method per instance, as for `run`.
     #[arg(long, value_name = "N/s")]
     pub rate: Option<Rate>,
     /// Requests in flight per instance, at most.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, default_value_t = defaults::CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
     /// Requests per operation (and per group read), at most.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, default_value_t = defaults::MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: u32,
     /// How long one request may take, answer included.
-    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = defaults::TIMEOUT_TEXT, value_parser = parse_duration)]
     pub timeout: Duration,
     /// How long to wait out an outage before ending what is left `failed`, as for `run`.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_patience)]
+    #[arg(long, value_name = "DURATION", default_value = defaults::OUTAGE_PATIENCE_TEXT, value_parser = parse_patience)]
     pub outage_patience: Duration,
     /// When to draw the progress bar on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
@@ -333,7 +334,7 @@ pub struct ManifestArgs {
     #[arg(long, value_name = "FILE", verbatim_doc_comment)]
     pub instances: Option<PathBuf>,
     /// Largest manifest accepted, like `64MiB`, `200MB` or a byte count.
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = defaults::MAX_MANIFEST_SIZE_TEXT, value_parser = parse_size)]
     pub max_manifest_size: u64,
     /// Output `text` or `json`; `csv` or `yaml` is the input format when the
     /// manifest is `-` (standard input). May be given twice, as in
@@ -466,12 +467,12 @@ pub struct PlanArgs {
     #[arg(long, value_name = "N/s", requires = "live")]
     pub rate: Option<Rate>,
     /// With --live: how long one read may take, answer included.
-    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration, requires = "live")]
+    #[arg(long, value_name = "DURATION", default_value = defaults::TIMEOUT_TEXT, value_parser = parse_duration, requires = "live")]
     pub timeout: Duration,
     /// With --live: how long to wait out an outage (every read of an
     /// instance failing alike) before the groups left are shown unread.
     /// `0s` never waits.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_patience, requires = "live")]
+    #[arg(long, value_name = "DURATION", default_value = defaults::OUTAGE_PATIENCE_TEXT, value_parser = parse_patience, requires = "live")]
     pub outage_patience: Duration,
     #[command(flatten)]
     pub manifest: ManifestArgs,
@@ -495,20 +496,20 @@ pub struct RunArgs {
     #[arg(long, value_name = "N/s")]
     pub rate: Option<Rate>,
     /// Requests in flight per instance, at most.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, default_value_t = defaults::CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
     /// Requests per operation, at most, before a transient failure ends it `failed`.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, default_value_t = defaults::MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: u32,
     /// How long one request may take, answer included; GREEN-API has been
     /// seen to hang for over a minute.
-    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = defaults::TIMEOUT_TEXT, value_parser = parse_duration)]
     pub timeout: Duration,
     /// How long to wait out an outage (every request of an instance failing
     /// alike) before ending what is left `failed`: the instance is paused and
     /// probed with one request at growing intervals, and no operation is
     /// charged an attempt meanwhile. `0s` never waits.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_patience)]
+    #[arg(long, value_name = "DURATION", default_value = defaults::OUTAGE_PATIENCE_TEXT, value_parser = parse_patience)]
     pub outage_patience: Duration,
     /// Send operations again that an earlier run recorded as `rejected`.
     #[arg(long)]
@@ -571,7 +572,7 @@ pub struct ReportArgs {
     pub retry_rejected: bool,
     /// Largest results file read, like `256MiB` or a byte count (a run of
     /// a million operations writes about 150 MB).
-    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = defaults::MAX_RESULTS_SIZE_TEXT, value_parser = parse_size)]
     pub max_input_size: u64,
 }
 

@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod defaults;
 pub mod desired;
 pub mod exit;
 pub mod fuzzing;

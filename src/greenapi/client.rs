@@ -46,7 +46,7 @@ impl Default for ClientConfig {
         // addGroupParticipant has been seen to hang for over a minute before
         // answering: the default waits longer than that.
         ClientConfig {
-            timeout: Duration::from_secs(90),
+            timeout: crate::defaults::TIMEOUT,
             connect_timeout: Duration::from_secs(10),
             max_body: 64 * 1024,
         }

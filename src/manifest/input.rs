@@ -9,7 +9,7 @@ use std::path::Path;
 use super::Diagnostic;
 
 /// The default size cap of a manifest: 64 MiB.
-pub const DEFAULT_MAX_SIZE: u64 = 64 * 1024 * 1024;
+pub const DEFAULT_MAX_SIZE: u64 = crate::defaults::MAX_MANIFEST_SIZE;
 
 /// How a manifest is spelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -45,7 +45,7 @@ const MAX_GUARD: Duration = Duration::from_millis(20);
 /// what it sent to read a 429.
 const WINDOW: Duration = Duration::from_secs(1);
 /// The default patience with an outage.
-pub const DEFAULT_PATIENCE: Duration = Duration::from_secs(300);
+pub const DEFAULT_PATIENCE: Duration = crate::defaults::OUTAGE_PATIENCE;
 
 /// governor's clock, read from tokio's: time since the pacer was made.
 #[derive(Debug, Clone)]

@@ -33,7 +33,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> RetryPolicy {
         RetryPolicy {
-            max_attempts: 5,
+            max_attempts: crate::defaults::MAX_ATTEMPTS,
             base: Duration::from_millis(500),
             cap: Duration::from_secs(30),
         }
