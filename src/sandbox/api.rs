@@ -146,7 +146,7 @@ fn admit(
     entry.v3 = route.v3;
     entry.instance = Some(route.instance.to_owned());
     entry.method = Some(route.method.to_owned());
-    let method = Method::from_name(route.method).ok_or_else(not_found)?;
+    let method = super::spec::method_named(route.method).ok_or_else(not_found)?;
     let inst = inner
         .world
         .instances
@@ -160,7 +160,7 @@ fn admit(
     if route.v3 && inst.platform == Platform::WhatsApp {
         return Err(not_found());
     }
-    if method.is_get() != (verb == "GET") {
+    if super::spec::verb(method) != verb {
         return Err(Reply::text(405, "Method Not Allowed"));
     }
     let instance = route.instance.to_owned();

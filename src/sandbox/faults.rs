@@ -224,7 +224,7 @@ impl FaultRule {
     /// Checks the rule's values; the message names the field.
     pub fn check(&self) -> Result<(), String> {
         if let Some(m) = &self.method
-            && Method::from_name(m).is_none()
+            && super::spec::method_named(m).is_none()
         {
             return Err(format!("unknown method `{m}`"));
         }

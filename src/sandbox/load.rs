@@ -7,26 +7,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::config::{ConfigError, SandboxConfig};
 use super::schema::{InstanceState, StateFile};
+use super::spec::{self, Kind};
 use super::world::{Group, Instance, Listing, World, linked_id};
-use crate::greenapi::ids::{self, IdKind};
 use crate::greenapi::{Method, Platform};
 
 pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
     let mut problems = Vec::new();
     let mut world = World::default();
-    let bad_id = |what: String, platform: Platform, kind: IdKind, id: &str| {
-        if ids::kind_of(platform, id) == Some(kind) {
-            return None;
-        }
-        // State files hold canonical IDs only: a loosely written number that
-        // `check` would normalise is still refused here.
-        let problem = ids::check(platform, kind, id)
-            .err()
-            .unwrap_or(ids::IdProblem::Malformed);
-        Some(format!(
-            "{what} `{id}` {problem}; {}",
-            problem.hint(platform, kind)
-        ))
+    // State files hold canonical IDs only: a loosely written number that
+    // the client would normalise is refused here.
+    let bad_id = |what: String, platform: Platform, kind: Kind, id: &str| {
+        spec::id_problem(platform, kind, id).map(|problem| format!("{what} `{id}` {problem}"))
     };
     for (i, spec) in file.instances.into_iter().enumerate() {
         let at = format!("instances[{i}]");
@@ -42,14 +33,14 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
         problems.extend(bad_id(
             format!("{at}: wid"),
             spec.platform,
-            IdKind::Person,
+            Kind::Person,
             &spec.wid,
         ));
         for c in spec.contacts.iter().flatten() {
             problems.extend(bad_id(
                 format!("{at}: contact"),
                 spec.platform,
-                IdKind::Person,
+                Kind::Person,
                 c,
             ));
         }
@@ -78,13 +69,8 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
     for (i, spec) in file.groups.into_iter().enumerate() {
         let at = format!("groups[{i}]");
         let p = spec.platform;
-        problems.extend(bad_id(format!("{at}: id"), p, IdKind::Group, &spec.id));
-        problems.extend(bad_id(
-            format!("{at}: owner"),
-            p,
-            IdKind::Person,
-            &spec.owner,
-        ));
+        problems.extend(bad_id(format!("{at}: id"), p, Kind::Group, &spec.id));
+        problems.extend(bad_id(format!("{at}: owner"), p, Kind::Person, &spec.owner));
         let mut group = Group::new(spec.id.clone(), p, spec.subject, spec.owner.clone());
         let mut seen = HashSet::new();
         if spec.hide_numbers && p != Platform::WhatsApp {
@@ -92,8 +78,8 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
         }
         for member in &spec.participants {
             let id = member.id();
-            problems.extend(bad_id(format!("{at}: participant"), p, IdKind::Person, id));
-            if ids::is_lid(id) {
+            problems.extend(bad_id(format!("{at}: participant"), p, Kind::Person, id));
+            if spec::is_lid(id) {
                 problems.push(format!(
                     "{at}: participant `{id}` is a linked ID; write the number and give `lid: {id}`"
                 ));
@@ -103,7 +89,7 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
             }
             let full = member.full();
             let lid = match (p, full.and_then(|f| f.lid.clone())) {
-                (Platform::WhatsApp, Some(lid)) if ids::is_lid(&lid) => Some(lid),
+                (Platform::WhatsApp, Some(lid)) if spec::is_lid(&lid) => Some(lid),
                 (Platform::WhatsApp, Some(lid)) => {
                     problems.push(format!(
                         "{at}: participant `{id}`: lid `{lid}` is not a linked ID like `123456789012345@lid`"
@@ -184,7 +170,7 @@ fn method_rates(
 ) -> HashMap<Method, u32> {
     let mut rates = HashMap::new();
     for (name, &rate) in raw {
-        match Method::from_name(name) {
+        match super::spec::method_named(name) {
             Some(m) => {
                 rates.insert(m, rate);
             }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::greenapi::ids::{self, IdKind};
+use super::spec::Kind as IdKind;
 use crate::greenapi::{Method, Platform};
 
 /// The parts of an API path. `token` must never be logged or recorded.
@@ -56,16 +56,10 @@ pub(crate) fn parse_body(platform: Platform, method: Method, raw: &[u8]) -> Resu
     let field = |name: &str, kind: IdKind| -> Result<String, String> {
         match map.get(name) {
             None | Some(Value::Null) => Err(format!("Validation failed: `{name}` is required")),
-            Some(Value::String(s)) => {
-                if ids::kind_of(platform, s) == Some(kind) {
-                    Ok(s.clone())
-                } else {
-                    let problem = ids::check(platform, kind, s)
-                        .err()
-                        .unwrap_or(ids::IdProblem::Malformed);
-                    Err(format!("Validation failed: `{name}` {problem}"))
-                }
-            }
+            Some(Value::String(s)) => match super::spec::id_problem(platform, kind, s) {
+                None => Ok(s.clone()),
+                Some(problem) => Err(format!("Validation failed: `{name}` {problem}")),
+            },
             Some(_) => Err(format!("Validation failed: `{name}` must be a string")),
         }
     };

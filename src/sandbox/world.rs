@@ -223,7 +223,7 @@ impl World {
             }
             Method::AddGroupParticipant => {
                 // A linked ID nobody has is nobody: not addable.
-                let someone = !crate::greenapi::ids::is_lid(who);
+                let someone = !super::spec::is_lid(who);
                 we_moderate && member.is_none() && contact && someone && group.insert(who, false)
             }
             Method::SetGroupAdmin => {

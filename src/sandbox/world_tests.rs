@@ -170,7 +170,7 @@ fn group_data_follows_each_platform_shape() {
         wa["participants"][0],
         json!({"id": "79990000001@c.us", "lid": linked_id("79990000001@c.us"), "isAdmin": true, "isSuperAdmin": true})
     );
-    assert!(crate::greenapi::ids::is_lid(&linked_id("79990000001@c.us")));
+    assert!(crate::sandbox::spec::is_lid(&linked_id("79990000001@c.us")));
     assert!(
         wa["groupInviteLink"]
             .as_str()
