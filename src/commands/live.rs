@@ -44,7 +44,7 @@ pub(crate) fn print_live_plan(
         .filter(|op| !skip(op.op_id))
         .cloned()
         .collect();
-    let mut setups = super::run::setups(&loaded.instances, &ops, None, rate, false)?;
+    let mut setups = super::job::setups(&loaded.instances, &ops, None, rate, false)?;
     for setup in setups.values_mut() {
         setup.own_reads.patience = bounds.patience;
     }

@@ -5,6 +5,7 @@ mod completions;
 mod demo;
 mod export;
 mod groups;
+mod job;
 mod live;
 mod man;
 mod plan;

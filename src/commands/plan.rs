@@ -3,7 +3,6 @@
 //! is [`crate::manifest::plan::build`].
 
 use std::io::{self, Write};
-use std::path::Path;
 
 use super::UsageError;
 use crate::cli::{OutputFormat, PlanArgs};
@@ -37,14 +36,14 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
     let results_path = match &args.results {
         Some(path) => Some(path.clone()),
         None if args.path.as_os_str() == "-" => None,
-        None => Some(super::run::default_results_path(&args.path)?),
+        None => Some(super::job::default_results_path(&args.path)?),
     };
     let prior = match &results_path {
         Some(path) => results::peek(path).map_err(|e| UsageError(e.to_string()))?,
         None => results::PriorResults::default(),
     };
     if let (Some(path), false) = (&results_path, quiet) {
-        say_settled(
+        super::job::say_settled(
             &loaded.operations,
             &|id| prior.is_settled(id, false),
             &prior,
@@ -74,26 +73,4 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
     }
     out.flush()?;
     Ok(exit::SUCCESS)
-}
-
-/// Says on stderr how many of `ops` earlier rows of `path` settle (none:
-/// nothing), so a plan that leaves them out says why, and how to send them.
-pub(crate) fn say_settled(
-    ops: &[crate::manifest::Operation],
-    settled: &dyn Fn(crate::manifest::OpId) -> bool,
-    prior: &results::PriorResults,
-    path: &Path,
-) {
-    let n = ops.iter().filter(|op| settled(op.op_id)).count();
-    if n == 0 {
-        return;
-    }
-    let note = colour::stderr().paint(Tone::Note, "note");
-    eprintln!(
-        "{note}: {n} operation{} already done according to {} ({} row{}): left out of the plan; `greenbatch run --fresh` sends them again",
-        if n == 1 { " is" } else { "s are" },
-        crate::report::sanitise::escaped(&path.display().to_string()),
-        prior.rows,
-        if prior.rows == 1 { "" } else { "s" },
-    );
 }

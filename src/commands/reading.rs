@@ -1,6 +1,6 @@
 //! What `groups`, `export` and `sync` share before they can read a group:
 //! the instances (loaded and checked as `run` checks them), their set-ups
-//! (from `run`'s own [`setups`](super::run::setups), so the pace policy has
+//! (from [`setups`](super::job::setups), as `run` has them, so the pace policy has
 //! one home), a preflight and a paced [`Reader`] per instance, the groups an
 //! instance knows (`getContacts`), and a progress view while groups are read.
 
@@ -21,8 +21,10 @@ use crate::manifest::{Diagnostic, OpId, Operation, Source};
 use crate::report::progress::steady_bar;
 use crate::report::sanitise::escaped;
 use crate::report::term::{ProgressMode, ProgressStyle, progress_style, set_active_bar};
+use crate::runner::call::CallError;
 use crate::runner::engine::InstanceSetup;
-use crate::runner::live::{self, CallError, OwnReads, Preflight, Reader, preflight};
+use crate::runner::live::{self, Preflight, Reader, preflight};
+use crate::runner::own::OwnReads;
 use crate::runner::rate::Rate;
 use crate::runner::retry::RetryPolicy;
 
@@ -126,7 +128,7 @@ pub(crate) fn choose(
     Ok(Chosen { instances, names })
 }
 
-/// Each of `names`' endpoint and pace, by `run`'s own rules: [`super::run::setups`]
+/// Each of `names`' endpoint and pace, by `run`'s own rules: [`super::job::setups`]
 /// asks operations which instances they use, so one stand-in per instance
 /// asks it here, before any operation exists.
 pub(crate) fn setups_for(
@@ -150,7 +152,7 @@ pub(crate) fn setups_for(
             participant_id: CompactString::default(),
         })
         .collect();
-    super::run::setups(instances, &probes, None, read_rate, false)
+    super::job::setups(instances, &probes, None, read_rate, false)
 }
 
 /// One instance, ready to read groups (or why it is not).

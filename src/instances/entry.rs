@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use yaml_serde::Value;
 
-use super::file::scalar;
 use super::{Instance, checks};
 use crate::greenapi::Platform;
 use crate::manifest::{Diagnostic, Source};
@@ -246,5 +245,16 @@ fn resolve(base: &Path, file: &str) -> PathBuf {
         p.to_path_buf()
     } else {
         base.join(p)
+    }
+}
+
+/// A scalar as text (numbers too: an unquoted idInstance is an integer).
+pub(super) fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_owned()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
     }
 }

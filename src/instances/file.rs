@@ -16,7 +16,7 @@ use std::sync::Arc;
 use yaml_serde::Value;
 
 use super::Instance;
-use super::entry::entry;
+use super::entry::{entry, scalar};
 use crate::manifest::yaml_lines::{Lines, line_no};
 use crate::manifest::{Diagnostic, Source};
 
@@ -119,15 +119,4 @@ pub(super) fn load(
         }
     }
     out
-}
-
-/// A scalar as text (numbers too: an unquoted idInstance is an integer).
-pub(super) fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.trim().to_owned()),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }

@@ -21,26 +21,16 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::event::Event;
-use super::live::{Groups, OwnReads, Preflight, Reader, preflight};
+pub(crate) use super::instance::Instance;
+use super::live::{Groups, Preflight, Reader, preflight};
 use super::pace::Pacer;
 use super::queue::Queue;
 use super::retry::{RetryBudget, RetryPolicy};
+pub use super::setup::InstanceSetup;
 use super::worker::Worker;
-use crate::greenapi::client::{Client, Endpoint};
-use crate::greenapi::{Action, Method};
+use crate::greenapi::Action;
+use crate::greenapi::client::Client;
 use crate::manifest::Operation;
-
-/// How one instance is driven.
-#[derive(Debug, Clone)]
-pub struct InstanceSetup {
-    pub endpoint: Endpoint,
-    /// Requests per second for each moderation method; `None` is unpaced.
-    pub rate: Option<f64>,
-    /// Requests per second for `getGroupData`; `None` is unpaced.
-    pub read_rate: Option<f64>,
-    /// The paces of the instance's own reads (its state, settings, contacts).
-    pub own_reads: OwnReads,
-}
 
 /// (instance, group) pairs.
 pub type GroupSet = HashSet<(Arc<str>, String)>;
@@ -63,39 +53,6 @@ pub struct EngineConfig {
     /// unrecorded, so those groups are read before their operations are
     /// sent, and what holds already is not sent twice.
     pub resumed: GroupSet,
-}
-
-/// An instance's live state during a run.
-pub(crate) struct Instance {
-    pub name: Arc<str>,
-    pub endpoint: Endpoint,
-    pub pacers: HashMap<Method, Pacer>,
-    /// The pace of the moderation methods, to tell how far the sends are.
-    pub send_rate: Option<f64>,
-    pub budget: RetryBudget,
-    /// Set once: by the preflight or by the first fatal answer.
-    pub refused: OnceLock<String>,
-    pub queue: Queue,
-    /// The instance's own number, from the preflight.
-    pub own: Option<String>,
-    /// How groups are read, when the run uses live state.
-    pub reader: Option<Reader>,
-    pub groups: Groups,
-    /// Groups read before their operations are sent (see [`EngineConfig::resumed`]).
-    pub resumed: HashSet<String>,
-}
-
-impl Instance {
-    /// How many operations the send lane dispatches while a read ahead
-    /// waits for its slot and comes back: groups nearer than that are
-    /// reached by the sends first.
-    pub fn reads_lag(&self, reader: &Reader) -> f64 {
-        let Some(send_rate) = self.send_rate else {
-            return f64::INFINITY; // unpaced sends outrun any read
-        };
-        let slot = reader.pacer.rate().map_or(0.0, |r| 1.0 / r);
-        (slot + reader.round_trip().as_secs_f64()) * send_rate
-    }
 }
 
 /// Runs `ops` and reports every step on `events`. Returns when every

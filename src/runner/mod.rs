@@ -2,16 +2,20 @@
 //! them, classifies every answer, retries what is transient, and emits events
 //! that the views in [`crate::report`] consume. It never prints.
 
+pub mod call;
 pub mod classify;
 pub mod engine;
 pub mod event;
+mod instance;
 pub mod limits;
 pub mod live;
 pub mod outcome;
+pub mod own;
 pub mod pace;
 mod queue;
 pub mod rate;
 pub mod retry;
+pub mod setup;
 mod worker;
 
 pub use outcome::Outcome;

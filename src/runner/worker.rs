@@ -24,8 +24,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::Outcome;
 use super::classify::{Verdict, classify};
-use super::engine::Instance;
 use super::event::{Event, Finished};
+use super::instance::Instance;
 use super::live::predict::static_guard;
 use super::live::{Prediction, Reconciled};
 use super::pace::outage::Failure;

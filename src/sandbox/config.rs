@@ -1,23 +1,15 @@
-//! What a sandbox starts from: the state (read from YAML and checked), the
-//! seed, the fault rules and the rate limits, with builder-style overrides
-//! for tests, benchmarks and the demo.
+//! What a sandbox starts from: the state, the seed, the fault rules and the
+//! rate limits, with builder-style overrides for tests, benchmarks and the
+//! demo. Data only: reading and checking a state is [`super::load`]'s.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::faults::FaultRule;
-use super::load::build;
-use super::schema::{Latency, StateFile};
+use super::schema::Latency;
 use super::world::World;
 use crate::greenapi::{Method, Platform};
 use crate::secret::Token;
-
-/// The built-in state that examples, the demo and tests use.
-const DEFAULT_STATE: &str = include_str!("default_state.yaml");
-
-/// The largest state file read: far above any real one (the reference state
-/// is a few kB), small enough that reading it cannot exhaust memory.
-pub const MAX_STATE_FILE: u64 = 16 << 20;
 
 /// Why a state file was not accepted.
 #[derive(Debug, thiserror::Error)]
@@ -55,46 +47,6 @@ pub struct SandboxConfig {
 }
 
 impl SandboxConfig {
-    /// The built-in state (`src/sandbox/default_state.yaml`).
-    pub fn default_state() -> SandboxConfig {
-        SandboxConfig::from_yaml(DEFAULT_STATE).expect("the built-in sandbox state is valid")
-    }
-
-    /// A state from YAML text.
-    pub fn from_yaml(text: &str) -> Result<SandboxConfig, ConfigError> {
-        let file: StateFile = yaml_serde::from_str(text).map_err(|e| {
-            // The parser quotes values whole: a token file given as the
-            // state would be printed.
-            ConfigError::Yaml(crate::report::sanitise::short_quotes(&e.to_string()).into_owned())
-        })?;
-        build(file)
-    }
-
-    /// A state from a YAML file of at most [`MAX_STATE_FILE`] bytes (read
-    /// with that bound, so `/dev/zero` or a huge file fails at once).
-    pub fn from_file(path: &Path) -> Result<SandboxConfig, ConfigError> {
-        use std::io::Read;
-        let read_err = |source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(read_err)?;
-        let mut bytes = Vec::new();
-        file.take(MAX_STATE_FILE + 1)
-            .read_to_end(&mut bytes)
-            .map_err(read_err)?;
-        if bytes.len() as u64 > MAX_STATE_FILE {
-            return Err(ConfigError::Invalid(format!(
-                "{} is larger than {} MiB; a state file describes a few instances and groups",
-                path.display(),
-                MAX_STATE_FILE >> 20
-            )));
-        }
-        let text = String::from_utf8(bytes)
-            .map_err(|_| ConfigError::Yaml(format!("{} is not UTF-8 text", path.display())))?;
-        SandboxConfig::from_yaml(&text)
-    }
-
     /// Fixes the seed that decides probabilistic faults.
     pub fn with_seed(mut self, seed: u64) -> SandboxConfig {
         self.seed = seed;

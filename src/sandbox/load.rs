@@ -5,11 +5,63 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use std::path::Path;
+
 use super::config::{ConfigError, SandboxConfig};
 use super::schema::{InstanceState, StateFile};
 use super::spec::{self, Kind};
 use super::world::{Group, Instance, Listing, World, linked_id};
 use crate::greenapi::{Method, Platform};
+
+/// The built-in state that examples, the demo and tests use.
+const DEFAULT_STATE: &str = include_str!("default_state.yaml");
+
+/// The largest state file read: far above any real one (the reference state
+/// is a few kB), small enough that reading it cannot exhaust memory.
+pub const MAX_STATE_FILE: u64 = 16 << 20;
+
+/// Reading a state: the constructors that parse and check one.
+impl SandboxConfig {
+    /// The built-in state (`src/sandbox/default_state.yaml`).
+    pub fn default_state() -> SandboxConfig {
+        SandboxConfig::from_yaml(DEFAULT_STATE).expect("the built-in sandbox state is valid")
+    }
+
+    /// A state from YAML text.
+    pub fn from_yaml(text: &str) -> Result<SandboxConfig, ConfigError> {
+        let file: StateFile = yaml_serde::from_str(text).map_err(|e| {
+            // The parser quotes values whole: a token file given as the
+            // state would be printed.
+            ConfigError::Yaml(crate::report::sanitise::short_quotes(&e.to_string()).into_owned())
+        })?;
+        build(file)
+    }
+
+    /// A state from a YAML file of at most [`MAX_STATE_FILE`] bytes (read
+    /// with that bound, so `/dev/zero` or a huge file fails at once).
+    pub fn from_file(path: &Path) -> Result<SandboxConfig, ConfigError> {
+        use std::io::Read;
+        let read_err = |source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_STATE_FILE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+        if bytes.len() as u64 > MAX_STATE_FILE {
+            return Err(ConfigError::Invalid(format!(
+                "{} is larger than {} MiB; a state file describes a few instances and groups",
+                path.display(),
+                MAX_STATE_FILE >> 20
+            )));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|_| ConfigError::Yaml(format!("{} is not UTF-8 text", path.display())))?;
+        SandboxConfig::from_yaml(&text)
+    }
+}
 
 pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
     let mut problems = Vec::new();

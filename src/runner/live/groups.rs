@@ -17,11 +17,11 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
-use super::call::{CallError, Paced, Watch};
 use super::predict::{GroupState, Prediction};
 use crate::greenapi::client::{Client, Endpoint};
 use crate::greenapi::response::parse_group_data;
 use crate::greenapi::{Action, Method};
+use crate::runner::call::{CallError, Paced, Watch};
 use crate::runner::event::Event;
 use crate::runner::pace::{Pacer, Throttle};
 use crate::runner::retry::RetryPolicy;

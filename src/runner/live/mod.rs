@@ -2,8 +2,8 @@
 //! sends only what changes something and knows the truth behind a `false`.
 //!
 //! - [`preflight`] asks each instance for its state (`getStateInstance`) and
-//!   its own number (`getSettings`) before anything is sent, and [`own`]
-//!   paces and retries those reads as [`call`] does every read;
+//!   its own number (`getSettings`) before anything is sent, paced and
+//!   retried as every read is ([`crate::runner::own`]);
 //! - [`Groups`] reads groups with `getGroupData`, paced by that method's own
 //!   limit: ahead of the sends where a read can land first, and again when
 //!   an answer needs explaining (at most once per group per such moment,
@@ -12,15 +12,11 @@
 //! - [`predict`] turns a group's state into a [`Prediction`] per operation,
 //!   and never calls a name missing from an incomplete list absent.
 
-mod call;
 mod groups;
-pub mod own;
 pub mod plan;
 pub mod predict;
 mod preflight;
 
-pub use call::{CallError, Paced, Watch};
 pub use groups::{Groups, Reader, Reconciled};
-pub use own::OwnReads;
 pub use predict::{GroupState, Prediction};
 pub use preflight::{Preflight, preflight};

@@ -11,9 +11,9 @@ use super::{Prediction, Preflight, Reader, preflight};
 use crate::greenapi::client::Client;
 use crate::greenapi::{Action, Platform};
 use crate::manifest::{OpId, Operation};
-use crate::runner::engine::InstanceSetup;
 use crate::runner::pace::Pacer;
 use crate::runner::retry::RetryPolicy;
+use crate::runner::setup::InstanceSetup;
 
 /// What the live state predicts for every operation, group by group.
 #[derive(Debug, Clone, Serialize)]

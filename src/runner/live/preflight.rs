@@ -1,10 +1,10 @@
 //! Before sending anything: is the instance authorized, and what is its own number?
 
-use super::call::CallError;
-use super::own::OwnReads;
 use crate::greenapi::Method;
 use crate::greenapi::client::{Client, Endpoint};
 use crate::greenapi::response::{StateInstance, parse_wid};
+use crate::runner::call::CallError;
+use crate::runner::own::OwnReads;
 
 /// What the preflight learned about an instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
