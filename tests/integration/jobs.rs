@@ -411,12 +411,15 @@ async fn an_outage_beyond_the_patience_ends_failed_and_a_rerun_finishes() {
     )
     .await;
     assert_eq!(ran.code(), Some(3), "{}", stderr(&ran.out));
-    let failed: Vec<_> = ran
-        .rows()
-        .into_iter()
-        .filter(|r| r.outcome == Outcome::Failed)
-        .collect();
-    assert!(!failed.is_empty());
+    let first = ran.rows();
+    assert_eq!(first.len(), 12, "a row per operation: {first:?}");
+    let (failed, done): (Vec<_>, Vec<_>) = first
+        .iter()
+        .partition(|r| r.outcome == Outcome::Failed);
+    // The five removals before the outage went through; every later one
+    // waited for the outage and gave up.
+    assert_eq!(done.len(), 5, "{first:?}");
+    assert!(done.iter().all(|r| r.outcome == Outcome::Done), "{first:?}");
     for row in &failed {
         assert!(
             row.error
@@ -424,8 +427,39 @@ async fn an_outage_beyond_the_patience_ends_failed_and_a_rerun_finishes() {
             "{row:?}"
         );
     }
+    let removed_before = count_applied(&sb);
+    assert_eq!(removed_before, 5, "nothing failed was applied");
     sb.set_faults(vec![]).unwrap();
     let again = ran.again(&sb, ID, &["--rate", "10/s"]).await;
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    assert!(ran.rows().len() >= 12);
+    // The rerun sent exactly the failed operations, once each, and
+    // recorded a row for each of them alone: done.
+    let all = ran.rows();
+    assert_eq!(all.len(), 12 + failed.len(), "{all:?}");
+    let mut retried: Vec<_> = all[12..].iter().map(|r| r.op_id.clone()).collect();
+    let mut expected: Vec<_> = failed.iter().map(|r| r.op_id.clone()).collect();
+    retried.sort();
+    expected.sort();
+    assert_eq!(retried, expected);
+    assert!(
+        all[12..]
+            .iter()
+            .all(|r| (r.outcome, r.attempts) == (Outcome::Done, 1)),
+        "{all:?}"
+    );
+    assert_eq!(count_applied(&sb), 12, "each removal applied once");
+    let after = sb.state();
+    let g = after.group(&group(0)).unwrap();
+    assert!(
+        (0..12).all(|i| !g.is_member(&format!("790077700{i:02}@c.us"))),
+        "every one removed"
+    );
+}
+
+/// Removals that changed the sandbox's state, over the whole ledger.
+fn count_applied(sb: &SandboxHandle) -> usize {
+    sent(sb)
+        .iter()
+        .filter(|e| e.method.as_deref() == Some("removeGroupParticipant") && e.changed)
+        .count()
 }
