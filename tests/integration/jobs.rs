@@ -413,9 +413,7 @@ async fn an_outage_beyond_the_patience_ends_failed_and_a_rerun_finishes() {
     assert_eq!(ran.code(), Some(3), "{}", stderr(&ran.out));
     let first = ran.rows();
     assert_eq!(first.len(), 12, "a row per operation: {first:?}");
-    let (failed, done): (Vec<_>, Vec<_>) = first
-        .iter()
-        .partition(|r| r.outcome == Outcome::Failed);
+    let (failed, done): (Vec<_>, Vec<_>) = first.iter().partition(|r| r.outcome == Outcome::Failed);
     // The five removals before the outage went through; every later one
     // waited for the outage and gave up.
     assert_eq!(done.len(), 5, "{first:?}");
@@ -436,8 +434,8 @@ async fn an_outage_beyond_the_patience_ends_failed_and_a_rerun_finishes() {
     // recorded a row for each of them alone: done.
     let all = ran.rows();
     assert_eq!(all.len(), 12 + failed.len(), "{all:?}");
-    let mut retried: Vec<_> = all[12..].iter().map(|r| r.op_id.clone()).collect();
-    let mut expected: Vec<_> = failed.iter().map(|r| r.op_id.clone()).collect();
+    let mut retried: Vec<_> = all[12..].iter().map(|r| r.op_id).collect();
+    let mut expected: Vec<_> = failed.iter().map(|r| r.op_id).collect();
     retried.sort();
     expected.sort();
     assert_eq!(retried, expected);

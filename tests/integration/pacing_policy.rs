@@ -100,7 +100,8 @@ fn assert_at_the_limit(ledger: &[LedgerEntry], method: &str, ops: usize, rate: f
 fn assert_all_done(ran: &Ran) {
     let rows = ran.rows();
     assert!(
-        rows.iter().all(|r| r.outcome == greenbatch::runner::Outcome::Done),
+        rows.iter()
+            .all(|r| r.outcome == greenbatch::runner::Outcome::Done),
         "{rows:?}"
     );
 }

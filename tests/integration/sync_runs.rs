@@ -227,7 +227,10 @@ async fn a_dry_run_takes_no_lock_and_looks_while_a_sync_holds_it() {
     let refused = sync(&other, &path, &[]).await;
     assert_eq!(refused.status.code(), Some(75), "{}", stderr(&refused));
     assert!(other.ledger().is_empty());
-    assert!(holder.try_wait().unwrap().is_none(), "the holder still runs");
+    assert!(
+        holder.try_wait().unwrap().is_none(),
+        "the holder still runs"
+    );
     holder.kill().await.unwrap();
 
     // A dry run at work (its group read hangs) holds nothing: a real sync
@@ -298,7 +301,11 @@ async fn a_sync_killed_midway_converges_when_run_again() {
         .iter()
         .filter(|e| e.method.as_deref() == Some("addGroupParticipant"))
         .count();
-    assert_eq!(added, usize::from(add_pending), "G2's add only if still due");
+    assert_eq!(
+        added,
+        usize::from(add_pending),
+        "G2's add only if still due"
+    );
     assert_eq!(since.len(), unwanted.len() + added, "nothing else is sent");
     let settled = sb.ledger_totals().requests;
     let third = sync(&sb, &path, &[]).await;

@@ -258,10 +258,7 @@ mod tests {
         let ceilings = [1, 2, 4, 8, 16, 30, 30, 30];
         let jitters = [0.0, 0.3, 0.7, 0.999];
         for (probes, &secs) in (0u32..).zip(&ceilings) {
-            let drawn: Vec<Duration> = jitters
-                .iter()
-                .map(|&j| probe_interval(probes, j))
-                .collect();
+            let drawn: Vec<Duration> = jitters.iter().map(|&j| probe_interval(probes, j)).collect();
             // Each draw lands where its jitter puts it in the upper half:
             // half the ceiling at 0, just under the ceiling at 0.999.
             for (&j, d) in jitters.iter().zip(&drawn) {
