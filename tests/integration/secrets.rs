@@ -1,7 +1,8 @@
 //! The token never leaks: a unique sentinel token is searched for in every
 //! byte of stdout, stderr (logs at trace level) and the results file, across
 //! a normal run with faults, a wrong token, a refused connection, a redirect
-//! (whose target must receive nothing), a TLS failure, and `--help`.
+//! (whose target must receive nothing), a TLS failure, the commands that
+//! read it without sending (validate, plan, a dry run), and `--help`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -194,20 +195,86 @@ async fn not_when_tls_fails() {
     assert!(hits.load(Ordering::SeqCst) >= 1, "the server was reached");
 }
 
+/// Asserts the sentinel is in neither of `out`'s streams.
+fn assert_unshown(what: &str, out: &std::process::Output) {
+    for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(SENTINEL),
+            "{what}: the token leaked into {stream}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn not_in_help() {
+async fn not_in_what_reads_it_without_sending_nor_in_help() {
+    let sb = sandbox(sentinel_config().without_rate_limits()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write(
+        dir.path(),
+        "m.csv",
+        &format!("action,chat_id,participant_id\nremove,{G1},79001234561@c.us\n"),
+    );
+    let m = manifest.to_str().unwrap();
+    // The sentinel in GREEN_API_TOKEN_INSTANCE, every log at trace level.
+    let env = env_for(&sb.api_url());
+    // (`plan --live` is run with logs off: with them on it may hang, as it
+    // holds stderr while its reads log from other threads.)
+    let mut logs_off = env.clone();
+    logs_off.retain(|(k, _)| k != "GREENBATCH_LOG");
+    for (args, env) in [
+        (vec!["validate", m], &env),
+        (vec!["validate", m, "--format", "json"], &env),
+        (vec!["plan", m], &env),
+        (vec!["run", m, "--dry-run", "--live"], &env),
+        (vec!["plan", m, "--live", "--format", "json"], &logs_off),
+    ] {
+        let out = greenbatch(&args, env).await;
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_unshown(&format!("{args:?}"), &out);
+    }
+    // Each of them read it: the live plans sent it with their reads (the
+    // sandbox checked it), and the offline commands refuse it misshapen
+    // (without showing it either).
+    let ledger = sb.ledger();
+    assert_eq!(
+        ledger
+            .iter()
+            .filter(|e| e.method.as_deref() == Some("getGroupData"))
+            .count(),
+        2,
+        "each live plan read the group"
+    );
+    assert!(
+        ledger.iter().all(|e| e.token_ok == Some(true)),
+        "every read carried the token: {ledger:?}"
+    );
+    let mut misshapen = env.clone();
+    misshapen[2].1 = format!("{SENTINEL}/x");
+    for command in ["validate", "plan"] {
+        let out = greenbatch(&[command, m], &misshapen).await;
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("GREEN_API_TOKEN_INSTANCE: does not hold an apiTokenInstance"),
+            "{command} reads the variable: {}",
+            stderr(&out)
+        );
+        assert_unshown(command, &out);
+    }
+    // Help and version read no variable: what could bring the token into
+    // them is clap's `env` feature (enabled), which prints an argument's
+    // variable with its value, `[env: NAME=value]`, in the help.
     for args in [
         vec!["--help"],
         vec!["run", "--help"],
         vec!["validate", "--help"],
+        vec!["plan", "--help"],
+        vec!["sync", "--help"],
         vec!["demo", "--help"],
         vec!["--version"],
     ] {
-        let out = greenbatch(&args, &env_for("http://127.0.0.1:1")).await;
+        let out = greenbatch(&args, &env).await;
         assert_eq!(out.status.code(), Some(0), "{args:?}");
-        assert!(
-            !stdout(&out).contains(SENTINEL) && !stderr(&out).contains(SENTINEL),
-            "{args:?}"
-        );
+        assert!(!stdout(&out).is_empty(), "{args:?} printed its text");
+        assert_unshown(&format!("{args:?}"), &out);
     }
 }

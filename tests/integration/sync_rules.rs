@@ -215,14 +215,15 @@ async fn each_combination_computes_its_operations_and_leaves_owner_self_and_prot
         for who in [OWNER, SELF, PA] {
             assert!(g.is_admin(who), "case {k}: {who} is still an admin");
         }
-        if k >= 11 {
-            assert!(g.is_member(H), "case {k}: the hidden member stays");
-            assert_eq!(
-                g.is_admin(HA),
-                k == 11,
-                "case {k}: HA demoted only when named"
-            );
-        }
+        // The hidden members are in cases 11 and 12 alone: H stays, and HA
+        // is demoted only where the file names it (12).
+        assert_eq!(g.is_member(H), k >= 11, "case {k}: the hidden member stays");
+        assert_eq!(g.is_member(HA), k >= 11, "case {k}: HA stays a member");
+        assert_eq!(
+            g.is_admin(HA),
+            k == 11,
+            "case {k}: HA demoted only when named"
+        );
     }
     let moderation = sent(&sb);
     assert_eq!(moderation.len(), expected.len());

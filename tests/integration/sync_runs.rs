@@ -1,9 +1,10 @@
 //! `greenbatch sync` as a job (issue 11): it runs its operations as `run`
 //! does (the results file and its exact header, the audit manifest that
 //! `validate` reads), two syncs of one desired file never run together
-//! (the second exits 75 at once and sends nothing), a sync killed midway
-//! converges when run again, and a desired file with problems is refused
-//! whole before anything is sent.
+//! (the second exits 75 at once and sends nothing), a dry run takes no lock
+//! and may look while a sync holds it, a sync killed midway converges when
+//! run again, and a desired file with problems is refused whole before
+//! anything is sent.
 
 use std::time::Duration;
 
@@ -173,13 +174,65 @@ async fn a_second_sync_of_the_same_file_exits_75_at_once_and_sends_nothing() {
         .unwrap();
     assert_eq!(status.code(), Some(0));
     assert_eq!(sent(&sb).len(), 4);
-    // A dry run takes no lock: it sends nothing and may look meanwhile.
-    let mut third = spawn_sync(&sb, &path, &[]);
-    let seen = sb.ledger_totals().requests;
-    until(&sb, |sb| sb.ledger_totals().requests > seen).await;
-    let dry = sync(&sb, &path, &["--dry-run"]).await;
+}
+
+/// A default-state sandbox without rate limits where every `method`
+/// request hangs unanswered.
+async fn hanging(method: Method) -> SandboxHandle {
+    sandbox(
+        SandboxConfig::default_state()
+            .without_rate_limits()
+            .with_faults(vec![FaultRule::always(Fault::Hang).for_method(method)]),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_takes_no_lock_and_looks_while_a_sync_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "nightly.yaml", &desired(86));
+
+    // A sync that holds the file: its removals hang, so it is still at
+    // work (and holds the lock) until it is killed.
+    let held = hanging(Method::RemoveGroupParticipant).await;
+    let mut holder = spawn_sync(&held, &path, &[]);
+    until(&held, |sb| count(sb, "removeGroupParticipant") >= 1).await;
+    // Meanwhile a dry run of the file reads its groups and shows the plan.
+    let look = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let dry = sync(&look, &path, &["--dry-run"]).await;
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
-    third.wait().await.unwrap();
+    let plan = stdout(&dry);
+    assert!(
+        plan.contains(&format!("default {G1} (32 members): 3 to remove")),
+        "{plan}"
+    );
+    assert!(plan.contains("4 changes"), "{plan}");
+    assert_eq!(count(&look, "getGroupData"), 2, "it read both groups");
+    assert!(sent(&look).is_empty(), "and sent nothing");
+    // While a real sync of it is still turned away: the lock was held
+    // before, during and after the dry run.
+    let other = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let refused = sync(&other, &path, &[]).await;
+    assert_eq!(refused.status.code(), Some(75), "{}", stderr(&refused));
+    assert!(other.ledger().is_empty());
+    assert!(
+        holder.try_wait().unwrap().is_none(),
+        "the holder still runs"
+    );
+    holder.kill().await.unwrap();
+
+    // A dry run at work (its group read hangs) holds nothing: a real sync
+    // of the same file runs beside it and does its work.
+    let stuck = hanging(Method::GetGroupData).await;
+    let mut dry = spawn_sync(&stuck, &path, &["--dry-run"]);
+    until(&stuck, |sb| count(sb, "getGroupData") >= 1).await;
+    let real = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let out = sync(&real, &path, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sent(&real).len(), 4, "3 removals and an add");
+    assert!(dry.try_wait().unwrap().is_none(), "the dry run still runs");
+    dry.kill().await.unwrap();
+    assert!(sent(&stuck).is_empty(), "the dry run sent nothing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -200,24 +253,47 @@ async fn a_sync_killed_midway_converges_when_run_again() {
     let left = sb.state().group(G1).unwrap().participants.len();
     assert!(left < 32 - 2, "some hung removals were applied: {left}");
     sb.set_faults(Vec::new()).unwrap();
+    // What the killed sync left undone, as the sandbox has it.
+    let unwanted: Vec<String> = {
+        let state = sb.state();
+        let g1 = state.group(G1).unwrap();
+        (80..=89)
+            .map(|n| format!("790012345{n}@c.us"))
+            .filter(|p| g1.is_member(p))
+            .collect()
+    };
+    assert_eq!(unwanted.len(), left - 22);
+    let add_pending = !sb.state().group(G2).unwrap().is_member("79005550099@c.us");
     let before = sb.ledger_totals().requests;
-    let removals_before = count(&sb, "removeGroupParticipant");
     let again = sync(&sb, &path, &["--max-removals", "10"]).await;
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     let g1 = sb.state().group(G1).unwrap().clone();
     assert_eq!(g1.participants.len(), 22, "32 less the 10 unwanted");
     assert!((80..=89).all(|n| !g1.is_member(&format!("790012345{n}@c.us"))));
     assert!(sb.state().group(G2).unwrap().is_member("79005550099@c.us"));
+    // Exactly what was left is sent, once each: nothing applied is sent twice.
+    let since: Vec<_> = sent(&sb).into_iter().filter(|e| e.seq >= before).collect();
+    let mut removed: Vec<&str> = since
+        .iter()
+        .filter(|e| e.method.as_deref() == Some("removeGroupParticipant"))
+        .map(|e| e.field("participantChatId").unwrap())
+        .collect();
+    removed.sort_unstable();
+    assert_eq!(removed, unwanted, "only what was left is removed");
+    let added = since
+        .iter()
+        .filter(|e| e.method.as_deref() == Some("addGroupParticipant"))
+        .count();
     assert_eq!(
-        count(&sb, "removeGroupParticipant") - removals_before,
-        left - 22,
-        "only what was left is removed: nothing applied is sent twice"
+        added,
+        usize::from(add_pending),
+        "G2's add only if still due"
     );
+    assert_eq!(since.len(), unwanted.len() + added, "nothing else is sent");
     let settled = sb.ledger_totals().requests;
     let third = sync(&sb, &path, &[]).await;
     assert_eq!(third.status.code(), Some(0), "{}", stderr(&third));
     assert_eq!(sent_since(&sb, settled), 0, "converged");
-    assert!(before < settled);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -253,12 +253,31 @@ mod tests {
     }
 
     #[test]
-    fn probe_intervals_stay_in_the_upper_half() {
-        for probes in 0..20 {
-            for jitter in [0.0, 0.3, 0.999] {
-                let d = probe_interval(probes, jitter);
-                assert!(d >= Duration::from_millis(500) && d <= MAX_PROBE, "{d:?}");
+    fn probe_intervals_are_jittered_in_the_upper_half_of_a_doubling_ceiling() {
+        // The ceiling: 1 s, doubled per failed probe, held at 30 s.
+        let ceilings = [1, 2, 4, 8, 16, 30, 30, 30];
+        let jitters = [0.0, 0.3, 0.7, 0.999];
+        for (probes, &secs) in (0u32..).zip(&ceilings) {
+            let drawn: Vec<Duration> = jitters.iter().map(|&j| probe_interval(probes, j)).collect();
+            // Each draw lands where its jitter puts it in the upper half:
+            // half the ceiling at 0, just under the ceiling at 0.999.
+            for (&j, d) in jitters.iter().zip(&drawn) {
+                let expected = f64::from(secs) * (0.5 + 0.5 * j);
+                assert!(
+                    (d.as_secs_f64() - expected).abs() < 1e-6,
+                    "probe {probes}, jitter {j}: {d:?}, not {expected} s"
+                );
             }
+            // So instances that failed together probe apart.
+            assert!(
+                drawn.windows(2).all(|w| w[0] < w[1]),
+                "probe {probes}: {drawn:?}"
+            );
+        }
+        // Long outages stay at the cap, without overflowing.
+        for probes in [8, 16, 17, 31, 32, u32::MAX] {
+            assert_eq!(probe_interval(probes, 0.0), MAX_PROBE / 2, "{probes}");
+            assert_eq!(probe_interval(probes, 1.0), MAX_PROBE, "{probes}");
         }
     }
 }

@@ -136,6 +136,32 @@ async fn an_outage_holds_every_request_but_one_probe() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn pacers_that_fail_together_probe_apart() {
+    // Eight instances go down alike: each pacer's first probe leaves in the
+    // upper half of the first second after it tripped, at a time of its
+    // own drawing (the same for all would be a thundering herd).
+    let mut waits = vec![];
+    for _ in 0..8 {
+        let p = Pacer::new(Some(10.0));
+        for _ in 0..TRIP_AFTER {
+            let sent = p.acquire().await.unwrap();
+            p.failed(sent, "HTTP 502");
+        }
+        let tripped = Instant::now();
+        let probe = p.acquire().await.unwrap();
+        waits.push(probe.duration_since(tripped));
+    }
+    for wait in &waits {
+        // (Paused timers fire on the millisecond.)
+        assert!(
+            *wait >= Duration::from_millis(500) && *wait <= Duration::from_millis(1001),
+            "{waits:?}"
+        );
+    }
+    assert!(waits.iter().any(|w| *w != waits[0]), "{waits:?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_outage_beyond_the_patience_gives_up() {
     let p = Pacer::with_patience(Some(10.0), Duration::from_secs(10));
     for _ in 0..TRIP_AFTER {
