@@ -176,12 +176,11 @@ async fn a_second_sync_of_the_same_file_exits_75_at_once_and_sends_nothing() {
     assert_eq!(sent(&sb).len(), 4);
 }
 
-/// A default-state sandbox without rate limits where every `method`
+/// A default-state sandbox (its documented limits on) where every `method`
 /// request hangs unanswered.
 async fn hanging(method: Method) -> SandboxHandle {
     sandbox(
         SandboxConfig::default_state()
-            .without_rate_limits()
             .with_faults(vec![FaultRule::always(Fault::Hang).for_method(method)]),
     )
     .await
@@ -198,7 +197,7 @@ async fn a_dry_run_takes_no_lock_and_looks_while_a_sync_holds_it() {
     let mut holder = spawn_sync(&held, &path, &[]);
     until(&held, |sb| count(sb, "removeGroupParticipant") >= 1).await;
     // Meanwhile a dry run of the file reads its groups and shows the plan.
-    let look = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let look = sandbox(SandboxConfig::default_state()).await;
     let dry = sync(&look, &path, &["--dry-run"]).await;
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
     let plan = stdout(&dry);
@@ -211,7 +210,7 @@ async fn a_dry_run_takes_no_lock_and_looks_while_a_sync_holds_it() {
     assert!(sent(&look).is_empty(), "and sent nothing");
     // While a real sync of it is still turned away: the lock was held
     // before, during and after the dry run.
-    let other = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let other = sandbox(SandboxConfig::default_state()).await;
     let refused = sync(&other, &path, &[]).await;
     assert_eq!(refused.status.code(), Some(75), "{}", stderr(&refused));
     assert!(other.ledger().is_empty());
@@ -226,7 +225,7 @@ async fn a_dry_run_takes_no_lock_and_looks_while_a_sync_holds_it() {
     let stuck = hanging(Method::GetGroupData).await;
     let mut dry = spawn_sync(&stuck, &path, &["--dry-run"]);
     until(&stuck, |sb| count(sb, "getGroupData") >= 1).await;
-    let real = sandbox(SandboxConfig::default_state().without_rate_limits()).await;
+    let real = sandbox(SandboxConfig::default_state()).await;
     let out = sync(&real, &path, &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(sent(&real).len(), 4, "3 removals and an add");
