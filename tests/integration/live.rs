@@ -336,3 +336,43 @@ async fn plan_live_predicts_every_case_on_both_platforms() {
     assert_eq!(ops[2]["reason"], "39888725 is this instance's own number");
     assert!(sent(&sb).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_live_against_a_failing_server_is_bounded_by_its_outage_patience() {
+    // Issue 20, item 6: every read answers 500. Without a bound the plan
+    // waited out five minutes of outage (307 s seen); with
+    // --outage-patience it gives up on the reads and says so, well inside
+    // the support's one-minute deadline (the hang guard, not a speed test).
+    let sb = sandbox(SandboxConfig::default_state().with_faults(vec![
+        FaultRule::always(Fault::ServerError).for_method(Method::GetGroupData),
+    ]))
+    .await;
+    let rows = [
+        format!("remove,{G1},79001234561@c.us"),
+        format!("remove,{G2},79005550001@c.us"),
+        format!("remove,{G3},79001234562@c.us"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write(dir.path(), "m.csv", &csv(&rows));
+    let out = greenbatch(
+        &[
+            "plan",
+            manifest.to_str().unwrap(),
+            "--live",
+            "--outage-patience",
+            "2s",
+            "--timeout",
+            "5s",
+        ],
+        &default_env(&sb, WA_MAIN),
+    )
+    .await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(text.matches("could not be read").count(), 3, "{text}");
+    assert!(text.contains("HTTP 500"), "{text}");
+    assert!(
+        count(&sb, "removeGroupParticipant") == 0,
+        "a plan sends nothing"
+    );
+}
