@@ -22,5 +22,6 @@ pub(crate) mod records;
 pub mod report;
 pub mod runner;
 pub mod sandbox;
+pub mod sanitise;
 pub mod secret;
 pub mod trusted_file;

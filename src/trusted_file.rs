@@ -34,7 +34,7 @@ pub enum Refusal {
 impl Refusal {
     /// A hint for the person who can fix it.
     pub fn hint(&self, path: &Path) -> String {
-        let shown = crate::report::sanitise::escaped(&path.display().to_string()).into_owned();
+        let shown = crate::sanitise::escaped(&path.display().to_string()).into_owned();
         match self {
             Refusal::Symlink => "point at the file itself, not at a link to it".to_owned(),
             Refusal::NotRegular => "it must be an ordinary file".to_owned(),

@@ -19,7 +19,7 @@ use crate::sandbox::{Fault, FaultRule, Sandbox, SandboxConfig, SandboxHandle};
 use super::UsageError;
 use super::run::{Prepared, prepare};
 use super::session::drive;
-use crate::report::sanitise;
+use crate::sanitise;
 
 /// The manifest the demo runs: the WhatsApp cleanup example, shipped inside
 /// the binary so the demo works from any directory.

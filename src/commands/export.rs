@@ -19,9 +19,9 @@ use crate::desired::export::{Exported, write_csv, write_yaml};
 use crate::exit;
 use crate::greenapi::client::{Client, ClientConfig};
 use crate::greenapi::ids::{self, IdKind};
-use crate::report::sanitise::escaped;
 use crate::runner::live::GroupState;
 use crate::runner::retry::RetryPolicy;
+use crate::sanitise::escaped;
 
 /// One group to export: the instance that reads it and what it said.
 struct Target {

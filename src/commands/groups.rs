@@ -14,8 +14,8 @@ use crate::desired::export::{instance_role, owner_id};
 use crate::exit;
 use crate::greenapi::Platform;
 use crate::greenapi::client::{Client, ClientConfig};
-use crate::report::sanitise::{cell, escaped};
 use crate::runner::retry::RetryPolicy;
+use crate::sanitise::{cell, escaped};
 
 /// One instance's groups, or why they could not be listed.
 #[derive(Debug, Serialize)]

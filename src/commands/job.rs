@@ -145,7 +145,7 @@ pub(crate) fn say_settled(
     eprintln!(
         "{note}: {n} operation{} already done according to {} ({} row{}): left out of the plan; `greenbatch run --fresh` sends them again",
         if n == 1 { " is" } else { "s are" },
-        crate::report::sanitise::escaped(&path.display().to_string()),
+        crate::sanitise::escaped(&path.display().to_string()),
         prior.rows,
         if prior.rows == 1 { "" } else { "s" },
     );

@@ -48,7 +48,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
 /// control characters from paths or values shown escaped.
 pub fn error_text(err: &anyhow::Error) -> String {
     let text = crate::secret::scrub_all(&format!("{err:#}"));
-    crate::report::sanitise::escaped_lines(&text).into_owned()
+    crate::sanitise::escaped_lines(&text).into_owned()
 }
 
 /// The exit code for an error that ended a command early.

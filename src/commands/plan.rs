@@ -52,7 +52,7 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
     }
     if let (Some(path), Some(torn)) = (&results_path, &prior.torn) {
         let warning = colour::stderr().paint(Tone::Warning, "warning");
-        let shown = crate::report::sanitise::escaped(&path.display().to_string()).into_owned();
+        let shown = crate::sanitise::escaped(&path.display().to_string()).into_owned();
         eprintln!("{warning}: {shown}: {torn}");
     }
     if args.live {

@@ -19,7 +19,6 @@ use crate::greenapi::{Action, Method, Platform};
 use crate::instances::{self, Instances};
 use crate::manifest::{Diagnostic, OpId, Operation, Source};
 use crate::report::progress::steady_bar;
-use crate::report::sanitise::escaped;
 use crate::report::term::{ProgressMode, ProgressStyle, progress_style, set_active_bar};
 use crate::runner::call::CallError;
 use crate::runner::engine::InstanceSetup;
@@ -27,6 +26,7 @@ use crate::runner::live::{self, Preflight, Reader, preflight};
 use crate::runner::own::OwnReads;
 use crate::runner::rate::Rate;
 use crate::runner::retry::RetryPolicy;
+use crate::sanitise::escaped;
 
 /// The instances a command may use, checked.
 pub(crate) struct Chosen {

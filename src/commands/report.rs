@@ -22,7 +22,7 @@ pub fn execute(args: ReportArgs, color: ColorMode, quiet: bool) -> anyhow::Resul
             eprintln!(
                 "{}: {}: {size} bytes, over --max-input-size {} (a run of a million operations writes about 150 MB); raise it if the file is meant",
                 colour::stderr().paint(Tone::Error, "error"),
-                crate::report::sanitise::escaped(&path.display().to_string()),
+                crate::sanitise::escaped(&path.display().to_string()),
                 args.max_input_size
             );
             return Ok(exit::USAGE);

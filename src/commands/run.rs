@@ -122,7 +122,7 @@ pub(crate) fn prepare(
     if let Some(torn) = &prior.torn {
         eprintln!(
             "warning: {}: {torn}; its operation will be sent again",
-            crate::report::sanitise::escaped(&results_path.display().to_string())
+            crate::sanitise::escaped(&results_path.display().to_string())
         );
     }
     let (ops, tally, resumed) = match args.fresh {

@@ -12,9 +12,9 @@ use std::io::{self, Write};
 
 use crate::greenapi::ids::{self, IdKind};
 use crate::greenapi::{Action, Platform};
-use crate::report::sanitise::{cell, escaped};
 use crate::runner::live::GroupState;
 use crate::runner::live::predict::{Goal, Listed};
+use crate::sanitise::{cell, escaped};
 
 /// The export CSV's header, exactly.
 pub const CSV_HEADER: &str = "instance,chat_id,participant_id,role";

@@ -8,7 +8,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::report::sanitise::uncell;
+use crate::sanitise::uncell;
 
 /// The IDs a members file lists, each with its line.
 pub(super) type Listed = Vec<(String, u32)>;

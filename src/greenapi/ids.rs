@@ -213,7 +213,7 @@ pub fn check(platform: Platform, kind: IdKind, raw: &str) -> Result<Checked<'_>,
 /// The ID inside a cell guard: `'-10000000000000` is what greenbatch's CSV
 /// files (results, `export`) write for `-10000000000000`, so that a
 /// spreadsheet shows text instead of running a formula
-/// ([`crate::report::sanitise::cell`]). One `'` before `-`, `+`, `=` or
+/// ([`crate::sanitise::cell`]). One `'` before `-`, `+`, `=` or
 /// `@`, nothing else: a value that merely starts with `'` is not guarded.
 fn unguard(id: &str) -> Option<&str> {
     id.strip_prefix('\'')

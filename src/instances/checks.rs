@@ -110,7 +110,7 @@ const MAX_TOKEN_FILE: u64 = 4096;
 /// `/proc/self/environ` is the process's secrets).
 pub(crate) fn token_file(path: &Path) -> Result<Token, (String, String)> {
     use std::io::Read;
-    let shown = crate::report::sanitise::escaped(&path.display().to_string()).into_owned();
+    let shown = crate::sanitise::escaped(&path.display().to_string()).into_owned();
     let (file, meta) =
         crate::trusted_file::open(path, std::fs::OpenOptions::new().read(true), 0o077).map_err(
             |refusal| {

@@ -29,8 +29,7 @@ pub(super) fn load(
     env: &dyn Fn(&str) -> Option<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<(Instance, String)> {
-    let file: Arc<str> =
-        Arc::from(crate::report::sanitise::escaped(&path.display().to_string()).as_ref());
+    let file: Arc<str> = Arc::from(crate::sanitise::escaped(&path.display().to_string()).as_ref());
     let at = |line: Option<u32>| {
         Some(Source {
             file: file.clone(),

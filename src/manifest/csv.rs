@@ -161,7 +161,7 @@ fn columns(header: &[Vec<u8>], header_line: u32, v: &mut Validator) -> Option<Co
         // first line here.
         let names: Vec<String> = unknown
             .iter()
-            .map(|(_, n)| format!("`{}`", crate::report::sanitise::quote_start(n)))
+            .map(|(_, n)| format!("`{}`", crate::sanitise::quote_start(n)))
             .collect();
         let what = match names.len() {
             1 => format!("column {} is not used; ignored", names[0]),

@@ -98,14 +98,14 @@ const MAX_TEXT: usize = 600;
 /// characters and escape sequences are shown (`\u{1b}`), never obeyed, in
 /// the text and the JSON alike.
 fn shown(text: String) -> String {
-    match crate::report::sanitise::escaped(&text) {
+    match crate::sanitise::escaped(&text) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(safe) => safe,
     }
 }
 
 fn clip(text: String) -> String {
-    match crate::report::sanitise::clip(&text, MAX_TEXT) {
+    match crate::sanitise::clip(&text, MAX_TEXT) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(cut) => cut,
     }

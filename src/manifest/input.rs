@@ -36,7 +36,7 @@ pub(crate) fn display_name(path: &Path) -> String {
     if is_stdin(path) {
         "<stdin>".to_owned()
     } else {
-        crate::report::sanitise::escaped(&path.display().to_string()).into_owned()
+        crate::sanitise::escaped(&path.display().to_string()).into_owned()
     }
 }
 

@@ -10,9 +10,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::progress::ProgressView;
 use super::results::{ResultRow, ResultsFile};
-use super::sanitise;
 use super::tally::Tally;
 use crate::runner::event::{Event, Finished};
+use crate::sanitise;
 use crate::secret::Token;
 
 /// Everything the events are shown in.

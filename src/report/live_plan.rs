@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use super::colour::{self, Tone};
-use super::sanitise;
 use crate::runner::live::plan::LivePlan;
+use crate::sanitise;
 
 /// The predictions, in the order the tables and totals list them.
 const KINDS: [&str; 4] = ["change", "already", "refused", "unknown"];

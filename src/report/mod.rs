@@ -8,7 +8,6 @@ pub mod live_plan;
 pub mod progress;
 pub mod results;
 pub mod review;
-pub mod sanitise;
 pub mod summary;
 pub mod tally;
 pub mod term;

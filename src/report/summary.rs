@@ -5,9 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::colour::{self, Tone};
-use super::sanitise;
 use super::tally::{Interrupt, Tally};
 use crate::runner::Outcome;
+use crate::sanitise;
 
 /// The end-of-run summary: counts per outcome (now and from earlier runs),
 /// elapsed time, achieved rate and where the results are.

@@ -134,7 +134,7 @@ fn join(status: u16, text: &str, hint: &str) -> String {
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::report::sanitise::clip(&line, MAX_TEXT).into_owned()
+    crate::sanitise::clip(&line, MAX_TEXT).into_owned()
 }
 
 #[cfg(test)]

@@ -181,7 +181,7 @@ fn finish(shared: &Shared, mut entry: LedgerEntry, outcome: Outcome) -> Outcome 
 /// An answer as the ledger keeps it: group data can be large and a
 /// benchmark sends many requests, so long answers are cut.
 fn clip(body: &str) -> String {
-    crate::report::sanitise::clip(body, 1024).into_owned()
+    crate::sanitise::clip(body, 1024).into_owned()
 }
 
 /// The real service's work for an accepted, authenticated request.

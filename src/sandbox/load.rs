@@ -32,7 +32,7 @@ impl SandboxConfig {
         let file: StateFile = yaml_serde::from_str(text).map_err(|e| {
             // The parser quotes values whole: a token file given as the
             // state would be printed.
-            ConfigError::Yaml(crate::report::sanitise::short_quotes(&e.to_string()).into_owned())
+            ConfigError::Yaml(crate::sanitise::short_quotes(&e.to_string()).into_owned())
         })?;
         build(file)
     }

@@ -335,7 +335,7 @@ fn colour_follows_the_flag_then_no_color_then_clicolor_force() {
     let forced = bin(&invalid, &[("CLICOLOR_FORCE", "1")]);
     let strip = |b: &[u8]| {
         let text = String::from_utf8_lossy(b).into_owned();
-        greenbatch::report::sanitise::terminal(&text).into_owned()
+        greenbatch::sanitise::terminal(&text).into_owned()
     };
     assert_eq!(
         strip(&forced.stderr),

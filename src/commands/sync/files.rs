@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::greenapi::Action;
-use crate::report::sanitise::escaped;
+use crate::sanitise::escaped;
 
 /// Where a sync's operations and results go.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -34,8 +34,8 @@ use crate::exit;
 use crate::greenapi::client::{Client, ClientConfig};
 use crate::manifest::{InputFormat, LoadOptions};
 use crate::report::results;
-use crate::report::sanitise::escaped;
 use crate::runner::retry::RetryPolicy;
+use crate::sanitise::escaped;
 
 /// Runs the command; the exit code follows `run`'s table, with 2 for a
 /// refused mass removal and 75 for a desired file another sync holds.

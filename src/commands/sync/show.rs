@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::read::GroupPlan;
 use crate::desired::{Changes, MaxRemovals};
 use crate::greenapi::Platform;
-use crate::report::sanitise::escaped;
+use crate::sanitise::escaped;
 
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })

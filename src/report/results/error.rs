@@ -55,7 +55,7 @@ pub enum OpenError {
 /// A path as messages show it: control characters escaped (a default
 /// results path comes from the manifest's name, which may be someone else's).
 fn shown(path: &Path) -> String {
-    crate::report::sanitise::escaped(&path.display().to_string()).into_owned()
+    crate::sanitise::escaped(&path.display().to_string()).into_owned()
 }
 
 impl OpenError {

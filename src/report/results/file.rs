@@ -151,7 +151,7 @@ impl ReadResults {
         if mode & 0o077 != 0 {
             tracing::warn!(
                 "results file {} has mode {mode:o}: others may read it; `chmod 600` it if that is not meant",
-                crate::report::sanitise::escaped(&path.display().to_string())
+                crate::sanitise::escaped(&path.display().to_string())
             );
             prior.loose_mode = Some(mode);
         }
@@ -164,7 +164,7 @@ impl ReadResults {
             rows = prior.rows,
             ops = prior.latest.len(),
             "read results file {}",
-            crate::report::sanitise::escaped(&path.display().to_string())
+            crate::sanitise::escaped(&path.display().to_string())
         );
         let file = ResultsFile {
             writer,

@@ -21,8 +21,8 @@
 //!   [`PriorResults::torn`], not trusted, and cut away before appending; a bad
 //!   line before the last is [`OpenError::Corrupt`].
 //!
-//! [`sanitise::cell`]: crate::report::sanitise::cell
-//! [`sanitise::uncell`]: crate::report::sanitise::uncell
+//! [`sanitise::cell`]: crate::sanitise::cell
+//! [`sanitise::uncell`]: crate::sanitise::uncell
 
 mod error;
 mod file;

@@ -18,8 +18,8 @@ use super::latest::{Latest, LatestBuilder};
 use super::row::{COL_FINISHED_AT, COL_OK, COL_OP_ID, COL_OUTCOME, HEADER, HEADER_LINE, bool_str};
 use crate::manifest::model::OpId;
 use crate::records::{At, Fields, Tokens};
-use crate::report::sanitise;
 use crate::runner::Outcome;
+use crate::sanitise;
 
 /// What earlier runs recorded in a results file.
 #[derive(Debug, Default, Clone)]

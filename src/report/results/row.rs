@@ -8,8 +8,8 @@ use compact_str::CompactString;
 
 use crate::greenapi::{Action, Platform};
 use crate::manifest::model::{OpId, Operation};
-use crate::report::sanitise::{self, cell, clip, uncell};
 use crate::runner::Outcome;
+use crate::sanitise::{self, cell, clip, uncell};
 
 /// The columns, in order. Part of the file's contract: never reorder them.
 pub const HEADER: [&str; 13] = [

@@ -91,7 +91,7 @@ pub fn svg(chart: &RunChart, series: &[Series]) -> Markup {
 pub fn series_name(s: &Series) -> String {
     format!(
         "{} · {}",
-        crate::report::sanitise::terminal(&s.instance),
+        crate::sanitise::terminal(&s.instance),
         s.method.name()
     )
 }

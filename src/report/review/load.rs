@@ -77,7 +77,7 @@ impl Kept {
             outcome: row.outcome,
             // No longer than greenbatch writes one: a huge cell of a file
             // edited by hand is not kept whole.
-            error: texts.get(&crate::report::sanitise::clip(&row.error, MAX_KEPT_ERROR)),
+            error: texts.get(&crate::sanitise::clip(&row.error, MAX_KEPT_ERROR)),
             http_status: row.http_status,
             attempts: row.attempts,
             finished_at: row.finished_at,

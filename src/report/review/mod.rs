@@ -32,8 +32,8 @@ use serde::Serialize;
 
 use crate::exit;
 use crate::greenapi::Action;
-use crate::report::sanitise;
 use crate::runner::Outcome;
+use crate::sanitise;
 
 pub use load::{Loaded, Unreadable, load};
 

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use super::{Counts, Review, plural};
 use crate::report::colour::{Palette, Tone};
-use crate::report::sanitise::clip;
 use crate::runner::Outcome;
+use crate::sanitise::clip;
 
 /// The most groups, error texts and rows needing a person listed; JSON has all.
 pub const MAX_LISTED: usize = 30;

@@ -145,7 +145,7 @@ pub fn rates(runs: &[Vec<Moment>], series: &[Series]) -> Vec<Rate> {
             let per = |n: u64| (a.seconds > 0.0).then(|| n as f64 / a.seconds);
             let limit = f64::from(s.method.documented_rate(s.platform));
             Rate {
-                instance: crate::report::sanitise::terminal(&s.instance).into_owned(),
+                instance: crate::sanitise::terminal(&s.instance).into_owned(),
                 platform: s.platform.as_str(),
                 method: s.method.name(),
                 operations: a.operations,

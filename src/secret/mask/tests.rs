@@ -127,7 +127,7 @@ fn no_piece_of_the_token_survives_any_transformation() {
         );
         assert!(masked.ends_with(" end"), "{what}: {masked:?}");
         // What the views do afterwards cannot rejoin what was masked.
-        let shown = crate::report::sanitise::terminal(&masked);
+        let shown = crate::sanitise::terminal(&masked);
         assert!(!leaks(&shown), "{what}, then sanitised: {shown:?}");
     }
 }
@@ -155,7 +155,7 @@ fn random_cuts_and_splits_never_leak() {
             text = text.to_uppercase();
         }
         let masked = mask(&text);
-        let shown = crate::report::sanitise::terminal(&masked);
+        let shown = crate::sanitise::terminal(&masked);
         assert!(!leaks(&shown), "{text:?} -> {shown:?}");
     }
 }
