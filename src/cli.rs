@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub use crate::report::colour::ColorMode;
+pub use crate::colour::ColorMode;
 pub use crate::report::term::ProgressMode;
 pub use crate::runner::rate::Rate;
 

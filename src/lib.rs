@@ -7,17 +7,29 @@
 //! views (progress bar, logs, results CSV, summary) consume them. Everything
 //! about the API itself lives in [`greenapi`], and [`sandbox`] is a faithful
 //! local emulator of it that tests, benchmarks and `greenbatch demo` use.
+//!
+//! Leaf modules that everyone uses sit at the root, so that no module
+//! imports another that imports it back (`python3 scripts/import_cycles.py`
+//! checks): [`diagnostic`] (problems with their place), [`input`] (reading
+//! a file with a size cap), `yaml_lines`, [`sanitise`] (text made safe to
+//! show), [`colour`], [`secret`] (the token and its mask), [`limits`] and
+//! [`rate`] (what a server allows and a user asks), [`defaults`].
 
 pub mod cli;
+pub mod colour;
 pub mod commands;
 pub mod defaults;
 pub mod desired;
+pub mod diagnostic;
 pub mod exit;
 pub mod fuzzing;
 pub mod greenapi;
+pub mod input;
 pub mod instances;
+pub mod limits;
 pub mod logging;
 pub mod manifest;
+pub mod rate;
 pub(crate) mod records;
 pub mod report;
 pub mod runner;
@@ -25,3 +37,4 @@ pub mod sandbox;
 pub mod sanitise;
 pub mod secret;
 pub mod trusted_file;
+pub(crate) mod yaml_lines;

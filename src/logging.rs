@@ -29,7 +29,7 @@ pub fn init(args: &LogArgs) {
         .with_writer(crate::report::term::StderrAroundBar);
     let _ = match args.log_format {
         LogFormat::Text => builder
-            .with_ansi(crate::report::colour::stderr().is_on())
+            .with_ansi(crate::colour::stderr().is_on())
             .try_init(),
         LogFormat::Json => builder.json().try_init(),
     };

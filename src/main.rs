@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use greenbatch::report::colour::{self, Tone};
+use greenbatch::colour::{self, Tone};
 use greenbatch::{cli::Cli, commands, logging};
 
 fn main() -> ExitCode {

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::UsageError;
+use crate::colour::{self, Tone};
 use crate::greenapi::Action;
 use crate::greenapi::client::{Endpoint, check_api_url};
 use crate::instances::Instances;
 use crate::manifest::Operation;
-use crate::report::colour::{self, Tone};
 use crate::report::results;
 use crate::runner::engine::InstanceSetup;
 use crate::runner::own::OwnReads;

@@ -6,9 +6,9 @@ use std::io::{self, Write};
 
 use super::UsageError;
 use crate::cli::{OutputFormat, PlanArgs};
+use crate::colour::{self, Tone};
 use crate::exit;
 use crate::manifest::{self, plan};
-use crate::report::colour::{self, Tone};
 use crate::report::results;
 
 /// Prints the plan; `quiet` (-q) leaves out warnings and notes.

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use super::UsageError;
 use crate::cli::{ColorMode, ReportArgs, ReportFormat};
+use crate::colour::{self, Palette, Tone};
 use crate::exit;
-use crate::report::colour::{self, Palette, Tone};
 use crate::report::review::{self, Review, html, markdown, text};
 
 /// Runs the command; `quiet` (-q) leaves out the warnings on stderr.

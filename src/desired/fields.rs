@@ -6,8 +6,8 @@ use yaml_serde::Value;
 
 use super::ctx::Ctx;
 use crate::instances;
-use crate::manifest::yaml_lines::{Lines, line_no};
 use crate::manifest::{Diagnostic, norm, scalar};
+use crate::yaml_lines::{Lines, line_no};
 
 const GROUP_KEYS_HINT: &str = "a group has chat_id, and optionally instance, members, members_file, admins, remove_others and demote_others";
 

@@ -15,8 +15,8 @@ use super::model::DesiredGroup;
 use crate::greenapi::Platform;
 use crate::greenapi::ids::{self, IdKind, IdProblem};
 use crate::instances;
-use crate::manifest::yaml_lines::{Lines, line_no};
 use crate::manifest::{Diagnostic, Source};
+use crate::yaml_lines::{Lines, line_no};
 
 /// Reads one item of `groups`; `span` is its first line and the line after
 /// it when the scan found them. `None` when it has errors (reported).
@@ -158,7 +158,7 @@ pub(super) fn read(
     }
     if let Some((file, l)) = &fields.members_file {
         let path = ctx.base.join(file);
-        let shown = crate::manifest::input::display_name(&path);
+        let shown = crate::input::display_name(&path);
         let out = wanted.get_or_insert_with(Vec::new);
         match members_file::read(&path, chat.as_deref(), ctx.max_size) {
             Ok(ids) => {
@@ -187,7 +187,7 @@ pub(super) fn read(
                     .field("members_file")
                     .hint(format!(
                         "members_file is read relative to the desired-state file's directory ({}): one ID per line, or an export CSV (`greenbatch export`)",
-                        crate::manifest::input::display_name(&ctx.base)
+                        crate::input::display_name(&ctx.base)
                     ));
                 ctx.report(d);
             }

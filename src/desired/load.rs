@@ -17,8 +17,8 @@ use super::group;
 use super::model::{DesiredGroup, DesiredState};
 use crate::instances::{self, Instances};
 use crate::manifest::protect;
-use crate::manifest::yaml_lines::{Lines, line_no};
 use crate::manifest::{Diagnostic, LoadOptions, Rejected, norm, parse_document, scalar};
+use crate::yaml_lines::{Lines, line_no};
 
 /// A valid desired-state file.
 #[derive(Debug, Clone)]
@@ -58,8 +58,8 @@ pub fn load(
     opts: &LoadOptions,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, Rejected> {
-    let name = crate::manifest::input::display_name(path);
-    let bytes = crate::manifest::input::read_all(path, opts.max_size).map_err(|d| Rejected {
+    let name = crate::input::display_name(path);
+    let bytes = crate::input::read_all(path, opts.max_size).map_err(|d| Rejected {
         manifest_name: name.clone(),
         diagnostics: vec![d],
     })?;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use yaml_serde::Value;
 
 use super::{Instance, checks};
+use crate::diagnostic::{Diagnostic, Source};
 use crate::greenapi::Platform;
-use crate::manifest::{Diagnostic, Source};
-use crate::runner::limits::ServerLimits;
-use crate::runner::rate::Rate;
+use crate::limits::ServerLimits;
+use crate::rate::Rate;
 use crate::secret::Token;
 
 pub(super) fn entry(

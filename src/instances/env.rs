@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use super::{DEFAULT, Instance, Instances, checks};
+use crate::diagnostic::Diagnostic;
 use crate::greenapi::Platform;
-use crate::manifest::Diagnostic;
-use crate::runner::limits::ServerLimits;
+use crate::limits::ServerLimits;
 use crate::secret::Token;
 
 /// The environment's `default` before its platform is known: the manifest's

@@ -17,8 +17,8 @@ use yaml_serde::Value;
 
 use super::Instance;
 use super::entry::{entry, scalar};
-use crate::manifest::yaml_lines::{Lines, line_no};
-use crate::manifest::{Diagnostic, Source};
+use crate::diagnostic::{Diagnostic, Source};
+use crate::yaml_lines::{Lines, line_no};
 
 /// Instances files are small; this cap is far above any real one.
 const MAX_SIZE: u64 = 1024 * 1024;
@@ -36,7 +36,7 @@ pub(super) fn load(
             line: line.unwrap_or(1),
         })
     };
-    let bytes = match crate::manifest::input::read_all(path, MAX_SIZE) {
+    let bytes = match crate::input::read_all(path, MAX_SIZE) {
         Ok(b) => b,
         Err(mut d) => {
             d.message = format!("instances file: {}", d.message);

@@ -17,9 +17,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::diagnostic::Diagnostic;
 use crate::greenapi::Platform;
-use crate::manifest::Diagnostic;
-use crate::runner::limits::ServerLimits;
+use crate::limits::ServerLimits;
 use crate::secret::Token;
 
 pub(crate) use checks::{LITERAL_TOKEN_HINT, is_token_key, looks_like_token};
@@ -192,7 +192,7 @@ impl Instances {
     pub(crate) fn no_token(
         &self,
         inst: &Instance,
-        make: fn(Option<crate::manifest::Source>, String) -> Diagnostic,
+        make: fn(Option<crate::diagnostic::Source>, String) -> Diagnostic,
     ) -> Diagnostic {
         let from = self
             .token_sources

@@ -11,8 +11,8 @@
 use std::io::Read;
 
 use super::Diagnostic;
-use super::input;
 use super::validate::{Raw, Validator};
+use crate::input;
 use crate::instances;
 use crate::records::{At, Fields, Tokens};
 

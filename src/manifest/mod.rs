@@ -8,21 +8,19 @@
 
 mod conflicts;
 mod csv;
-mod diagnostic;
-pub(crate) mod input;
 pub mod model;
 pub mod plan;
 pub(crate) mod protect;
 mod validate;
 mod yaml;
-pub(crate) mod yaml_lines;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use diagnostic::{Diagnostic, Rejected, Severity};
-pub use input::{DEFAULT_MAX_SIZE, InputFormat};
-pub use model::{OpId, Operation, Source};
+pub use crate::diagnostic::{Diagnostic, Rejected, Severity, Source};
+use crate::input;
+pub use crate::input::{DEFAULT_MAX_SIZE, InputFormat};
+pub use model::{OpId, Operation};
 pub(crate) use validate::not_configured;
 pub(crate) use yaml::{norm, parse_document, scalar};
 

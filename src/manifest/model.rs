@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::diagnostic::Source;
 use crate::greenapi::{Action, Platform};
 
 /// A stable identity for an operation: a digest of (platform, idInstance,
@@ -129,20 +130,6 @@ impl Hasher for OpIdHasher {
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
-    }
-}
-
-/// Where an operation was written: the manifest's name and the line (CSV row
-/// or YAML item), shown as `cleanup.csv:14`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Source {
-    pub file: Arc<str>,
-    pub line: u32,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
     }
 }
 

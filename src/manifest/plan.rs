@@ -10,8 +10,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::{OpId, Operation};
+use crate::colour::{self, Tone};
 use crate::greenapi::{Action, Platform};
-use crate::report::colour::{self, Tone};
 
 /// One operation as the plan shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

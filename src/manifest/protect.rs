@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use yaml_serde::Value;
 
-use super::yaml_lines::{Lines, line_no};
 use super::{Diagnostic, Source, scalar};
 use crate::greenapi::Platform;
 use crate::greenapi::ids::{self, IdKind, IdProblem};
+use crate::yaml_lines::{Lines, line_no};
 
 /// What reads a `protect` list: where its diagnostics go, and the list.
 pub(crate) trait Protects {

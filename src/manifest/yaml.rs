@@ -6,7 +6,7 @@
 //! The document is parsed whole with yaml_serde (its alias-expansion and
 //! nesting limits stop alias bombs and deep nesting with an error), then
 //! walked here, item by item, so that every problem is reported, not only
-//! the first. Lines come from [`super::yaml_lines`].
+//! the first. Lines come from [`crate::yaml_lines`].
 
 use std::sync::Arc;
 
@@ -15,8 +15,8 @@ use yaml_serde::Value;
 use super::Diagnostic;
 use super::protect;
 use super::validate::Validator;
-use super::yaml_lines::{Lines, line_no};
 use crate::instances;
+use crate::yaml_lines::{Lines, line_no};
 
 mod item;
 

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::colour::{self, Tone};
+use crate::colour::{self, Tone};
 use crate::runner::live::plan::LivePlan;
 use crate::sanitise;
 

@@ -2,7 +2,6 @@
 //! summary. Each consumes the engine's events; none of them drives it. And
 //! what is read after a run: [`review`], behind `greenbatch report`.
 
-pub mod colour;
 pub mod consumer;
 pub mod live_plan;
 pub mod progress;

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle as BarStyle};
 
-use super::colour;
 use super::tally::Tally;
 use super::term::{ForcedStderr, ProgressStyle, set_active_bar};
+use crate::colour;
 use crate::runner::Outcome;
 
 /// How often the plain view prints a line.

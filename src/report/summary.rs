@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use super::colour::{self, Tone};
 use super::tally::{Interrupt, Tally};
+use crate::colour::{self, Tone};
 use crate::runner::Outcome;
 use crate::sanitise;
 
@@ -39,7 +39,7 @@ pub fn render(
         if now + earlier == 0 {
             continue;
         }
-        let name = paint.paint(Tone::of(outcome), outcome.as_str());
+        let name = paint.paint(outcome.tone(), outcome.as_str());
         let _ = match (now, earlier) {
             (_, 0) => writeln!(out, "  {name:<9}{now}"),
             (0, _) => writeln!(out, "  {name:<9}{earlier} (all from earlier runs)"),

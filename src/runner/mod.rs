@@ -7,15 +7,18 @@ pub mod classify;
 pub mod engine;
 pub mod event;
 mod instance;
-pub mod limits;
 pub mod live;
 pub mod outcome;
 pub mod own;
 pub mod pace;
 mod queue;
-pub mod rate;
 pub mod retry;
 pub mod setup;
 mod worker;
 
 pub use outcome::Outcome;
+
+// The pace policy's values (what a server allows, what a user asks) are
+// read by the instances file too: they live at the crate root, and keep
+// their paths here.
+pub use crate::{limits, rate};

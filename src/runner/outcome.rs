@@ -44,6 +44,16 @@ impl Outcome {
     }
 
     /// Whether a rerun skips an operation whose latest row has this outcome.
+    /// How the outcome is painted: ok, needs a person, or a rerun sends it.
+    pub fn tone(self) -> crate::colour::Tone {
+        use crate::colour::Tone;
+        match self {
+            Outcome::Done | Outcome::Already => Tone::Good,
+            Outcome::Rejected => Tone::Bad,
+            Outcome::Failed | Outcome::Aborted => Tone::Retry,
+        }
+    }
+
     pub fn is_settled(self, retry_rejected: bool) -> bool {
         match self {
             Outcome::Done | Outcome::Already => true,

@@ -8,7 +8,7 @@ use super::{norm, scalar};
 use crate::instances;
 use crate::manifest::Diagnostic;
 use crate::manifest::validate::{Raw, Validator};
-use crate::manifest::yaml_lines::{Lines, line_no};
+use crate::yaml_lines::{Lines, line_no};
 
 /// One item of `operations`; `span` is its first line and the line after it
 /// when the scan found them.

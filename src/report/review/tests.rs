@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::*;
+use crate::colour::Palette;
 use crate::greenapi::{Action, Platform};
 use crate::manifest::model::OpId;
-use crate::report::colour::Palette;
 use crate::report::results::{ResultRow, ResultsWriter};
 
 const G: &str = "120363043968066561@g.us";

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use super::{Counts, Review, plural};
-use crate::report::colour::{Palette, Tone};
+use crate::colour::{Palette, Tone};
 use crate::runner::Outcome;
 use crate::sanitise::clip;
 
@@ -240,7 +240,7 @@ pub(crate) fn rerun_line(r: &Review) -> String {
 fn counts_line(c: &Counts, paint: Palette) -> String {
     let mut parts: Vec<String> = Outcome::ALL
         .iter()
-        .map(|&o| format!("{} {}", paint.paint(Tone::of(o), o.as_str()), c.of(o)))
+        .map(|&o| format!("{} {}", paint.paint(o.tone(), o.as_str()), c.of(o)))
         .collect();
     parts.push(format!("total {}", c.total));
     parts.join(", ")
@@ -286,7 +286,7 @@ impl Cell {
     fn outcome(name: &str) -> Cell {
         Cell {
             text: name.to_owned(),
-            tone: name.parse().ok().map(Tone::of),
+            tone: name.parse().ok().map(Outcome::tone),
         }
     }
 }
@@ -325,7 +325,7 @@ impl Table {
             let n = counts.of(o);
             lead.push(Cell {
                 text: n.to_string(),
-                tone: (n > 0 && o != Outcome::Done).then(|| Tone::of(o)),
+                tone: (n > 0 && o != Outcome::Done).then(|| o.tone()),
             });
         }
         lead.push(Cell::plain(counts.total.to_string()));

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use super::Diagnostic;
+use crate::diagnostic::Diagnostic;
 
 /// The default size cap of a manifest: 64 MiB.
 pub const DEFAULT_MAX_SIZE: u64 = crate::defaults::MAX_MANIFEST_SIZE;

@@ -8,8 +8,22 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::Source;
-use crate::report::colour::{self, Tone};
+/// Where an operation was written: the manifest's name and the line (CSV row
+/// or YAML item), shown as `cleanup.csv:14`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Source {
+    pub file: Arc<str>,
+    pub line: u32,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+use crate::colour::{self, Tone};
+use std::sync::Arc;
 
 /// How serious a diagnostic is: any `Error` rejects the manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -22,8 +22,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::runner::Outcome;
-
 /// `--color`: when the terminal views use colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ColorMode {
@@ -137,15 +135,6 @@ impl Tone {
             Tone::Bad => fg(AnsiColor::Red),
             Tone::Retry => fg(AnsiColor::Yellow),
             Tone::Dim => Style::new().dimmed(),
-        }
-    }
-
-    /// The tone of an outcome: ok, needs a person, or a rerun sends it.
-    pub fn of(outcome: Outcome) -> Tone {
-        match outcome {
-            Outcome::Done | Outcome::Already => Tone::Good,
-            Outcome::Rejected => Tone::Bad,
-            Outcome::Failed | Outcome::Aborted => Tone::Retry,
         }
     }
 }

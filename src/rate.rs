@@ -3,8 +3,8 @@
 
 use std::str::FromStr;
 
-use super::limits::{Limit, ServerLimits};
 use crate::greenapi::{Method, Platform};
+use crate::limits::{Limit, ServerLimits};
 
 /// The share of the documented limit used when nobody says otherwise: bulk
 /// changes at the full documented rate risk WhatsApp's anti-spam measures,
