@@ -18,7 +18,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -29,29 +28,9 @@ pub const WINDOW: usize = 12;
 
 /// The hashes (xxh3) of every [`WINDOW`]-byte stretch of every form of
 /// every known token, in the view's alphabet.
-static GRAMS: RwLock<Option<HashSet<u64, Identity>>> = RwLock::new(None);
+static GRAMS: RwLock<Option<HashSet<u64>>> = RwLock::new(None);
 /// Whether any token is known: the common case of none costs one load.
 static ANY: AtomicBool = AtomicBool::new(false);
-
-/// The hashes are xxh3 already: hashing them again is waste.
-#[derive(Default)]
-struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type Identity = BuildHasherDefault<IdentityHasher>;
 
 fn gram_hash(gram: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(gram)
@@ -85,7 +64,7 @@ pub(super) fn learn(token: &str) {
         forms.push(encoded.as_bytes()[..stable].to_vec());
     }
     let mut grams = GRAMS.write().unwrap_or_else(|e| e.into_inner());
-    let set = grams.get_or_insert_with(HashSet::default);
+    let set = grams.get_or_insert_with(HashSet::new);
     for form in forms {
         for gram in normalised(&form).windows(WINDOW) {
             set.insert(gram_hash(gram));
@@ -226,7 +205,7 @@ fn entity(u: &[Unit]) -> Option<(u8, usize)> {
 }
 
 /// The text ranges of the runs of `units`' view that are pieces of a token.
-fn found(units: &[Unit], grams: &HashSet<u64, Identity>, into: &mut Vec<(usize, usize)>) {
+fn found(units: &[Unit], grams: &HashSet<u64>, into: &mut Vec<(usize, usize)>) {
     let view: Vec<(u8, usize, usize)> = units
         .iter()
         .filter(|u| u.byte.is_ascii_alphanumeric())
