@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use greenbatch::colour::{self, Tone};
+use greenbatch::colour;
 use greenbatch::{cli::Cli, commands, logging};
 
 fn main() -> ExitCode {
@@ -16,13 +16,8 @@ fn main() -> ExitCode {
     match commands::execute(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            let code = commands::exit_code_of(&err);
-            eprintln!(
-                "{}: {}",
-                colour::stderr().paint(Tone::Error, "error"),
-                commands::error_text(&err)
-            );
-            ExitCode::from(code)
+            commands::print_error(&err);
+            ExitCode::from(commands::exit_code_of(&err))
         }
     }
 }

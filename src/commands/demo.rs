@@ -12,13 +12,13 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::cli::{DemoArgs, ManifestArgs, RunArgs};
+use crate::cli::DemoArgs;
 use crate::greenapi::Method;
+use crate::job::{Job, JobConfig};
+use crate::manifest::LoadOptions;
 use crate::sandbox::{Fault, FaultRule, Sandbox, SandboxConfig, SandboxHandle};
 
-use super::UsageError;
-use super::run::{Prepared, prepare};
-use super::session::drive;
+use crate::failure::Failure;
 use crate::sanitise;
 
 /// The manifest the demo runs: the WhatsApp cleanup example, shipped inside
@@ -62,7 +62,7 @@ fn fresh_dir(asked: Option<&Path>) -> anyhow::Result<PathBuf> {
     }
     match std::fs::DirBuilder::new().mode(0o700).create(dir) {
         Ok(()) => Ok(dir.to_owned()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(UsageError(format!(
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Failure::Usage(format!(
             "{} exists already; the demo writes only into a directory it creates: name a new one, or leave --dir out",
             sanitise::escaped(&dir.display().to_string())
         ))
@@ -124,22 +124,13 @@ async fn demo(
         _ => None,
     };
     let results: PathBuf = manifest.with_extension("results.csv");
-    let args = RunArgs {
-        manifest: manifest.to_owned(),
-        results: Some(results.clone()),
-        manifest_args: ManifestArgs::default(),
-        rate: None,
-        concurrency: crate::defaults::CONCURRENCY,
-        max_attempts: crate::defaults::MAX_ATTEMPTS,
+    // `run`'s own defaults, but a shorter wait for an answer: the sandbox
+    // is on loopback, and the demo should not sit out an injected hang.
+    let config = JobConfig {
         timeout: std::time::Duration::from_secs(10),
-        outage_patience: crate::runner::pace::DEFAULT_PATIENCE,
-        retry_rejected: false,
-        fresh: false,
-        dry_run: false,
-        live: false,
-        no_preflight: false,
-        no_live: false,
         progress,
+        quiet,
+        ..JobConfig::default()
     };
     println!(
         "sandbox GREEN-API listening on {} (rate limits enforced; some 429s and 502s injected)",
@@ -156,12 +147,15 @@ async fn demo(
     ] {
         println!("== {title}");
         let sent_before = sandbox.ledger_totals().requests;
-        let session = match prepare(&args, &env, quiet)? {
-            Prepared::Ready(session) => session,
-            Prepared::Exit(code) => return Ok(code),
-        };
-        let (tally, interrupt) = drive(*session, true).await?;
-        code = tally.exit_code(interrupt);
+        let job = Job::from_manifest(
+            manifest,
+            &LoadOptions::default(),
+            Some(&results),
+            config.clone(),
+            &env,
+        )?;
+        let ran = job.drive(true).await?;
+        code = ran.exit_code();
         // Sequence numbers count every request: this round's start from there.
         let seen: Vec<_> = sandbox
             .ledger()
@@ -177,7 +171,7 @@ async fn demo(
             seen.len(),
             seen.len() - reads
         );
-        if interrupt.is_some() || round == 2 {
+        if ran.interrupt.is_some() || round == 2 {
             break;
         }
     }

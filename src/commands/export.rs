@@ -12,11 +12,11 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::UsageError;
 use super::reading::{self, ReadProgress};
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::desired::export::{Exported, write_csv, write_yaml};
 use crate::exit;
+use crate::failure::Failure;
 use crate::greenapi::client::{Client, ClientConfig};
 use crate::greenapi::ids::{self, IdKind};
 use crate::runner::live::GroupState;
@@ -44,7 +44,7 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
         .map(|c| format!("`{}` is not a group ID", escaped(c)))
         .collect();
     if !bad.is_empty() {
-        return Err(UsageError(format!(
+        return Err(Failure::Usage(format!(
             "{}; a whatsapp group ID looks like `120363043968066561@g.us`, a max one like `-10000000000000`",
             bad.join(", ")
         ))
@@ -52,17 +52,14 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
     }
     let chats: Vec<String> = args.chats.iter().map(|c| c.trim().to_owned()).collect();
     let read = &args.read;
-    let chosen = match reading::choose(
+    let chosen = reading::choose(
         read.instances.as_deref(),
         &read.trust_api_host,
         read.instance.as_deref(),
         &chats,
         &env,
         quiet,
-    ) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    )?;
     // Which instance reads each named group.
     let mut named: Vec<(Arc<str>, String)> = Vec::new();
     let mut problems = Vec::new();
@@ -98,7 +95,7 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
         }
     }
     if !problems.is_empty() {
-        return Err(UsageError(problems.join("\n")).into());
+        return Err(Failure::Usage(problems.join("\n")).into());
     }
     let used: Vec<Arc<str>> = if args.all {
         chosen.names.clone()
@@ -111,12 +108,12 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
         }
         used
     };
-    let setups = reading::setups_for(&chosen.instances, &used, read.rate)?;
+    let setups = crate::job::reading_setups(&chosen.instances, &used, read.rate)?;
     let client = Client::new(&ClientConfig {
         timeout: read.timeout,
         ..ClientConfig::default()
     })
-    .map_err(|e| UsageError(e.to_string()))?;
+    .map_err(|e| Failure::Usage(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -276,7 +273,7 @@ fn write_file(path: &Path, write: &dyn Fn(&mut dyn Write) -> io::Result<()>) -> 
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let cannot = |e: &dyn std::fmt::Display| UsageError(format!("cannot write {shown}: {e}"));
+    let cannot = |e: &dyn std::fmt::Display| Failure::Usage(format!("cannot write {shown}: {e}"));
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
     let mut out = io::BufWriter::new(file.as_file_mut());
     write(&mut out).map_err(|e| cannot(&e))?;

@@ -7,11 +7,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::UsageError;
 use super::reading::{self, Connection, ReadProgress};
 use crate::cli::{GroupsArgs, ListFormat};
 use crate::desired::export::{instance_role, owner_id};
 use crate::exit;
+use crate::failure::Failure;
 use crate::greenapi::Platform;
 use crate::greenapi::client::{Client, ClientConfig};
 use crate::runner::retry::RetryPolicy;
@@ -69,23 +69,20 @@ fn shown_opt<S: serde::Serializer>(text: &Option<String>, s: S) -> Result<S::Ok,
 pub fn execute(args: GroupsArgs, quiet: u8) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
     let read = &args.read;
-    let chosen = match reading::choose(
+    let chosen = reading::choose(
         read.instances.as_deref(),
         &read.trust_api_host,
         read.instance.as_deref(),
         &[],
         &env,
         quiet,
-    ) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    let setups = reading::setups_for(&chosen.instances, &chosen.names, read.rate)?;
+    )?;
+    let setups = crate::job::reading_setups(&chosen.instances, &chosen.names, read.rate)?;
     let client = Client::new(&ClientConfig {
         timeout: read.timeout,
         ..ClientConfig::default()
     })
-    .map_err(|e| UsageError(e.to_string()))?;
+    .map_err(|e| Failure::Usage(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -7,10 +7,11 @@ use std::io;
 use crate::cli::OutputFormat;
 use crate::exit;
 use crate::greenapi::client::{Client, ClientConfig};
+use crate::job;
 use crate::manifest::{Loaded, OpId};
+use crate::rate::Rate;
 use crate::report::live_plan;
 use crate::runner::live::plan;
-use crate::runner::rate::Rate;
 use crate::runner::retry::RetryPolicy;
 
 /// How long a live plan may wait: per request, and for an outage.
@@ -33,10 +34,7 @@ pub(crate) fn print_live_plan(
         .instances
         .missing_tokens(loaded.operations.iter().map(|op| &*op.instance));
     if !missing.is_empty() {
-        for d in &missing {
-            eprintln!("{d}");
-        }
-        return Ok(exit::USAGE);
+        return Err(crate::job::rejected(&missing).into());
     }
     let ops: Vec<_> = loaded
         .operations
@@ -44,7 +42,11 @@ pub(crate) fn print_live_plan(
         .filter(|op| !skip(op.op_id))
         .cloned()
         .collect();
-    let mut setups = super::job::setups(&loaded.instances, &ops, None, rate, false)?;
+    let names: Vec<_> = job::used_by(&ops)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let mut setups = job::reading_setups(&loaded.instances, &names, rate)?;
     for setup in setups.values_mut() {
         setup.own_reads.patience = bounds.patience;
     }

@@ -8,16 +8,16 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use super::UsageError;
 use crate::cli::{Cli, ManArgs};
 use crate::exit;
+use crate::failure::Failure;
 
 /// Prints the page, or writes the pages into `--out`.
 pub fn execute(args: ManArgs) -> anyhow::Result<u8> {
     match &args.out {
         Some(dir) => {
             let pages = write_pages(dir).map_err(|e| {
-                UsageError(format!("cannot write man pages to {}: {e}", dir.display()))
+                Failure::Usage(format!("cannot write man pages to {}: {e}", dir.display()))
             })?;
             eprintln!("wrote {} man pages to {}", pages, dir.display());
         }

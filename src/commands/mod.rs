@@ -5,7 +5,6 @@ mod completions;
 mod demo;
 mod export;
 mod groups;
-mod job;
 mod live;
 mod man;
 mod plan;
@@ -13,17 +12,12 @@ mod reading;
 mod report;
 mod run;
 mod sandbox;
-mod session;
 mod sync;
 mod validate;
 
 use crate::cli::{Cli, Command};
 use crate::exit;
-
-/// An error the user can fix by changing what they typed or wrote; exits 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+use crate::failure::Failure;
 
 /// Runs the command `cli` names and returns its exit code.
 pub fn execute(cli: Cli) -> anyhow::Result<u8> {
@@ -51,14 +45,30 @@ pub fn error_text(err: &anyhow::Error) -> String {
     crate::sanitise::escaped_lines(&text).into_owned()
 }
 
-/// The exit code for an error that ended a command early.
+/// The exit code for an error that ended a command early: a [`Failure`]'s
+/// own; anything else stopped the tool before it could finish its work (the
+/// results file holds what finished, and a rerun goes on from there).
 pub fn exit_code_of(err: &anyhow::Error) -> u8 {
-    if err.downcast_ref::<UsageError>().is_some() {
-        exit::USAGE
-    } else {
-        // Anything else stopped the tool before it could finish its work: the
-        // results file holds what finished, and a rerun goes on from there.
-        exit::FAILED
+    match err.downcast_ref::<Failure>() {
+        Some(failure) => failure.exit_code(),
+        None => exit::FAILED,
+    }
+}
+
+/// Prints the error that ended a command early on stderr, the one place
+/// such errors are printed: `error: ` and its text, or diagnostics that
+/// say `error:` themselves as they are, or nothing for problems that were
+/// said as they were found. Every token of the process is scrubbed.
+pub fn print_error(err: &anyhow::Error) {
+    match err.downcast_ref::<Failure>() {
+        Some(Failure::Reported(_)) => {}
+        // Each diagnostic escaped its own values and may be coloured.
+        Some(Failure::Rejected(text)) => eprint!("{}", crate::secret::scrub_all(text)),
+        _ => eprintln!(
+            "{}: {}",
+            crate::colour::stderr().paint(crate::colour::Tone::Error, "error"),
+            error_text(err)
+        ),
     }
 }
 

@@ -4,24 +4,21 @@
 
 use std::io::{self, Write};
 
-use super::UsageError;
 use crate::cli::{OutputFormat, PlanArgs};
 use crate::colour::{self, Tone};
 use crate::exit;
+use crate::failure::Failure;
 use crate::manifest::{self, plan};
 use crate::report::results;
 
 /// Prints the plan; `quiet` (-q) leaves out warnings and notes.
 pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
-    let opts = args.manifest.load_options().map_err(UsageError)?;
-    let output = args.manifest.output().map_err(UsageError)?;
+    let opts = args.manifest.load_options().map_err(Failure::Usage)?;
+    let output = args.manifest.output().map_err(Failure::Usage)?;
     let env = |k: &str| std::env::var(k).ok();
     let loaded = match manifest::load(&args.path, &opts, &env) {
         Ok(l) => l,
-        Err(rejected) => {
-            eprintln!("{rejected}");
-            return Ok(exit::USAGE);
-        }
+        Err(rejected) => return Err(Failure::Rejected(format!("{rejected}\n")).into()),
     };
     {
         // Held only here: a live plan's workers log to stderr, and a lock
@@ -36,14 +33,14 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
     let results_path = match &args.results {
         Some(path) => Some(path.clone()),
         None if args.path.as_os_str() == "-" => None,
-        None => Some(super::job::default_results_path(&args.path)?),
+        None => Some(crate::job::default_results_path(&args.path)?),
     };
     let prior = match &results_path {
-        Some(path) => results::peek(path).map_err(|e| UsageError(e.to_string()))?,
+        Some(path) => results::peek(path).map_err(|e| Failure::Usage(e.to_string()))?,
         None => results::PriorResults::default(),
     };
     if let (Some(path), false) = (&results_path, quiet) {
-        super::job::say_settled(
+        crate::job::say_settled(
             &loaded.operations,
             &|id| prior.is_settled(id, false),
             &prior,

@@ -1,7 +1,7 @@
 //! What `groups`, `export` and `sync` share before they can read a group:
 //! the instances (loaded and checked as `run` checks them), their set-ups
-//! (from [`setups`](super::job::setups), as `run` has them, so the pace policy has
-//! one home), a preflight and a paced [`Reader`] per instance, the groups an
+//! (from [`crate::job::reading_setups`], as `run` has them, so the pace policy
+//! has one home), a preflight and a paced [`Reader`] per instance, the groups an
 //! instance knows (`getContacts`), and a progress view while groups are read.
 
 use std::collections::HashMap;
@@ -9,22 +9,20 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use compact_str::CompactString;
 use indicatif::ProgressBar;
 
-use crate::exit;
+use crate::failure::Failure;
 use crate::greenapi::client::{Client, Endpoint};
 use crate::greenapi::contacts::{self, KnownGroup};
-use crate::greenapi::{Action, Method, Platform};
+use crate::greenapi::{Method, Platform};
 use crate::instances::{self, Instances};
-use crate::manifest::{Diagnostic, OpId, Operation, Source};
+use crate::manifest::Diagnostic;
 use crate::report::progress::steady_bar;
 use crate::report::term::{ProgressMode, ProgressStyle, progress_style, set_active_bar};
 use crate::runner::call::CallError;
 use crate::runner::engine::InstanceSetup;
 use crate::runner::live::{self, Preflight, Reader, preflight};
 use crate::runner::own::OwnReads;
-use crate::runner::rate::Rate;
 use crate::runner::retry::RetryPolicy;
 use crate::sanitise::escaped;
 
@@ -38,7 +36,8 @@ pub(crate) struct Chosen {
 /// Loads the instances (the environment's `default` and `file`) and
 /// chooses `only`, or every configured one. `chats` are group IDs the
 /// command will read: their platform tells an environment `default` whose
-/// GREEN_API_PLATFORM is unset. Problems are printed; `Err` is the exit code.
+/// GREEN_API_PLATFORM is unset. Warnings are printed; the errors are the
+/// [`Failure`], every one of them.
 pub(crate) fn choose(
     file: Option<&std::path::Path>,
     trusted_hosts: &[String],
@@ -46,7 +45,7 @@ pub(crate) fn choose(
     chats: &[String],
     env: &dyn Fn(&str) -> Option<String>,
     quiet: u8,
-) -> Result<Chosen, u8> {
+) -> Result<Chosen, Failure> {
     let mut diags = Vec::new();
     let mut instances = Instances::load(file, env, &mut diags);
     instances.trusted_hosts = trusted_hosts.to_vec();
@@ -120,39 +119,9 @@ pub(crate) fn choose(
         }
     }
     if !errors.is_empty() {
-        for d in &errors {
-            eprintln!("{d}");
-        }
-        return Err(exit::USAGE);
+        return Err(crate::job::rejected(&errors));
     }
     Ok(Chosen { instances, names })
-}
-
-/// Each of `names`' endpoint and pace, by `run`'s own rules: [`super::job::setups`]
-/// asks operations which instances they use, so one stand-in per instance
-/// asks it here, before any operation exists.
-pub(crate) fn setups_for(
-    instances: &Instances,
-    names: &[Arc<str>],
-    read_rate: Option<Rate>,
-) -> anyhow::Result<HashMap<Arc<str>, InstanceSetup>> {
-    let probes: Vec<Operation> = names
-        .iter()
-        .filter_map(|n| instances.get(n))
-        .map(|inst| Operation {
-            op_id: OpId::new(inst.platform, &inst.id_instance, Action::Add, "", ""),
-            source: Source {
-                file: Arc::from("<read>"),
-                line: 0,
-            },
-            action: Action::Add,
-            platform: inst.platform,
-            instance: inst.name.clone(),
-            chat_id: CompactString::default(),
-            participant_id: CompactString::default(),
-        })
-        .collect();
-    super::job::setups(instances, &probes, None, read_rate, false)
 }
 
 /// One instance, ready to read groups (or why it is not).

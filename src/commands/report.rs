@@ -7,10 +7,9 @@ use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use super::UsageError;
 use crate::cli::{ColorMode, ReportArgs, ReportFormat};
 use crate::colour::{self, Palette, Tone};
-use crate::exit;
+use crate::failure::Failure;
 use crate::report::review::{self, Review, html, markdown, text};
 
 /// Runs the command; `quiet` (-q) leaves out the warnings on stderr.
@@ -19,24 +18,17 @@ pub fn execute(args: ReportArgs, color: ColorMode, quiet: bool) -> anyhow::Resul
         // Checked before reading: memory follows the size.
         let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         if size > args.max_input_size {
-            eprintln!(
-                "{}: {}: {size} bytes, over --max-input-size {} (a run of a million operations writes about 150 MB); raise it if the file is meant",
-                colour::stderr().paint(Tone::Error, "error"),
+            return Err(Failure::Usage(format!(
+                "{}: {size} bytes, over --max-input-size {} (a run of a million operations writes about 150 MB); raise it if the file is meant",
                 crate::sanitise::escaped(&path.display().to_string()),
                 args.max_input_size
-            );
-            return Ok(exit::USAGE);
+            ))
+            .into());
         }
     }
     let loaded = match review::load(&args.files) {
         Ok(loaded) => loaded,
-        Err(unreadable) => {
-            eprintln!(
-                "{}: {unreadable}",
-                colour::stderr().paint(Tone::Error, "error")
-            );
-            return Ok(exit::USAGE);
-        }
+        Err(unreadable) => return Err(Failure::Usage(unreadable.to_string()).into()),
     };
     let review = Review::of(&loaded, args.retry_rejected);
     let to_file = args.output.as_ref().filter(|p| p.as_os_str() != "-");
@@ -54,7 +46,7 @@ pub fn execute(args: ReportArgs, color: ColorMode, quiet: bool) -> anyhow::Resul
     let write = |out: &mut dyn Write| render(&review, args.format, palette, out);
     match to_file {
         Some(path) => replace(path, write).map_err(|e| {
-            UsageError(format!(
+            Failure::Usage(format!(
                 "cannot write the report to {}: {e}",
                 path.display()
             ))

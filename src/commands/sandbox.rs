@@ -5,14 +5,14 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use super::UsageError;
 use crate::cli::SandboxArgs;
 use crate::exit;
+use crate::failure::Failure;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
 pub fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
     let mut config = match &args.state {
-        Some(path) => SandboxConfig::from_file(path).map_err(|e| UsageError(e.to_string()))?,
+        Some(path) => SandboxConfig::from_file(path).map_err(|e| Failure::Usage(e.to_string()))?,
         None => SandboxConfig::default_state(),
     };
     if let Some(seed) = args.seed {
@@ -35,7 +35,7 @@ pub fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
         let mut stop = Stop::watch()?;
         let handle = Sandbox::start(config, args.listen)
             .await
-            .map_err(|e| UsageError(format!("cannot listen on {}: {e}", args.listen)))?;
+            .map_err(|e| Failure::Usage(format!("cannot listen on {}: {e}", args.listen)))?;
         print_instructions(&handle, &mut std::io::stdout().lock())
             .context("cannot write to stdout")?;
         stop.requested().await;

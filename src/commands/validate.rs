@@ -7,16 +7,16 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::UsageError;
 use crate::cli::{OutputFormat, ValidateArgs};
 use crate::exit;
+use crate::failure::Failure;
 use crate::greenapi::{Action, Platform};
 use crate::manifest::{self, Diagnostic, Loaded, Rejected, Severity};
 
 /// Checks the manifests; `quiet` (-q) leaves out warnings and notes.
 pub fn execute(args: ValidateArgs, quiet: bool) -> anyhow::Result<u8> {
-    let opts = args.manifest.load_options().map_err(UsageError)?;
-    let output = args.manifest.output().map_err(UsageError)?;
+    let opts = args.manifest.load_options().map_err(Failure::Usage)?;
+    let output = args.manifest.output().map_err(Failure::Usage)?;
     if args
         .manifests
         .iter()
@@ -24,7 +24,7 @@ pub fn execute(args: ValidateArgs, quiet: bool) -> anyhow::Result<u8> {
         .count()
         > 1
     {
-        return Err(UsageError("standard input (`-`) can be read only once".into()).into());
+        return Err(Failure::Usage("standard input (`-`) can be read only once".into()).into());
     }
     let env = |k: &str| std::env::var(k).ok();
     let results: Vec<Checked> = args

@@ -149,6 +149,33 @@ pub struct Operation {
     pub participant_id: CompactString,
 }
 
+impl Operation {
+    /// `action` on `participant_id` in `chat_id` through the instance
+    /// `name` (`id_instance` on `platform`), read at `source`; its op_id is
+    /// the digest of exactly these, so an operation built in memory (a
+    /// sync's) and the same one read from a manifest are one operation to
+    /// the results file.
+    pub fn new(
+        name: &Arc<str>,
+        platform: Platform,
+        id_instance: &str,
+        action: Action,
+        chat_id: &str,
+        participant_id: &str,
+        source: Source,
+    ) -> Operation {
+        Operation {
+            op_id: OpId::new(platform, id_instance, action, chat_id, participant_id),
+            source,
+            action,
+            platform,
+            instance: name.clone(),
+            chat_id: CompactString::from(chat_id),
+            participant_id: CompactString::from(participant_id),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,13 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::diagnostic::Source;
 use crate::greenapi::Action;
+use crate::instances::Instances;
+use crate::manifest::Operation;
 use crate::sanitise::escaped;
 
 /// Where a sync's operations and results go.
@@ -123,6 +127,38 @@ pub(crate) fn write_operations(path: &Path, rows: &[Row<'_>]) -> io::Result<()> 
     Ok(())
 }
 
+/// The operations of `rows` as `run` would read them back from the
+/// manifest written at `path` (each row's source is its line there, the
+/// header being line 1), built in memory: the manifest is the audit record
+/// of what a sync sends, not its way of sending. `None` when a row names
+/// an instance that is not configured (the desired file's loader has
+/// checked each one).
+pub(crate) fn operations(
+    path: &Path,
+    rows: &[Row<'_>],
+    instances: &Instances,
+) -> Option<Vec<Operation>> {
+    let file: Arc<str> = Arc::from(crate::input::display_name(path));
+    let mut ops = Vec::with_capacity(rows.len());
+    for (line, r) in (2u32..).zip(rows) {
+        let inst = instances.get(r.instance)?;
+        let source = Source {
+            file: file.clone(),
+            line,
+        };
+        ops.push(Operation::new(
+            &inst.name,
+            inst.platform,
+            &inst.id_instance,
+            r.action,
+            r.chat_id,
+            r.participant_id,
+            source,
+        ));
+    }
+    Some(ops)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +233,65 @@ mod tests {
             lock(&dir.path().join("nope.yaml")),
             Ok(Some(None))
         ));
+    }
+
+    /// What a sync sends from memory is what `run` would read back from the
+    /// manifest it writes: the same operations, op_ids and sources, on
+    /// both platforms, for every kind of ID a group list holds.
+    #[test]
+    fn operations_in_memory_are_the_written_manifest_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let instances_file = dir.path().join("instances.yaml");
+        std::fs::copy("examples/manifests/instances.yaml", &instances_file).unwrap();
+        let options = crate::manifest::LoadOptions {
+            instances_file: Some(instances_file),
+            ..crate::manifest::LoadOptions::default()
+        };
+        let env = |_: &str| None;
+        let rows = [
+            (
+                "remove",
+                "120363043968066561@g.us",
+                "79001234565@c.us",
+                "wa-main",
+            ),
+            (
+                "add",
+                "79001234567-1581234048@g.us",
+                "79001234566@c.us",
+                "wa-main",
+            ),
+            (
+                "remove",
+                "120363043968066561@g.us",
+                "123456789012345@lid",
+                "wa-second",
+            ),
+            (
+                "promote",
+                "120363043968066561@g.us",
+                "79001234565@c.us",
+                "wa-second",
+            ),
+            ("demote", "-10000000000000", "10000000", "max-main"),
+            ("remove", "-10000000000001", "10000001", "max-main"),
+        ];
+        let rows: Vec<Row<'_>> = rows
+            .iter()
+            .map(|&(action, chat_id, participant_id, instance)| Row {
+                action: action.parse().unwrap(),
+                chat_id,
+                participant_id,
+                instance,
+            })
+            .collect();
+        let path = dir.path().join("nightly.sync-x.ops.csv");
+        write_operations(&path, &rows).unwrap();
+        let loaded =
+            crate::manifest::load(&path, &options, &env).expect("the written manifest is valid");
+        let in_memory =
+            operations(&path, &rows, &loaded.instances).expect("every instance is configured");
+        assert_eq!(in_memory.len(), rows.len());
+        assert_eq!(in_memory, loaded.operations);
     }
 }

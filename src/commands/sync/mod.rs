@@ -5,11 +5,11 @@
 //! 2. Preflight each instance and read each group; compute each group's
 //!    changes with [`crate::desired::diff()`].
 //! 3. Refuse a mass removal (`--max-removals`): nothing is sent anywhere.
-//! 4. Write the operations as an operations manifest beside the results,
-//!    then run that manifest exactly as `run` does, through
-//!    [`super::run::prepare`] and [`super::session::run_session`]: pacing,
-//!    retries, reconcile, the results file and its lock, signals, progress,
-//!    summary and exit codes are `run`'s own.
+//! 4. Write the operations as an operations manifest beside the results
+//!    (the audit record: `validate`, `plan` and `run` read it), then run
+//!    the same operations, from memory, as a [`Job`]: pacing, retries,
+//!    reconcile, the results file and its lock, signals, progress, summary
+//!    and exit codes are `run`'s own.
 //!
 //! Each sync is a fresh job (new dated files by default): the live state,
 //! not earlier results, says what is left, so a sync that was interrupted
@@ -24,14 +24,13 @@ use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::UsageError;
 use super::reading::{self, ReadProgress};
-use super::run::{Prepared, prepare};
-use super::session::run_session;
-use crate::cli::{ManifestArgs, OutputArg, RunArgs, SyncArgs};
+use crate::cli::{OutputArg, SyncArgs};
 use crate::desired;
 use crate::exit;
+use crate::failure::Failure;
 use crate::greenapi::client::{Client, ClientConfig};
+use crate::job::{self, Job, JobConfig, Results};
 use crate::manifest::{InputFormat, LoadOptions};
 use crate::report::results;
 use crate::runner::retry::RetryPolicy;
@@ -41,7 +40,7 @@ use crate::sanitise::escaped;
 /// refused mass removal and 75 for a desired file another sync holds.
 pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
     if args.desired.as_os_str() == "-" {
-        return Err(UsageError(
+        return Err(Failure::Usage(
             "sync reads a desired-state file, not standard input: it locks the file and reads members_file beside it".into(),
         )
         .into());
@@ -51,10 +50,7 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         true => None,
         false => match files::lock(&args.desired)? {
             Some(file) => file,
-            None => {
-                eprintln!("error: {}", files::locked_message(&args.desired));
-                return Ok(exit::LOCKED);
-            }
+            None => return Err(Failure::Locked(files::locked_message(&args.desired)).into()),
         },
     };
     let env = |k: &str| std::env::var(k).ok();
@@ -66,10 +62,7 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
     };
     let loaded = match desired::load(&args.desired, &options, &env) {
         Ok(l) => l,
-        Err(rejected) => {
-            eprintln!("{rejected}");
-            return Ok(exit::USAGE);
-        }
+        Err(rejected) => return Err(Failure::Rejected(format!("{rejected}\n")).into()),
     };
     let names: Vec<Arc<str>> = {
         let mut names: Vec<Arc<str>> = Vec::new();
@@ -89,20 +82,17 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         }
     }
     if !missing.is_empty() {
-        for d in &missing {
-            eprintln!("{d}");
-        }
-        return Ok(exit::USAGE);
+        return Err(job::rejected(&missing).into());
     }
     // Reads go at their own pace, under getGroupData's limit; --rate is the
     // moderation pace, `run`'s to choose (and warn about) when the
     // operations run.
-    let setups = reading::setups_for(&loaded.instances, &names, None)?;
+    let setups = job::reading_setups(&loaded.instances, &names, None)?;
     let client = Client::new(&ClientConfig {
         timeout: args.timeout,
         ..ClientConfig::default()
     })
-    .map_err(|e| UsageError(e.to_string()))?;
+    .map_err(|e| Failure::Usage(e.to_string()))?;
     let retry = RetryPolicy {
         max_attempts: args.max_attempts,
         ..RetryPolicy::default()
@@ -171,8 +161,7 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         );
     }
     if let Some(refusal) = show::refusal(&plans, args.max_removals) {
-        eprintln!("{refusal}");
-        return Ok(exit::USAGE);
+        return Err(Failure::Rejected(format!("{refusal}\n")).into());
     }
     // Transient, unlike the refusal above: the next sync may learn it.
     if let Some(stop) = show::own_unknown(&plans) {
@@ -181,9 +170,9 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
     }
     let paths = files::paths(&args.desired, args.results.as_deref(), SystemTime::now());
     if args.results.is_some() {
-        let prior = results::peek(&paths.results).map_err(|e| UsageError(e.to_string()))?;
+        let prior = results::peek(&paths.results).map_err(|e| Failure::Usage(e.to_string()))?;
         if prior.rows > 0 {
-            return Err(UsageError(format!(
+            return Err(Failure::Usage(format!(
                 "results file {} already records {} rows: a sync is a fresh job, whose live state (not earlier rows) says what is left; name a new file, or leave out --results for a new dated one",
                 escaped(&paths.results.display().to_string()),
                 prior.rows
@@ -204,7 +193,7 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         })
         .collect();
     files::write_operations(&paths.operations, &rows).map_err(|e| {
-        UsageError(format!(
+        Failure::Usage(format!(
             "cannot write the operations manifest {}: {e}",
             escaped(&paths.operations.display().to_string())
         ))
@@ -219,38 +208,22 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         out.flush()?;
     }
     drop(out);
-    let run = RunArgs {
-        manifest: paths.operations.clone(),
-        results: Some(paths.results.clone()),
-        manifest_args: ManifestArgs {
-            instances: args.instances.clone(),
-            // The file is ours, whatever its size.
-            max_manifest_size: u64::MAX,
-            format: Vec::new(),
-            input_format: Some(crate::cli::InputFormatArg::Csv),
-            trust_api_host: args.trust_api_host.clone(),
-        },
+    let ops = files::operations(&paths.operations, &rows, &loaded.instances)
+        .ok_or_else(|| Failure::usage("an operation names an instance that is not configured"))?;
+    let config = JobConfig {
         rate: args.rate,
         concurrency: args.concurrency,
         max_attempts: args.max_attempts,
         timeout: args.timeout,
         outage_patience: args.outage_patience,
-        retry_rejected: false,
-        fresh: false,
-        dry_run: false,
-        live: false,
-        no_preflight: false,
-        no_live: false,
         progress: args.progress,
+        quiet,
+        ..JobConfig::default()
     };
-    // Its notes and warnings were the desired file's, and were shown.
-    let code = match prepare(&run, &env, 1)? {
-        Prepared::Exit(code) => code,
-        Prepared::Ready(mut session) => {
-            session.quiet = quiet;
-            run_session(*session)?
-        }
-    };
+    let results = Results::open(&paths.results).map_err(Failure::Results)?;
+    let code = Job::prepare(ops, &loaded.instances, config, results)?
+        .run()?
+        .exit_code();
     Ok(worst(code, read_code))
 }
 

@@ -3,13 +3,11 @@
 
 use std::borrow::Cow;
 
-use compact_str::CompactString;
-
 use super::{Raw, Resolved, Validator};
 use crate::greenapi::Action;
 use crate::greenapi::ids::{self, IdKind, IdProblem};
 use crate::instances;
-use crate::manifest::{Diagnostic, OpId, Operation, Source};
+use crate::manifest::{Diagnostic, Operation, Source};
 
 impl Validator {
     pub(super) fn check_action(&mut self, action: Option<&str>, line: u32) -> Option<Action> {
@@ -154,24 +152,18 @@ impl Validator {
         let seq = u32::try_from(self.ops.len()).unwrap_or(u32::MAX);
         self.conflicts
             .note(&inst.name, &chat, &participant, action, seq);
-        let op_id = OpId::new(
+        let source = Source {
+            file: self.file.clone(),
+            line,
+        };
+        self.ops.push(Operation::new(
+            &inst.name,
             inst.platform,
             &inst.id_instance,
             action,
             &chat,
             &participant,
-        );
-        self.ops.push(Operation {
-            op_id,
-            source: Source {
-                file: self.file.clone(),
-                line,
-            },
-            action,
-            platform: inst.platform,
-            instance: inst.name.clone(),
-            chat_id: CompactString::from(chat),
-            participant_id: CompactString::from(participant),
-        });
+            source,
+        ));
     }
 }

@@ -1,73 +1,39 @@
-//! The async part of `run` and `demo`: starts the engine, listens to it,
-//! handles SIGINT and SIGTERM, and prints the summary.
+//! Drives a [`Job`]: starts the engine, listens to it, handles SIGINT and
+//! SIGTERM, and prints the summary.
 //!
 //! First signal: stop dispatching, let requests in flight finish (bounded by
 //! the timeout), record them, print the summary, exit 130 or 143. Second
 //! signal: exit at once; every row already written is whole, because each row
 //! is written and flushed as its operation finishes.
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::greenapi::client::Client;
-use crate::manifest::Operation;
+use super::{Job, JobConfig, Ran};
 use crate::report::consumer::{Views, consume};
 use crate::report::progress::ProgressView;
-use crate::report::results::ResultsFile;
 use crate::report::summary;
-use crate::report::tally::{Interrupt, Tally};
-use crate::report::term::{ProgressMode, progress_style};
-use crate::runner::engine::{self, EngineConfig, InstanceSetup};
+use crate::report::tally::Interrupt;
+use crate::report::term::progress_style;
+use crate::runner::engine;
 
-/// Everything a run needs, prepared and checked.
-pub struct Session {
-    pub client: Client,
-    pub setups: HashMap<Arc<str>, InstanceSetup>,
-    pub engine: EngineConfig,
-    /// The operations to send (those settled earlier are already counted in `tally`).
-    pub ops: Vec<Operation>,
-    pub tally: Tally,
-    pub results: ResultsFile,
-    pub progress: ProgressMode,
-    /// `-q` hides the progress, `-qq` the summary too.
-    pub quiet: u8,
-    pub started: Instant,
-}
-
-/// Runs the session to its end on a fresh runtime and returns the exit code.
-///
-/// The engine's tasks share one thread (the results file and the views have
-/// their own, below): its work is waiting on sockets and timers, and with
-/// a pool of workers it spent more CPU waking them and contending in the
-/// allocator than sending. Unpaced against a local server, one thread sent
-/// a third more per second at half the CPU (BENCHMARKS.md §6).
-pub fn run_session(session: Session) -> anyhow::Result<u8> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let (tally, interrupt) = runtime.block_on(drive(session, true))?;
-    Ok(tally.exit_code(interrupt))
-}
-
-/// Drives a session inside a runtime. `signals` installs the SIGINT/SIGTERM
-/// handlers (the demo and tests that drive sessions in-process leave them off).
-pub async fn drive(session: Session, signals: bool) -> anyhow::Result<(Tally, Option<Interrupt>)> {
-    let Session {
+/// See [`Job::drive`].
+pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
+    let Job {
         client,
         setups,
         engine: config,
         ops,
         tally,
         results,
-        progress,
-        quiet,
+        config: JobConfig {
+            progress, quiet, ..
+        },
         started,
-    } = session;
+    } = job;
     let cancel = CancellationToken::new();
     let interrupt = Arc::new(OnceLock::new());
     let watcher = if signals {
@@ -114,7 +80,7 @@ pub async fn drive(session: Session, signals: bool) -> anyhow::Result<(Tally, Op
             summary::render(&tally, started.elapsed(), &results_path, interrupt)
         );
     }
-    Ok((tally, interrupt))
+    Ok(Ran { tally, interrupt })
 }
 
 /// First SIGINT/SIGTERM cancels; a second one exits at once.
