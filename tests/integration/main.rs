@@ -13,6 +13,7 @@ mod fault_idle_close;
 mod fault_matrix;
 mod fuzz_replay;
 mod hostile_answers;
+mod job_api;
 mod jobs;
 mod live;
 mod logging;
