@@ -19,15 +19,17 @@ use crate::cli::{Cli, Command};
 use crate::exit;
 use crate::failure::Failure;
 
-/// Runs the command `cli` names and returns its exit code.
+/// Runs the command `cli` names and returns its exit code. Every command
+/// takes `-q`'s count as it is (`quiet`: 1 hides warnings, notes and
+/// progress, 2 the summary too), and says what it does with each.
 pub fn execute(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Sandbox(args) => sandbox::execute(args),
-        Command::Validate(args) => validate::execute(args, cli.log.quiet > 0),
-        Command::Plan(args) => plan::execute(args, cli.log.quiet > 0),
+        Command::Validate(args) => validate::execute(args, cli.log.quiet),
+        Command::Plan(args) => plan::execute(args, cli.log.quiet),
         Command::Run(args) => run::execute(args, cli.log.quiet),
         Command::Demo(args) => demo::execute(args, cli.log.quiet),
-        Command::Report(args) => report::execute(args, cli.color, cli.log.quiet > 0),
+        Command::Report(args) => report::execute(args, cli.color, cli.log.quiet),
         Command::Completions(args) => completions::execute(args),
         Command::Man(args) => man::execute(args),
         Command::Groups(args) => groups::execute(args, cli.log.quiet),

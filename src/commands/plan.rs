@@ -12,7 +12,7 @@ use crate::manifest::{self, plan};
 use crate::report::results;
 
 /// Prints the plan; `quiet` (-q) leaves out warnings and notes.
-pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
+pub fn execute(args: PlanArgs, quiet: u8) -> anyhow::Result<u8> {
     let opts = args.manifest.load_options().map_err(Failure::Usage)?;
     let output = args.manifest.output().map_err(Failure::Usage)?;
     let env = |k: &str| std::env::var(k).ok();
@@ -24,7 +24,7 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
         // Held only here: a live plan's workers log to stderr, and a lock
         // held across its block_on would wait for them forever.
         let mut err = io::stderr().lock();
-        for d in loaded.diagnostics.iter().filter(|_| !quiet) {
+        for d in loaded.diagnostics.iter().filter(|_| quiet == 0) {
             writeln!(err, "{d}")?;
         }
     }
@@ -39,7 +39,7 @@ pub fn execute(args: PlanArgs, quiet: bool) -> anyhow::Result<u8> {
         Some(path) => results::peek(path).map_err(|e| Failure::Usage(e.to_string()))?,
         None => results::PriorResults::default(),
     };
-    if let (Some(path), false) = (&results_path, quiet) {
+    if let (Some(path), false) = (&results_path, quiet > 0) {
         crate::job::say_settled(
             &loaded.operations,
             &|id| prior.is_settled(id, false),

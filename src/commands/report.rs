@@ -13,7 +13,7 @@ use crate::failure::Failure;
 use crate::report::review::{self, Review, html, markdown, text};
 
 /// Runs the command; `quiet` (-q) leaves out the warnings on stderr.
-pub fn execute(args: ReportArgs, color: ColorMode, quiet: bool) -> anyhow::Result<u8> {
+pub fn execute(args: ReportArgs, color: ColorMode, quiet: u8) -> anyhow::Result<u8> {
     for path in &args.files {
         // Checked before reading: memory follows the size.
         let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -34,7 +34,7 @@ pub fn execute(args: ReportArgs, color: ColorMode, quiet: bool) -> anyhow::Resul
     let to_file = args.output.as_ref().filter(|p| p.as_os_str() != "-");
     // The text view carries its own warnings; others get them on stderr so
     // that a cron log shows them.
-    if !quiet && (to_file.is_some() || args.format != ReportFormat::Text) {
+    if quiet == 0 && (to_file.is_some() || args.format != ReportFormat::Text) {
         warn(&review);
     }
     let palette = match (to_file, color) {

@@ -14,7 +14,7 @@ use crate::greenapi::{Action, Platform};
 use crate::manifest::{self, Diagnostic, Loaded, Rejected, Severity};
 
 /// Checks the manifests; `quiet` (-q) leaves out warnings and notes.
-pub fn execute(args: ValidateArgs, quiet: bool) -> anyhow::Result<u8> {
+pub fn execute(args: ValidateArgs, quiet: u8) -> anyhow::Result<u8> {
     let opts = args.manifest.load_options().map_err(Failure::Usage)?;
     let output = args.manifest.output().map_err(Failure::Usage)?;
     if args
@@ -38,7 +38,7 @@ pub fn execute(args: ValidateArgs, quiet: bool) -> anyhow::Result<u8> {
     let reports: Vec<Report<'_>> = results.iter().map(Checked::report).collect();
     let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
     match output {
-        OutputFormat::Text => render_text(&reports, quiet, &mut out, &mut err)?,
+        OutputFormat::Text => render_text(&reports, quiet > 0, &mut out, &mut err)?,
         OutputFormat::Json => render_json(&reports, &mut out)?,
     }
     Ok(if reports.iter().all(|r| r.valid) {

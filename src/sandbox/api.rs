@@ -23,7 +23,7 @@ use super::fate::Fate;
 use super::faults::Fault;
 use super::ledger::{LedgerEntry, body_value};
 use super::limits::limit_for;
-use super::reply::{Kill, Outcome, Reply};
+use super::reply::{Decision, Kill, Reply};
 use super::request::{parse_body, parse_path};
 use super::shared::{Inner, Shared};
 use crate::greenapi::{Method, Platform};
@@ -35,7 +35,7 @@ pub(crate) async fn handle(
     path: &str,
     query: Option<&str>,
     body: &[u8],
-) -> Outcome {
+) -> Decision {
     let arrived = Instant::now();
     let at_secs = arrived.duration_since(shared.started).as_secs_f64();
     let mut entry = LedgerEntry {
@@ -58,7 +58,7 @@ pub(crate) async fn handle(
     let admitted = admit(&mut shared.lock(), &mut entry, verb, path, body);
     let (instance, method, fate) = match admitted {
         Ok(admitted) => admitted,
-        Err(reply) => return finish(shared, entry, Outcome::Answer(reply)),
+        Err(reply) => return finish(shared, entry, Decision::Answer(reply)),
     };
     let seq = entry.seq;
     // The real service's work for this request, now.
@@ -74,40 +74,40 @@ pub(crate) async fn handle(
     };
     let Some(Fate { fault, apply }) = fate else {
         let reply = serve_now(&mut entry);
-        return serve(shared, seq, finish(shared, entry, Outcome::Answer(reply))).await;
+        return serve(shared, seq, finish(shared, entry, Decision::Answer(reply))).await;
     };
     entry.fault = Some(fault.name().to_owned());
     let outcome = match fault {
-        Fault::Reset => Outcome::Kill(Kill::Reset),
+        Fault::Reset => Decision::Kill(Kill::Reset),
         Fault::Latency { ms } => {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
-                _ = shared.shutdown.cancelled() => return finish(shared, entry, Outcome::Kill(Kill::Drop)),
+                _ = shared.shutdown.cancelled() => return finish(shared, entry, Decision::Kill(Kill::Drop)),
             }
-            Outcome::Answer(serve_now(&mut entry))
+            Decision::Answer(serve_now(&mut entry))
         }
         Fault::DropAfterApply => {
             serve_now(&mut entry);
-            Outcome::Kill(Kill::Drop)
+            Decision::Kill(Kill::Drop)
         }
         other => {
             if apply {
                 serve_now(&mut entry);
             }
             match other {
-                Fault::Hang => Outcome::Hang,
-                Fault::TooManyRequests { retry_after } => Outcome::Answer(Reply {
+                Fault::Hang => Decision::Hang,
+                Fault::TooManyRequests { retry_after } => Decision::Answer(Reply {
                     retry_after,
                     ..Reply::text(429, "Too Many Requests")
                 }),
-                Fault::ServerError => Outcome::Answer(Reply::text(500, "Internal Server Error")),
-                Fault::BadGateway => Outcome::Answer(Reply::text(502, "Bad Gateway")),
-                Fault::ClientClosed => Outcome::Answer(Reply::text(499, "Client Closed Request")),
-                Fault::Garbage => Outcome::Answer(Reply::text(
+                Fault::ServerError => Decision::Answer(Reply::text(500, "Internal Server Error")),
+                Fault::BadGateway => Decision::Answer(Reply::text(502, "Bad Gateway")),
+                Fault::ClientClosed => Decision::Answer(Reply::text(499, "Client Closed Request")),
+                Fault::Garbage => Decision::Answer(Reply::text(
                     200,
                     "<html><body>upstream answered something odd</body></html>",
                 )),
-                Fault::Embedded401 => Outcome::Answer(Reply::json(
+                Fault::Embedded401 => Decision::Answer(Reply::json(
                     200,
                     &json!({"code": 401, "description": "Unauthorized"}),
                 )),
@@ -122,11 +122,11 @@ pub(crate) async fn handle(
 
 /// Holds an answer for the sandbox's service time, if it has one: the
 /// request was admitted (and counted) on arrival, its answer leaves later.
-async fn serve(shared: &Arc<Shared>, seq: u64, outcome: Outcome) -> Outcome {
-    if let (Outcome::Answer(_), Some(wait)) = (&outcome, shared.service_time(seq)) {
+async fn serve(shared: &Arc<Shared>, seq: u64, outcome: Decision) -> Decision {
+    if let (Decision::Answer(_), Some(wait)) = (&outcome, shared.service_time(seq)) {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = shared.shutdown.cancelled() => return Outcome::Kill(Kill::Drop),
+            _ = shared.shutdown.cancelled() => return Decision::Kill(Kill::Drop),
         }
     }
     outcome
@@ -169,8 +169,8 @@ fn admit(
 }
 
 /// Records the request and passes its outcome on.
-fn finish(shared: &Shared, mut entry: LedgerEntry, outcome: Outcome) -> Outcome {
-    if let Outcome::Answer(reply) = &outcome {
+fn finish(shared: &Shared, mut entry: LedgerEntry, outcome: Decision) -> Decision {
+    if let Decision::Answer(reply) = &outcome {
         entry.status = Some(reply.status);
         entry.answer = Some(clip(&reply.body));
     }

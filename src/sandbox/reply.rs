@@ -63,7 +63,7 @@ pub(crate) enum Kill {
 
 /// What the API handler decided for one request.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Outcome {
+pub(crate) enum Decision {
     Answer(Reply),
     Kill(Kill),
     /// No answer until the sandbox shuts down.

@@ -29,7 +29,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::reply::{Kill, Outcome, Reply};
+use super::reply::{Decision, Kill, Reply};
 use super::shared::Shared;
 use super::{admin, api};
 
@@ -133,12 +133,12 @@ async fn respond(shared: Arc<Shared>, ctl: ConnCtl, req: Request<Incoming>) -> R
         return admin::handle(&shared, &verb, &path, &body).into_response();
     }
     match api::handle(&shared, &verb, &path, query.as_deref(), &body).await {
-        Outcome::Answer(reply) => reply.into_response(),
-        Outcome::Kill(how) => {
+        Decision::Answer(reply) => reply.into_response(),
+        Decision::Kill(how) => {
             ctl.kill(how);
             std::future::pending().await
         }
-        Outcome::Hang => {
+        Decision::Hang => {
             shared.shutdown.cancelled().await;
             ctl.kill(Kill::Drop);
             std::future::pending().await
