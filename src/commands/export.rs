@@ -31,26 +31,15 @@ struct Target {
     state: Result<GroupState, String>,
 }
 
+/// A group to read: the instance that reads it, the group, and its
+/// subject when the listing said it.
+type Wanted = (Arc<str>, String, Option<String>);
+
 /// Exports the groups; exit 4 when an instance was refused, 3 when a group
 /// could not be read (the others are written), else 0.
 pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
-    let bad: Vec<String> = args
-        .chats
-        .iter()
-        .filter(|c| {
-            ids::platform_of(c).is_none_or(|p| ids::kind_of(p, c.trim()) != Some(IdKind::Group))
-        })
-        .map(|c| format!("`{}` is not a group ID", escaped(c)))
-        .collect();
-    if !bad.is_empty() {
-        return Err(Failure::Usage(format!(
-            "{}; a whatsapp group ID looks like `120363043968066561@g.us`, a max one like `-10000000000000`",
-            bad.join(", ")
-        ))
-        .into());
-    }
-    let chats: Vec<String> = args.chats.iter().map(|c| c.trim().to_owned()).collect();
+    let chats = group_ids(&args.chats)?;
     let read = &args.read;
     let chosen = reading::choose(
         read.instances.as_deref(),
@@ -60,43 +49,7 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
         &env,
         quiet,
     )?;
-    // Which instance reads each named group.
-    let mut named: Vec<(Arc<str>, String)> = Vec::new();
-    let mut problems = Vec::new();
-    for chat in &chats {
-        let platform = ids::platform_of(chat).expect("checked above");
-        let fits: Vec<&Arc<str>> = chosen
-            .names
-            .iter()
-            .filter(|n| {
-                chosen
-                    .instances
-                    .get(n)
-                    .is_some_and(|i| i.platform == platform)
-            })
-            .collect();
-        match fits.as_slice() {
-            [one] => named.push(((*one).clone(), chat.clone())),
-            [] => problems.push(format!(
-                "`{chat}` is a {platform} group, and no {} instance is {platform}",
-                if read.instance.is_some() {
-                    "chosen"
-                } else {
-                    "configured"
-                }
-            )),
-            many => problems.push(format!(
-                "`{chat}` could be read by {}: say which with --instance NAME",
-                many.iter()
-                    .map(|n| format!("`{}`", escaped(n)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Failure::Usage(problems.join("\n")).into());
-    }
+    let named = readers(&chats, &chosen, read.instance.is_some())?;
     let used: Vec<Arc<str>> = if args.all {
         chosen.names.clone()
     } else {
@@ -117,105 +70,216 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let retry = RetryPolicy::default();
     let (targets, mut code) = runtime.block_on(async {
+        let retry = RetryPolicy::default();
         let conns = reading::connect(&client, &setups, &used, retry, DEFAULT_PATIENCE).await;
-        let mut code = exit::SUCCESS;
-        let mut wanted: Vec<(Arc<str>, String, Option<String>)> = Vec::new();
-        if args.all {
-            let mut first: HashMap<String, Arc<str>> = HashMap::new();
-            for conn in &conns {
-                if conn.refusal().is_some() {
-                    continue;
-                }
-                match reading::known_groups(&client, conn).await {
-                    Ok((groups, _)) => {
-                        if groups.is_empty() && quiet == 0 {
-                            eprintln!("{}", reading::no_groups_note(&conn.name, conn.platform));
-                        }
-                        for g in groups {
-                            if let Some(by) = first.get(&g.id) {
-                                if quiet == 0 {
-                                    eprintln!(
-                                        "note: group {} is listed by `{}` and `{}`; exported once, as `{}` reads it",
-                                        g.id,
-                                        escaped(by),
-                                        escaped(&conn.name),
-                                        escaped(by)
-                                    );
-                                }
-                                continue;
-                            }
-                            first.insert(g.id.clone(), conn.name.clone());
-                            wanted.push((conn.name.clone(), g.id, Some(g.subject)));
-                        }
-                    }
-                    Err(e) => {
-                        eprintln!(
-                            "error: instance `{}`: getContacts: {}",
-                            escaped(&conn.name),
-                            escaped(&e)
-                        );
-                        code = exit::FAILED;
-                    }
-                }
+        let (wanted, mut code) = match args.all {
+            true => listed(&client, &conns, quiet).await,
+            false => {
+                let wanted = named.into_iter().map(|(n, c)| (n, c, None)).collect();
+                (wanted, exit::SUCCESS)
             }
-        } else {
-            wanted = named.iter().map(|(n, c)| (n.clone(), c.clone(), None)).collect();
-        }
+        };
         for conn in &conns {
             if let Some(why) = conn.refusal() {
-                eprintln!("error: instance `{}`: {}", escaped(&conn.name), escaped(why));
+                eprintln!(
+                    "error: instance `{}`: {}",
+                    escaped(&conn.name),
+                    escaped(why)
+                );
                 code = exit::INSTANCE_REFUSED;
             }
         }
         let progress = ReadProgress::new(read.progress, quiet, wanted.len() as u64);
-        let conns: HashMap<Arc<str>, reading::Connection> =
-            conns.into_iter().map(|c| (c.name.clone(), c)).collect();
-        let conns = Arc::new(conns);
-        let mut tasks = tokio::task::JoinSet::new();
-        for name in &used {
-            let mine: Vec<(usize, String)> = wanted
-                .iter()
-                .enumerate()
-                .filter(|(_, (n, ..))| n == name)
-                .map(|(k, (_, chat, _))| (k, chat.clone()))
-                .collect();
-            let (conns, name, progress) = (conns.clone(), name.clone(), progress.clone());
-            tasks.spawn(async move {
-                let mut out = Vec::with_capacity(mine.len());
-                for (k, chat) in mine {
-                    let state = match conns.get(&name).and_then(|c| c.reader.as_ref()) {
-                        Some(reader) => reader.read(&chat, false).await.0,
-                        None => Err("the instance was refused".to_owned()),
-                    };
-                    progress.read_one();
-                    out.push((k, state));
-                }
-                out
-            });
-        }
-        let mut states: Vec<(usize, Result<GroupState, String>)> =
-            tasks.join_all().await.into_iter().flatten().collect();
+        let targets = read_all(conns, &used, wanted, &progress).await;
         progress.finish();
-        states.sort_by_key(|(k, _)| *k);
-        let targets: Vec<Target> = wanted
-            .into_iter()
-            .zip(states)
-            .map(|((instance, chat, subject), (_, state))| Target {
-                instance,
-                chat,
-                subject,
-                state,
-            })
-            .collect();
         (targets, code)
     });
+    let readable = exportable(&targets, &chosen.instances, quiet, &mut code);
+    let write = |out: &mut dyn Write| -> io::Result<()> {
+        match args.format {
+            ExportFormat::Csv => write_csv(out, &readable),
+            ExportFormat::Yaml => {
+                let when = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+                write_yaml(out, &readable, &when.to_string())
+            }
+        }
+    };
+    match &args.output {
+        Some(path) => write_file(path, &write)?,
+        None => {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(code)
+}
+
+/// The group IDs on the command line, trimmed; anything else is a usage
+/// error naming every one of them.
+fn group_ids(given: &[String]) -> Result<Vec<String>, Failure> {
+    let bad: Vec<String> = given
+        .iter()
+        .filter(|c| {
+            ids::platform_of(c).is_none_or(|p| ids::kind_of(p, c.trim()) != Some(IdKind::Group))
+        })
+        .map(|c| format!("`{}` is not a group ID", escaped(c)))
+        .collect();
+    if !bad.is_empty() {
+        return Err(Failure::Usage(format!(
+            "{}; a whatsapp group ID looks like `120363043968066561@g.us`, a max one like `-10000000000000`",
+            bad.join(", ")
+        )));
+    }
+    Ok(given.iter().map(|c| c.trim().to_owned()).collect())
+}
+
+/// Which chosen instance reads each named group: the one of its platform.
+/// None or several is a usage error (`chosen_one`: `--instance` was given).
+fn readers(
+    chats: &[String],
+    chosen: &reading::Chosen,
+    chosen_one: bool,
+) -> Result<Vec<(Arc<str>, String)>, Failure> {
+    let mut named: Vec<(Arc<str>, String)> = Vec::new();
+    let mut problems = Vec::new();
+    for chat in chats {
+        let platform = ids::platform_of(chat).expect("checked by group_ids");
+        let fits: Vec<&Arc<str>> = chosen
+            .names
+            .iter()
+            .filter(|n| {
+                chosen
+                    .instances
+                    .get(n)
+                    .is_some_and(|i| i.platform == platform)
+            })
+            .collect();
+        match fits.as_slice() {
+            [one] => named.push(((*one).clone(), chat.clone())),
+            [] => problems.push(format!(
+                "`{chat}` is a {platform} group, and no {} instance is {platform}",
+                if chosen_one { "chosen" } else { "configured" }
+            )),
+            many => problems.push(format!(
+                "`{chat}` could be read by {}: say which with --instance NAME",
+                many.iter()
+                    .map(|n| format!("`{}`", escaped(n)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(named),
+        false => Err(Failure::Usage(problems.join("\n"))),
+    }
+}
+
+/// `--all`: every group the instances list (`getContacts`), each by the
+/// first instance that lists it; exit 3 when a listing failed.
+async fn listed(client: &Client, conns: &[reading::Connection], quiet: u8) -> (Vec<Wanted>, u8) {
+    let mut code = exit::SUCCESS;
+    let mut wanted: Vec<Wanted> = Vec::new();
+    let mut first: HashMap<String, Arc<str>> = HashMap::new();
+    for conn in conns.iter().filter(|c| c.refusal().is_none()) {
+        let groups = match reading::known_groups(client, conn).await {
+            Ok((groups, _)) => groups,
+            Err(e) => {
+                eprintln!(
+                    "error: instance `{}`: getContacts: {}",
+                    escaped(&conn.name),
+                    escaped(&e)
+                );
+                code = exit::FAILED;
+                continue;
+            }
+        };
+        if groups.is_empty() && quiet == 0 {
+            eprintln!("{}", reading::no_groups_note(&conn.name, conn.platform));
+        }
+        for g in groups {
+            if let Some(by) = first.get(&g.id) {
+                if quiet == 0 {
+                    eprintln!(
+                        "note: group {} is listed by `{}` and `{}`; exported once, as `{}` reads it",
+                        g.id,
+                        escaped(by),
+                        escaped(&conn.name),
+                        escaped(by)
+                    );
+                }
+                continue;
+            }
+            first.insert(g.id.clone(), conn.name.clone());
+            wanted.push((conn.name.clone(), g.id, Some(g.subject)));
+        }
+    }
+    (wanted, code)
+}
+
+/// Reads every wanted group, each instance's in order on its own reader
+/// (instances side by side), and returns them in `wanted`'s order.
+async fn read_all(
+    conns: Vec<reading::Connection>,
+    used: &[Arc<str>],
+    wanted: Vec<Wanted>,
+    progress: &ReadProgress,
+) -> Vec<Target> {
+    let conns: HashMap<Arc<str>, reading::Connection> =
+        conns.into_iter().map(|c| (c.name.clone(), c)).collect();
+    let conns = Arc::new(conns);
+    let mut tasks = tokio::task::JoinSet::new();
+    for name in used {
+        let mine: Vec<(usize, String)> = wanted
+            .iter()
+            .enumerate()
+            .filter(|(_, (n, ..))| n == name)
+            .map(|(k, (_, chat, _))| (k, chat.clone()))
+            .collect();
+        let (conns, name, progress) = (conns.clone(), name.clone(), progress.clone());
+        tasks.spawn(async move {
+            let mut out = Vec::with_capacity(mine.len());
+            for (k, chat) in mine {
+                let state = match conns.get(&name).and_then(|c| c.reader.as_ref()) {
+                    Some(reader) => reader.read(&chat, false).await.0,
+                    None => Err("the instance was refused".to_owned()),
+                };
+                progress.read_one();
+                out.push((k, state));
+            }
+            out
+        });
+    }
+    let mut states: Vec<(usize, Result<GroupState, String>)> =
+        tasks.join_all().await.into_iter().flatten().collect();
+    states.sort_by_key(|(k, _)| *k);
+    wanted
+        .into_iter()
+        .zip(states)
+        .map(|((instance, chat, subject), (_, state))| Target {
+            instance,
+            chat,
+            subject,
+            state,
+        })
+        .collect()
+}
+
+/// The groups that were read, ready to write; each that was not is said
+/// on stderr and makes the exit code 3 (unless it is worse already).
+fn exportable<'t>(
+    targets: &'t [Target],
+    instances: &crate::instances::Instances,
+    quiet: u8,
+    code: &mut u8,
+) -> Vec<Exported<'t>> {
     let mut readable = Vec::new();
-    for t in &targets {
+    for t in targets {
         match &t.state {
             Ok(state) => {
-                let platform = chosen.instances.get(&t.instance).expect("chosen").platform;
+                let platform = instances.get(&t.instance).expect("chosen").platform;
                 let g = Exported {
                     instance: &t.instance,
                     platform,
@@ -239,30 +303,13 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
                     t.chat,
                     escaped(e)
                 );
-                if code == exit::SUCCESS {
-                    code = exit::FAILED;
+                if *code == exit::SUCCESS {
+                    *code = exit::FAILED;
                 }
             }
         }
     }
-    let write = |out: &mut dyn Write| -> io::Result<()> {
-        match args.format {
-            ExportFormat::Csv => write_csv(out, &readable),
-            ExportFormat::Yaml => {
-                let when = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
-                write_yaml(out, &readable, &when.to_string())
-            }
-        }
-    };
-    match &args.output {
-        Some(path) => write_file(path, &write)?,
-        None => {
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            write(&mut out)?;
-            out.flush()?;
-        }
-    }
-    Ok(code)
+    readable
 }
 
 /// Writes `path` whole or not at all: into a new private file (0600; the

@@ -53,6 +53,25 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
             None => return Err(Failure::Locked(files::locked_message(&args.desired)).into()),
         },
     };
+    let (loaded, names) = load(&args, quiet)?;
+    let plans = read_plans(&args, &loaded, &names, quiet)?;
+    let read_code = if plans.iter().any(|p| p.refused) {
+        exit::INSTANCE_REFUSED
+    } else if plans.iter().any(|p| p.changes.is_err()) {
+        exit::FAILED
+    } else {
+        exit::SUCCESS
+    };
+    if args.dry_run {
+        return print_dry_run(&args, &loaded.name, &plans, read_code);
+    }
+    apply(&args, &loaded, &plans, read_code, quiet)
+}
+
+/// Loads and validates the desired-state file, says its notes and
+/// warnings, and checks a token is there for each instance it uses
+/// (returned in order of first use).
+fn load(args: &SyncArgs, quiet: u8) -> Result<(desired::Loaded, Vec<Arc<str>>), Failure> {
     let env = |k: &str| std::env::var(k).ok();
     let options = LoadOptions {
         format: Some(InputFormat::Yaml),
@@ -60,19 +79,14 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         instances_file: args.instances.clone(),
         trusted_hosts: args.trust_api_host.clone(),
     };
-    let loaded = match desired::load(&args.desired, &options, &env) {
-        Ok(l) => l,
-        Err(rejected) => return Err(Failure::Rejected(format!("{rejected}\n")).into()),
-    };
-    let names: Vec<Arc<str>> = {
-        let mut names: Vec<Arc<str>> = Vec::new();
-        for g in &loaded.state.groups {
-            if !names.contains(&g.instance) {
-                names.push(g.instance.clone());
-            }
+    let loaded = desired::load(&args.desired, &options, &env)
+        .map_err(|rejected| Failure::Rejected(format!("{rejected}\n")))?;
+    let mut names: Vec<Arc<str>> = Vec::new();
+    for g in &loaded.state.groups {
+        if !names.contains(&g.instance) {
+            names.push(g.instance.clone());
         }
-        names
-    };
+    }
     let missing = loaded.instances.missing_tokens(names.iter().map(|n| &**n));
     if quiet == 0 {
         let repeated =
@@ -82,12 +96,22 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         }
     }
     if !missing.is_empty() {
-        return Err(job::rejected(&missing).into());
+        return Err(job::rejected(&missing));
     }
+    Ok((loaded, names))
+}
+
+/// Preflights each instance and reads each group, computing its changes.
+fn read_plans<'d>(
+    args: &SyncArgs,
+    loaded: &'d desired::Loaded,
+    names: &[Arc<str>],
+    quiet: u8,
+) -> anyhow::Result<Vec<read::GroupPlan<'d>>> {
     // Reads go at their own pace, under getGroupData's limit; --rate is the
-    // moderation pace, `run`'s to choose (and warn about) when the
+    // moderation pace, the job's to choose (and warn about) when the
     // operations run.
-    let setups = job::reading_setups(&loaded.instances, &names, None)?;
+    let setups = job::reading_setups(&loaded.instances, names, None)?;
     let client = Client::new(&ClientConfig {
         timeout: args.timeout,
         ..ClientConfig::default()
@@ -100,56 +124,64 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let plans = runtime.block_on(async {
-        let conns = reading::connect(&client, &setups, &names, retry, args.outage_patience).await;
+    Ok(runtime.block_on(async {
+        let conns = reading::connect(&client, &setups, names, retry, args.outage_patience).await;
         let conns: HashMap<_, _> = conns.into_iter().map(|c| (c.name.clone(), c)).collect();
         let progress = ReadProgress::new(args.progress, quiet, loaded.state.groups.len() as u64);
         let plans = read::plan(&loaded.state, conns, &progress).await;
         progress.finish();
         plans
-    });
-    drop(runtime);
-    let read_code = if plans.iter().any(|p| p.refused) {
-        exit::INSTANCE_REFUSED
-    } else if plans.iter().any(|p| p.changes.is_err()) {
-        exit::FAILED
-    } else {
-        exit::SUCCESS
-    };
+    }))
+}
+
+/// `--dry-run`: what a sync would change, and whether it would; nothing sent.
+fn print_dry_run(
+    args: &SyncArgs,
+    name: &str,
+    plans: &[read::GroupPlan<'_>],
+    read_code: u8,
+) -> anyhow::Result<u8> {
     let mut out = io::stdout().lock();
-    if args.dry_run {
-        match args.format {
-            OutputArg::Text => {
+    match args.format {
+        OutputArg::Text => {
+            writeln!(
+                out,
+                "{name}: what a sync would change (dry run: nothing is sent)"
+            )?;
+            show::render_text(plans, args.max_removals, true, &mut out)?;
+            if show::refusal(plans, args.max_removals).is_some() {
                 writeln!(
                     out,
-                    "{}: what a sync would change (dry run: nothing is sent)",
-                    loaded.name
+                    "a sync would refuse this mass removal and send nothing to any group; raise --max-removals if it is meant"
                 )?;
-                show::render_text(&plans, args.max_removals, true, &mut out)?;
-                if show::refusal(&plans, args.max_removals).is_some() {
-                    writeln!(
-                        out,
-                        "a sync would refuse this mass removal and send nothing to any group; raise --max-removals if it is meant"
-                    )?;
-                }
-                if show::own_unknown(&plans).is_some() {
-                    writeln!(
-                        out,
-                        "a sync would stop before sending: the instance's own number is unknown (exit 3)"
-                    )?;
-                }
             }
-            OutputArg::Json => {
-                show::render_json(&loaded.name, &plans, args.max_removals, &mut out)?
+            if show::own_unknown(plans).is_some() {
+                writeln!(
+                    out,
+                    "a sync would stop before sending: the instance's own number is unknown (exit 3)"
+                )?;
             }
         }
-        // A plan that a sync would not carry out is no success.
-        let own_code = match show::own_unknown(&plans) {
-            Some(_) => exit::FAILED,
-            None => exit::SUCCESS,
-        };
-        return Ok(worst(read_code, own_code));
+        OutputArg::Json => show::render_json(name, plans, args.max_removals, &mut out)?,
     }
+    // A plan that a sync would not carry out is no success.
+    let own_code = match show::own_unknown(plans) {
+        Some(_) => exit::FAILED,
+        None => exit::SUCCESS,
+    };
+    Ok(worst(read_code, own_code))
+}
+
+/// Sends the changes: refuses a mass removal or a plan made without the
+/// instance's own number, writes the operations manifest (the audit
+/// record), and runs the same operations as a [`Job`].
+fn apply(
+    args: &SyncArgs,
+    loaded: &desired::Loaded,
+    plans: &[read::GroupPlan<'_>],
+    read_code: u8,
+    quiet: u8,
+) -> anyhow::Result<u8> {
     for p in plans.iter().filter(|p| p.changes.is_err()) {
         let why = p.changes.as_ref().err().map_or("", String::as_str);
         eprintln!(
@@ -160,11 +192,11 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
             escaped(why)
         );
     }
-    if let Some(refusal) = show::refusal(&plans, args.max_removals) {
+    if let Some(refusal) = show::refusal(plans, args.max_removals) {
         return Err(Failure::Rejected(format!("{refusal}\n")).into());
     }
     // Transient, unlike the refusal above: the next sync may learn it.
-    if let Some(stop) = show::own_unknown(&plans) {
+    if let Some(stop) = show::own_unknown(plans) {
         eprintln!("{stop}");
         return Ok(worst(read_code, exit::FAILED));
     }
@@ -199,7 +231,8 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         ))
     })?;
     if quiet < 2 {
-        show::render_text(&plans, args.max_removals, false, &mut out)?;
+        let mut out = io::stdout().lock();
+        show::render_text(plans, args.max_removals, false, &mut out)?;
         writeln!(
             out,
             "operations: {}",
@@ -207,7 +240,6 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         )?;
         out.flush()?;
     }
-    drop(out);
     let ops = files::operations(&paths.operations, &rows, &loaded.instances)
         .ok_or_else(|| Failure::usage("an operation names an instance that is not configured"))?;
     let config = JobConfig {
