@@ -77,7 +77,7 @@ async fn sweep_point(n: usize, kill_after: usize, wait_for_rows: bool) -> Point 
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(dir.path(), "m.csv", &manifest(n));
     let results = dir.path().join("m.results.csv");
-    let env = default_env(&sb, INSTANCE);
+    let env = default_env(&sb, WA_MAIN);
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"))
         .args(run_args(&manifest))
         .env_clear()

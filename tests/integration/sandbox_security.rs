@@ -11,6 +11,7 @@ use greenbatch::sandbox::SandboxConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::sandbox_support::*;
+use crate::support::WA_MAIN;
 
 /// One raw HTTP/1.1 request with exactly these headers; the status and body.
 async fn raw(addr: std::net::SocketAddr, verb: &str, path: &str, headers: &str) -> (u16, String) {
@@ -36,10 +37,15 @@ async fn raw(addr: std::net::SocketAddr, verb: &str, path: &str, headers: &str) 
 async fn requests_for_other_hosts_or_from_other_sites_are_refused() {
     let api = Api::unlimited().await;
     let addr = api.sb.addr();
-    api.act(WA, "removeGroupParticipant", MARKET, "79001234561@c.us")
-        .await;
+    api.act(
+        WA_MAIN,
+        "removeGroupParticipant",
+        MARKET,
+        "79001234561@c.us",
+    )
+    .await;
     assert!(!api.is_member(MARKET, "79001234561@c.us"));
-    let remove = api.path(WA, "removeGroupParticipant", false);
+    let remove = api.path(WA_MAIN, "removeGroupParticipant", false);
     let hostile = [
         "Host: evil.example\r\n".to_owned(),
         format!("Host: rebound.evil.example:{}\r\n", addr.port()),
@@ -97,10 +103,15 @@ async fn the_ledger_keeps_the_most_recent_entries_and_counts_them_all() {
     )
     .await;
     for _ in 0..8 {
-        api.call(WA, "getStateInstance", "").await;
+        api.call(WA_MAIN, "getStateInstance", "").await;
     }
-    api.act(WA, "removeGroupParticipant", MARKET, "79001234561@c.us")
-        .await;
+    api.act(
+        WA_MAIN,
+        "removeGroupParticipant",
+        MARKET,
+        "79001234561@c.us",
+    )
+    .await;
     let kept: Vec<u64> = api.sb.ledger().iter().map(|e| e.seq).collect();
     assert_eq!(kept, [4, 5, 6, 7, 8]);
     let totals = api.sb.ledger_totals();

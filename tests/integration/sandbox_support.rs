@@ -7,9 +7,6 @@ use greenbatch::greenapi::Platform;
 use greenbatch::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use serde_json::Value;
 
-pub const WA: &str = "1101000001";
-pub const WA2: &str = "1101000002";
-pub const MAX: &str = "3100000001";
 pub const MARKET: &str = "120363043968066561@g.us";
 pub const BOOK_CLUB: &str = "120363169960827018@g.us";
 pub const OLD_FRIENDS: &str = "79876543210-1587570015@g.us";
