@@ -4,7 +4,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{Method, Uri};
+use axum::response::Response;
 
 use greenbatch::report::results::ResultRow;
 use greenbatch::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
@@ -40,6 +47,38 @@ pub fn default_env(sandbox: &SandboxHandle, id: &str) -> Vec<(String, String)> {
         env.push(("GREEN_API_LIMITS".into(), limits));
     }
     env
+}
+
+/// The `GREEN_API_*` variables that make `default` the WhatsApp instance
+/// WA_MAIN at `url` (a server of the test's own, not the sandbox) with
+/// `token`. A caller that needs more (`GREENBATCH_LOG`, `GREEN_API_LIMITS`)
+/// extends the list.
+pub fn env_for(url: &str, token: &str) -> Vec<(String, String)> {
+    vec![
+        ("GREEN_API_URL".into(), url.into()),
+        ("GREEN_API_ID_INSTANCE".into(), WA_MAIN.into()),
+        ("GREEN_API_TOKEN_INSTANCE".into(), token.into()),
+        ("GREEN_API_PLATFORM".into(), "whatsapp".into()),
+    ]
+}
+
+/// A server of the test's own on a free loopback port, answering every
+/// request with `answer` and counting them: returns its URL and the count.
+pub async fn fake_server<F>(answer: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(Method, Uri, Bytes) -> Response + Clone + Send + Sync + 'static,
+{
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = Router::new().fallback(move |verb: Method, uri: Uri, body: Bytes| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let response = answer(verb, uri, body);
+        async move { response }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, hits)
 }
 
 /// Writes `text` to `name` in `dir` and returns its path.
