@@ -11,7 +11,7 @@ use greenbatch::sandbox::SandboxConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::sandbox_support::*;
-use crate::support::WA_MAIN;
+use crate::support::{WA_MAIN, greenbatch_std};
 
 /// One raw HTTP/1.1 request with exactly these headers; the status and body.
 async fn raw(addr: std::net::SocketAddr, verb: &str, path: &str, headers: &str) -> (u16, String) {
@@ -148,7 +148,7 @@ fn the_state_file_is_read_with_a_size_bound() {
     file.set_len(64 << 20).unwrap();
     for state in [big.to_str().unwrap(), "/dev/zero"] {
         let started = Instant::now();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+        let out = greenbatch_std()
             .args(["sandbox", "--listen", "127.0.0.1:0", "--state", state])
             .output()
             .unwrap();
@@ -157,7 +157,7 @@ fn the_state_file_is_read_with_a_size_bound() {
         assert!(err.contains("larger than 16 MiB"), "{state}: {err}");
         assert!(started.elapsed() < Duration::from_secs(20), "{state}");
     }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+    let out = greenbatch_std()
         .args(["sandbox", "--ledger-capacity", "0"])
         .output()
         .unwrap();

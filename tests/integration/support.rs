@@ -1,6 +1,9 @@
 //! Shared by the integration tests: a sandbox in-process on port 0, files in
 //! a temporary directory, and the real `greenbatch` binary run against them
-//! with a bounded time.
+//! with a bounded time. The one place for the sandbox's instance IDs, the
+//! environment for a sandbox or for a server of a test's own, and launching
+//! the binary (`greenbatch`, or `greenbatch_std` / `greenbatch_async` for a
+//! test that needs the `Command` itself).
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -88,20 +91,43 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// The binary under test, for a shell that runs it by path or `PATH`.
+pub const BIN: &str = env!("CARGO_BIN_EXE_greenbatch");
+
+/// Whether the caller's variable `name` would change what the binary does:
+/// GREEN_API_*, GREENBATCH_LOG and the colour settings.
+fn inherited_setting(name: &str) -> bool {
+    name.starts_with("GREEN_API_")
+        || ["GREENBATCH_LOG", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"].contains(&name)
+}
+
+/// The binary as a `std::process::Command`, without the caller's settings
+/// (see `inherited_setting`): for tests without a runtime, and (through
+/// `assert_cmd::Command::from_std`) for assertions on its output.
+pub fn greenbatch_std() -> std::process::Command {
+    let mut cmd = std::process::Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if inherited_setting(&k) {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// The same as a `tokio::process::Command`, killed when dropped: for a child
+/// a test watches while it runs, signals or kills.
+pub fn greenbatch_async() -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::from(greenbatch_std());
+    cmd.kill_on_drop(true);
+    cmd
+}
+
 /// Runs the binary with `args` and `env` (and nothing of the caller's
 /// GREEN_API_*, GREENBATCH_LOG or colour settings), killed if it takes over
 /// a minute.
 pub async fn greenbatch(args: &[&str], env: &[(String, String)]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"));
-    cmd.args(args).kill_on_drop(true);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("GREEN_API_")
-            || ["GREENBATCH_LOG", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"].contains(&k.as_str())
-        {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    let mut cmd = greenbatch_async();
+    cmd.args(args).envs(env.iter().map(|(k, v)| (k, v)));
     tokio::time::timeout(Duration::from_secs(60), cmd.output())
         .await
         .expect("greenbatch finishes within a minute")
