@@ -98,10 +98,12 @@ fn a_desired_state_file_and_its_members_file_read_the_guard_too() {
     write(
         dir.path(),
         "instances.yaml",
-        "- name: max\n  platform: max\n  api_url: http://127.0.0.1:7700\n  id_instance: \"3100000001\"\n  token_env: GREEN_API_MAX_TOKEN\n\
-         - name: wa\n  platform: whatsapp\n  api_url: http://127.0.0.1:7700\n  id_instance: \"1101000001\"\n  token_env: GREEN_API_WA_TOKEN\n",
+        &format!(
+            "- name: max\n  platform: max\n  api_url: http://127.0.0.1:7700\n  id_instance: \"{MAX_MAIN}\"\n  token_env: GREEN_API_MAX_TOKEN\n\
+             - name: wa\n  platform: whatsapp\n  api_url: http://127.0.0.1:7700\n  id_instance: \"{WA_MAIN}\"\n  token_env: GREEN_API_WA_TOKEN\n"
+        ),
     );
-    let out = assert_cmd::cargo::cargo_bin_cmd!("greenbatch")
+    let out = greenbatch_std()
         .current_dir(dir.path())
         .env_clear()
         .args(["validate", "--instances"])

@@ -14,7 +14,7 @@ use crate::support::*;
 
 /// The binary with a clean environment: no colour settings but those given.
 fn bin(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+    greenbatch_std()
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_clear()
@@ -90,7 +90,7 @@ fn the_bash_script_loads_and_registers_a_completion() {
             "-c",
             "source <(\"$GB\" completions bash) && complete -p greenbatch",
         ])
-        .env("GB", env!("CARGO_BIN_EXE_greenbatch"))
+        .env("GB", BIN)
         .output()
         .expect("bash runs");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -229,9 +229,7 @@ fn example_of(sub: &str) -> String {
 
 /// Runs `line` in bash in `dir`, with the binary first on the PATH.
 fn shell(line: &str, dir: &Path, env: &[(String, String)]) -> Command {
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_greenbatch"))
-        .parent()
-        .unwrap();
+    let bin_dir = Path::new(BIN).parent().unwrap();
     let path = format!(
         "{}:{}",
         bin_dir.display(),
@@ -348,7 +346,7 @@ fn colour_follows_the_flag_then_no_color_then_clicolor_force() {
 fn the_plan_and_the_report_on_stdout_follow_it_too_and_a_report_file_is_plain() {
     let env = [
         ("GREEN_API_URL", "http://127.0.0.1:7700"),
-        ("GREEN_API_ID_INSTANCE", "1101000001"),
+        ("GREEN_API_ID_INSTANCE", WA_MAIN),
         ("CLICOLOR_FORCE", "1"),
     ];
     let plan = bin(&["plan", "examples/manifests/whatsapp-cleanup.csv"], &env);

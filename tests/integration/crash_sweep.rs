@@ -77,14 +77,13 @@ async fn sweep_point(n: usize, kill_after: usize, wait_for_rows: bool) -> Point 
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(dir.path(), "m.csv", &manifest(n));
     let results = dir.path().join("m.results.csv");
-    let env = default_env(&sb, INSTANCE);
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+    let env = default_env(&sb, WA_MAIN);
+    let mut child = greenbatch_async()
         .args(run_args(&manifest))
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);

@@ -41,7 +41,7 @@ async fn a_results_file_cut_at_any_byte_is_detected_and_never_trusted() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(dir.path(), "m.csv", &manifest(OPS));
     let path = dir.path().join("m.results.csv");
-    let env = default_env(&sb, INSTANCE);
+    let env = default_env(&sb, WA_MAIN);
     let args = ["run", manifest.to_str().unwrap(), "--rate", "unlimited"];
     let out = greenbatch(&args, &env).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

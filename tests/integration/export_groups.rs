@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use greenbatch::sandbox::{SandboxConfig, SandboxHandle};
 
-use super::sandbox_support::{Api, CITY, MARKET, MAX, WA};
+use super::sandbox_support::{Api, CITY, MARKET};
 use super::sync_rules::files_ending;
 use crate::support::*;
 
@@ -67,7 +67,7 @@ fn state_with_hidden_members() -> SandboxConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_answers_get_contacts_as_documented() {
     let api = Api::start(SandboxConfig::default_state()).await;
-    let path = api.path(WA, "getContacts", false);
+    let path = api.path(WA_MAIN, "getContacts", false);
     let first = api
         .send("GET", &format!("{path}?group=true"), "")
         .await
@@ -90,7 +90,7 @@ async fn the_sandbox_answers_get_contacts_as_documented() {
     let max = api
         .send(
             "GET",
-            &format!("{}?group=true", api.path(MAX, "getContacts", true)),
+            &format!("{}?group=true", api.path(MAX_MAIN, "getContacts", true)),
             "",
         )
         .await

@@ -15,15 +15,6 @@ const SENTINEL: &str = "e4905ee4905ee4905ee4905ee4905ee4905ee4905ee4905e77";
 const MANIFEST: &str =
     "action,chat_id,participant_id\nremove,120363043968066561@g.us,79001234561@c.us\n";
 
-fn env_for(url: &str) -> Vec<(String, String)> {
-    vec![
-        ("GREEN_API_URL".into(), url.into()),
-        ("GREEN_API_ID_INSTANCE".into(), "1101000001".into()),
-        ("GREEN_API_TOKEN_INSTANCE".into(), SENTINEL.into()),
-        ("GREEN_API_PLATFORM".into(), "whatsapp".into()),
-    ]
-}
-
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
@@ -43,7 +34,11 @@ async fn plain_http_to_another_machine_is_refused_before_anything_is_sent() {
         let dir = tempfile::tempdir().unwrap();
         let manifest = write(dir.path(), "m.csv", MANIFEST);
         for command in ["run", "validate", "plan"] {
-            let out = greenbatch(&[command, manifest.to_str().unwrap()], &env_for(url)).await;
+            let out = greenbatch(
+                &[command, manifest.to_str().unwrap()],
+                &env_for(url, SENTINEL),
+            )
+            .await;
             let err = stderr(&out);
             assert_eq!(out.status.code(), Some(2), "{command} {url}: {err}");
             assert!(err.contains("plain http"), "{command} {url}: {err}");
@@ -61,7 +56,7 @@ async fn plain_http_to_another_machine_is_refused_before_anything_is_sent() {
 fn the_loaded_configuration_never_shows_a_token_in_debug() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(dir.path(), "m.csv", MANIFEST);
-    let env = env_for("https://api.green-api.com");
+    let env = env_for("https://api.green-api.com", SENTINEL);
     let lookup = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let loaded = manifest::load(&manifest, &LoadOptions::default(), &lookup).unwrap();
     let shown = format!("{loaded:?} {loaded:#?}");

@@ -65,7 +65,7 @@ async fn connections_closed_while_idle_lose_and_repeat_nothing() {
     let (url, closed) = idle_closer(sb.addr()).await;
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(dir.path(), "m.csv", &manifest(OPS));
-    let mut env = default_env(&sb, INSTANCE);
+    let mut env = default_env(&sb, WA_MAIN);
     env.retain(|(k, _)| k != "GREEN_API_URL");
     env.push(("GREEN_API_URL".into(), url));
     // One request per method every 330 ms, three methods on one connection:

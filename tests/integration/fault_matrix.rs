@@ -84,7 +84,7 @@ async fn scenario_with(
     let sb = sandbox(config).await;
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(dir.path(), "m.csv", &manifest(OPS));
-    let env = default_env(&sb, INSTANCE);
+    let env = default_env(&sb, WA_MAIN);
     let rate = format!("{RATE}/s");
     let attempts = MAX_ATTEMPTS.to_string();
     let args = [

@@ -10,10 +10,12 @@ use greenbatch::fuzzing;
 use greenbatch::manifest::{InputFormat, load_bytes};
 use greenbatch::report::results::scan_bytes;
 
+use crate::support::WA_MAIN;
+
 fn env(k: &str) -> Option<String> {
     match k {
         "GREEN_API_URL" => Some("http://127.0.0.1:7700".to_owned()),
-        "GREEN_API_ID_INSTANCE" => Some("1101000001".to_owned()),
+        "GREEN_API_ID_INSTANCE" => Some(WA_MAIN.to_owned()),
         _ => None,
     }
 }

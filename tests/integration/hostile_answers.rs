@@ -10,8 +10,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::Router;
-use axum::body::Bytes;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use greenbatch::runner::Outcome;
@@ -63,17 +61,7 @@ async fn server() -> (String, Arc<AtomicUsize>) {
         .map(|(n, status, body, _)| (format!("790012345{n}@c.us"), (status, body)))
         .collect();
     let table = Arc::new(table);
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
-    let app = Router::new().fallback(move |uri: Uri, body: Bytes| {
-        let table = table.clone();
-        counter.fetch_add(1, Ordering::SeqCst);
-        async move { answer(&table, &uri, &body) }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, hits)
+    fake_server(move |_, uri, body| answer(&table, &uri, &body)).await
 }
 
 fn answer(table: &HashMap<String, (u16, Vec<u8>)>, uri: &Uri, body: &[u8]) -> Response {
@@ -108,12 +96,7 @@ async fn hostile_answers_are_classified_and_sanitised() {
         text.push_str(&format!("remove,{GROUP},790012345{n}@c.us\n"));
     }
     let manifest = write(dir.path(), "m.csv", &text);
-    let env = vec![
-        ("GREEN_API_URL".to_owned(), url),
-        ("GREEN_API_ID_INSTANCE".to_owned(), "1101000001".to_owned()),
-        ("GREEN_API_TOKEN_INSTANCE".to_owned(), "ab".repeat(25)),
-        ("GREEN_API_PLATFORM".to_owned(), "whatsapp".to_owned()),
-    ];
+    let env = env_for(&url, &"ab".repeat(25));
     let args = [
         "run",
         manifest.to_str().unwrap(),

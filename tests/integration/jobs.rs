@@ -11,7 +11,6 @@ use crate::support::*;
 
 const WID: &str = "79990000001@c.us";
 const TOKEN: &str = "937ed244c1cc696205c938138dad7e6ef4c0437ca777802ff9";
-const ID: &str = "1101000001";
 
 fn group(g: usize) -> String {
     format!("1203630439{g:08}@g.us")
@@ -21,7 +20,7 @@ fn group(g: usize) -> String {
 /// `extra` appended as YAML lines of the last group's participants.
 fn state(groups: &[(String, Vec<String>)], extra: &str) -> SandboxConfig {
     let mut yaml = format!(
-        "instances:\n  - {{ id_instance: \"{ID}\", token: \"{TOKEN}\", platform: whatsapp, state: authorized, wid: \"{WID}\" }}\ngroups:\n"
+        "instances:\n  - {{ id_instance: \"{WA_MAIN}\", token: \"{TOKEN}\", platform: whatsapp, state: authorized, wid: \"{WID}\" }}\ngroups:\n"
     );
     for (id, members) in groups {
         yaml.push_str(&format!(
@@ -60,7 +59,7 @@ async fn a_spammer_out_of_many_groups_is_never_held_up_by_reads() {
     let ops: Vec<String> = (0..20)
         .map(|g| format!("remove,{},{spammer}", group(g)))
         .collect();
-    let ran = run_rows(&sb, ID, &ops, &[]).await;
+    let ran = run_rows(&sb, WA_MAIN, &ops, &[]).await;
     assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
     assert!(ran.rows().iter().all(|r| r.outcome == Outcome::Done));
     // In ledger order: before the k-th removal the read lane can have
@@ -97,7 +96,7 @@ async fn a_big_group_is_read_once_before_its_sends_reach_it() {
     let ops: Vec<String> = (0..12)
         .map(|i| format!("remove,{},790033300{i:02}@c.us", group(0)))
         .collect();
-    let ran = run_rows(&sb, ID, &ops, &["--rate", "5/s"]).await;
+    let ran = run_rows(&sb, WA_MAIN, &ops, &["--rate", "5/s"]).await;
     assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
     let already: Vec<u32> = (2..14)
         .filter(|&line| ran.row(line).outcome == Outcome::Already)
@@ -155,7 +154,7 @@ async fn hidden_members_are_sent_and_applied_never_called_already() {
         format!("remove,{},79004449999@c.us", group(1)), // 9: a whole list proves it
         format!("remove,{},79004440101@c.us", group(1)), // 10
     ];
-    let ran = run_rows(&sb, ID, &ops, &["--rate", "5/s"]).await;
+    let ran = run_rows(&sb, WA_MAIN, &ops, &["--rate", "5/s"]).await;
     assert_eq!(ran.code(), Some(1), "{}", stderr(&ran.out));
     for line in [2, 3, 4, 5, 6, 8, 10] {
         let row = ran.row(line);
@@ -225,7 +224,7 @@ async fn a_live_plan_says_unknown_where_the_list_cannot_tell() {
             "--format",
             "json",
         ],
-        &default_env(&sb, ID),
+        &default_env(&sb, WA_MAIN),
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -291,7 +290,7 @@ async fn a_single_429_leaves_the_pace_within_ten_percent_after_twenty_more_reque
         .map(|i| format!("remove,{},790055500{i:02}@c.us", group(0)))
         .collect();
     let args = ["--rate", "10/s", "-vv", "--log-format", "json"];
-    let ran = run_rows(&sb, ID, &ops, &args).await;
+    let ran = run_rows(&sb, WA_MAIN, &ops, &args).await;
     assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
     let log = stderr(&ran.out);
     let (paces, throttled_at) = paces(&log);
@@ -340,7 +339,7 @@ async fn an_outage_is_waited_out_with_a_probe_per_step_and_charges_no_attempt() 
         .map(|i| format!("remove,{},790066600{i:02}@c.us", group(0)))
         .collect();
     let args = ["--rate", "10/s", "--max-attempts", "2", "-v"];
-    let ran = run_rows(&sb, ID, &ops, &args).await;
+    let ran = run_rows(&sb, WA_MAIN, &ops, &args).await;
     assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
     assert!(
         ran.rows().iter().all(|r| r.outcome == Outcome::Done),
@@ -405,7 +404,7 @@ async fn an_outage_beyond_the_patience_ends_failed_and_a_rerun_finishes() {
         .collect();
     let ran = run_rows(
         &sb,
-        ID,
+        WA_MAIN,
         &ops,
         &["--rate", "10/s", "--outage-patience", "2s"],
     )
@@ -428,7 +427,7 @@ async fn an_outage_beyond_the_patience_ends_failed_and_a_rerun_finishes() {
     let removed_before = count_applied(&sb);
     assert_eq!(removed_before, 5, "nothing failed was applied");
     sb.set_faults(vec![]).unwrap();
-    let again = ran.again(&sb, ID, &["--rate", "10/s"]).await;
+    let again = ran.again(&sb, WA_MAIN, &["--rate", "10/s"]).await;
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     // The rerun sent exactly the failed operations, once each, and
     // recorded a row for each of them alone: done.

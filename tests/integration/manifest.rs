@@ -7,10 +7,12 @@ use std::path::Path;
 use greenbatch::greenapi::{Action, Platform};
 use greenbatch::manifest::{self, LoadOptions, Loaded, OpId, Rejected};
 
+use crate::support::WA_MAIN;
+
 /// The environment of the sandbox's wa-main as `default`, platform unset.
 pub(crate) const WA_ENV: &[(&str, &str)] = &[
     ("GREEN_API_URL", "http://127.0.0.1:7700/"),
-    ("GREEN_API_ID_INSTANCE", "1101000001"),
+    ("GREEN_API_ID_INSTANCE", WA_MAIN),
 ];
 
 /// Writes `files` into a fresh directory.
@@ -167,7 +169,7 @@ operations:
             "14 promote 120363169960827018@g.us 79005550003@c.us default",
         ]
     );
-    let wa = |a, c, p| OpId::new(Platform::WhatsApp, "1101000001", a, c, p);
+    let wa = |a, c, p| OpId::new(Platform::WhatsApp, WA_MAIN, a, c, p);
     assert_eq!(
         l.operations[0].op_id,
         wa(

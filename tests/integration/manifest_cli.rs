@@ -1,15 +1,17 @@
 //! `greenbatch validate` and `greenbatch plan` as a user runs them: output,
 //! JSON shape and exit codes.
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn cmd() -> assert_cmd::Command {
-    let mut c = cargo_bin_cmd!("greenbatch");
+use crate::support::{WA_MAIN, greenbatch_std};
+
+fn cmd() -> Command {
+    let mut c = Command::from_std(greenbatch_std());
     c.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_clear()
         .env("GREEN_API_URL", "http://127.0.0.1:7700")
-        .env("GREEN_API_ID_INSTANCE", "1101000001")
+        .env("GREEN_API_ID_INSTANCE", WA_MAIN)
         .env(
             "GREEN_API_TOKEN_INSTANCE",
             "937ed244c1cc696205c938138dad7e6ef4c0437ca777802ff9",
@@ -293,13 +295,7 @@ fn plan_leaves_out_what_the_results_file_settles() {
         "79001234562@c.us",
     );
     let op = |participant: &str| Operation {
-        op_id: OpId::new(
-            Platform::WhatsApp,
-            "1101000001",
-            Action::Remove,
-            g,
-            participant,
-        ),
+        op_id: OpId::new(Platform::WhatsApp, WA_MAIN, Action::Remove, g, participant),
         source: Source {
             file: "whatsapp-cleanup.csv".into(),
             line: 2,
@@ -356,7 +352,7 @@ fn plan_leaves_out_what_the_results_file_settles() {
 fn validate_without_credentials_still_checks_every_row() {
     // Nothing configured: the IDs still tell the platform, so a moderator
     // without the token at hand sees every problem, not just the first.
-    let out = cargo_bin_cmd!("greenbatch")
+    let out = Command::from_std(greenbatch_std())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_clear()
         .args(["validate", &format!("{EX}/invalid.csv")])

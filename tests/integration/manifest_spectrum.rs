@@ -6,6 +6,8 @@ use std::path::Path;
 
 use greenbatch::manifest::{self, LoadOptions};
 
+use crate::support::WA_MAIN;
+
 #[derive(serde::Deserialize, Debug, PartialEq)]
 struct Expected {
     line: u32,
@@ -19,7 +21,7 @@ fn every_case_parses_as_expected() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/csv-spectrum");
     let env = |k: &str| match k {
         "GREEN_API_URL" => Some("http://127.0.0.1:7700".to_owned()),
-        "GREEN_API_ID_INSTANCE" => Some("1101000001".to_owned()),
+        "GREEN_API_ID_INSTANCE" => Some(WA_MAIN.to_owned()),
         _ => None,
     };
     let mut cases = 0;

@@ -9,10 +9,12 @@ use std::path::Path;
 
 use greenbatch::manifest::{self, LoadOptions, Rejected};
 
+use crate::support::WA_MAIN;
+
 fn env(k: &str) -> Option<String> {
     match k {
         "GREEN_API_URL" => Some("http://127.0.0.1:7700".to_owned()),
-        "GREEN_API_ID_INSTANCE" => Some("1101000001".to_owned()),
+        "GREEN_API_ID_INSTANCE" => Some(WA_MAIN.to_owned()),
         _ => None,
     }
 }

@@ -6,9 +6,7 @@
 //! Manifests (CSV and YAML, with `protect`), desired-state files
 //! (`members`, `admins`, `protect`) and `members_file` alike.
 
-use assert_cmd::cargo::cargo_bin_cmd;
-
-use crate::support::write;
+use crate::support::{WA_MAIN, greenbatch_std, write};
 
 const GROUP: &str = "120363000000000001@g.us";
 const HINT: &str = "hint: write it with its country code: +7 900 123-45-65";
@@ -16,11 +14,11 @@ const HINT: &str = "hint: write it with its country code: +7 900 123-45-65";
 /// `greenbatch validate FILE` with `default` a WhatsApp instance: exit code
 /// and stderr.
 fn validate(file: &std::path::Path) -> (Option<i32>, String) {
-    let out = cargo_bin_cmd!("greenbatch")
+    let out = greenbatch_std()
         .current_dir(file.parent().unwrap())
         .env_clear()
         .env("GREEN_API_URL", "http://127.0.0.1:7700")
-        .env("GREEN_API_ID_INSTANCE", "1101000001")
+        .env("GREEN_API_ID_INSTANCE", WA_MAIN)
         .env("GREEN_API_PLATFORM", "whatsapp")
         .args(["validate", file.file_name().unwrap().to_str().unwrap()])
         .output()

@@ -47,15 +47,14 @@ fn pty() -> (OwnedFd, OwnedFd) {
 /// a user's terminal, and returns everything it drew and its exit code.
 async fn on_a_terminal(args: &[&str], env: &[(String, String)]) -> (Vec<u8>, Option<i32>) {
     let (master, slave) = pty();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"));
+    let mut cmd = greenbatch_async();
     cmd.args(args)
         .env_clear()
         .env("TERM", "xterm-256color")
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::from(slave))
-        .kill_on_drop(true);
+        .stderr(Stdio::from(slave));
     let mut child = cmd.spawn().unwrap();
     drop(cmd); // the parent's copies of the slave: the master sees EOF when the child is gone
     let reader = std::thread::spawn(move || {
@@ -205,7 +204,7 @@ async fn a_second_run_on_the_same_results_file_exits_75_and_the_first_finishes_i
     let second = write(dir.path(), "second.csv", &csv(&removals(80..85)));
     let results = dir.path().join("shared.results.csv");
     let env = default_env(&sb, WA_MAIN);
-    let mut one = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+    let mut one = greenbatch_async()
         .args([
             "run",
             first.to_str().unwrap(),
@@ -217,7 +216,6 @@ async fn a_second_run_on_the_same_results_file_exits_75_and_the_first_finishes_i
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

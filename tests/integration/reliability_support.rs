@@ -10,10 +10,11 @@ use greenbatch::report::results::ResultRow;
 use greenbatch::runner::Outcome;
 use greenbatch::sandbox::{LedgerEntry, SandboxConfig, StateSnapshot};
 
-/// The instance that runs every job (the default state's wa-main token).
-pub const INSTANCE: &str = "1101000001";
+use crate::support::WA_MAIN;
+
 pub const GROUP: &str = "120363000000000777@g.us";
 const WID: &str = "79990000001@c.us";
+/// The default state's wa-main token: every job runs on WA_MAIN.
 const TOKEN: &str = "937ed244c1cc696205c938138dad7e6ef4c0437ca777802ff9";
 
 /// The participant of operation `i`: members for removals and promotions,
@@ -28,7 +29,7 @@ pub fn participant(i: usize) -> String {
 /// A state whose group holds every member the first `n` operations touch.
 pub fn state(n: usize) -> SandboxConfig {
     let mut yaml = format!(
-        "instances:\n  - id_instance: \"{INSTANCE}\"\n    token: \"{TOKEN}\"\n    \
+        "instances:\n  - id_instance: \"{WA_MAIN}\"\n    token: \"{TOKEN}\"\n    \
          platform: whatsapp\n    state: authorized\n    wid: \"{WID}\"\n\
          groups:\n  - id: \"{GROUP}\"\n    platform: whatsapp\n    owner: \"{WID}\"\n    \
          participants:\n      - \"{WID}\"\n"

@@ -9,7 +9,7 @@
 use greenbatch::runner::Outcome;
 use greenbatch::sandbox::SandboxConfig;
 
-use crate::sandbox_support::{Api, MARKET, WA};
+use crate::sandbox_support::{Api, MARKET};
 use crate::support::*;
 
 const ONE: &str = "79001234561@c.us";
@@ -32,7 +32,10 @@ async fn plan_and_dry_run_agree_and_fresh_sends_settled_operations_again() {
     assert!(api.is_admin(MARKET, ONE) && api.is_admin(MARKET, TWO));
     // Demoted by hand since.
     for who in [ONE, TWO] {
-        assert_eq!(api.act(WA, "removeAdmin", MARKET, who).await.status, 200);
+        assert_eq!(
+            api.act(WA_MAIN, "removeAdmin", MARKET, who).await.status,
+            200
+        );
     }
     assert!(!api.is_admin(MARKET, ONE) && !api.is_admin(MARKET, TWO));
 

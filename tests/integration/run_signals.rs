@@ -36,7 +36,7 @@ async fn interrupted_run(signal: &str, expected: i32) {
     }
     let manifest = write(dir.path(), "m.csv", &text);
     let env = default_env(&sb, WA_MAIN);
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+    let child = greenbatch_async()
         .args([
             "run",
             manifest.to_str().unwrap(),
@@ -49,7 +49,6 @@ async fn interrupted_run(signal: &str, expected: i32) {
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     // Wait until some answers are recorded while more requests are out,

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::sandbox_support::*;
+use crate::support::{MAX_MAIN, WA_MAIN, WA_SECOND};
 
 #[tokio::test]
 async fn whatsapp_answers_each_participant_row() {
@@ -12,16 +13,16 @@ async fn whatsapp_answers_each_participant_row() {
     let answer = |a: Answer| (a.status, a.json());
     let t = |flag: &str, ok: bool| (200, json!({ flag: ok }));
     assert_eq!(
-        answer(api.act(WA, rm, MARKET, "79001234561@c.us").await),
+        answer(api.act(WA_MAIN, rm, MARKET, "79001234561@c.us").await),
         t("removeParticipant", true)
     );
     assert!(!api.is_member(MARKET, "79001234561@c.us"));
     assert_eq!(
-        answer(api.act(WA, rm, MARKET, "79001234561@c.us").await),
+        answer(api.act(WA_MAIN, rm, MARKET, "79001234561@c.us").await),
         t("removeParticipant", false)
     );
     assert_eq!(
-        answer(api.act(WA, rm, OLD_FRIENDS, "79876543201@c.us").await),
+        answer(api.act(WA_MAIN, rm, OLD_FRIENDS, "79876543201@c.us").await),
         t("removeParticipant", false)
     );
     assert!(
@@ -29,65 +30,71 @@ async fn whatsapp_answers_each_participant_row() {
         "not admin there: unchanged"
     );
     assert_eq!(
-        answer(api.act(WA2, rm, MARKET, "79990000001@c.us").await),
+        answer(api.act(WA_SECOND, rm, MARKET, "79990000001@c.us").await),
         t("removeParticipant", false)
     );
 
     let add = "addGroupParticipant";
     assert_eq!(
-        answer(api.act(WA, add, MARKET, "79001234561@c.us").await),
+        answer(api.act(WA_MAIN, add, MARKET, "79001234561@c.us").await),
         t("addParticipant", true)
     );
     assert!(api.is_member(MARKET, "79001234561@c.us"));
     assert_eq!(
-        answer(api.act(WA, add, MARKET, "79001234561@c.us").await),
+        answer(api.act(WA_MAIN, add, MARKET, "79001234561@c.us").await),
         t("addParticipant", false)
     );
     assert_eq!(
-        answer(api.act(WA, add, OLD_FRIENDS, "79001111111@c.us").await),
+        answer(api.act(WA_MAIN, add, OLD_FRIENDS, "79001111111@c.us").await),
         t("addParticipant", false)
     );
 
     let promote = "setGroupAdmin";
     assert_eq!(
-        answer(api.act(WA, promote, MARKET, "79001234562@c.us").await),
+        answer(api.act(WA_MAIN, promote, MARKET, "79001234562@c.us").await),
         t("setGroupAdmin", true)
     );
     assert!(api.is_admin(MARKET, "79001234562@c.us"));
     let err = |e: &str| (200, json!({"setGroupAdmin": false, "error": e}));
     assert_eq!(
-        answer(api.act(WA, promote, MARKET, "79001234562@c.us").await),
+        answer(api.act(WA_MAIN, promote, MARKET, "79001234562@c.us").await),
         err("failed to set group admin")
     );
     assert_eq!(
-        answer(api.act(WA, promote, MARKET, "79009999999@c.us").await),
+        answer(api.act(WA_MAIN, promote, MARKET, "79009999999@c.us").await),
         err("participant not found")
     );
     assert_eq!(
-        answer(api.act(WA, promote, "1203@g.us", "79001234562@c.us").await),
+        answer(
+            api.act(WA_MAIN, promote, "1203@g.us", "79001234562@c.us")
+                .await
+        ),
         err("failed to set group admin")
     );
     assert_eq!(
-        answer(api.act(WA, promote, OLD_FRIENDS, "79876543201@c.us").await),
+        answer(
+            api.act(WA_MAIN, promote, OLD_FRIENDS, "79876543201@c.us")
+                .await
+        ),
         err("you have to be group admin to change settings")
     );
 
     let demote = "removeAdmin";
     assert_eq!(
-        answer(api.act(WA, demote, MARKET, "79001234562@c.us").await),
+        answer(api.act(WA_MAIN, demote, MARKET, "79001234562@c.us").await),
         t("removeAdmin", true)
     );
     assert!(!api.is_admin(MARKET, "79001234562@c.us") && api.is_member(MARKET, "79001234562@c.us"));
     assert_eq!(
-        answer(api.act(WA, demote, MARKET, "79001234562@c.us").await),
+        answer(api.act(WA_MAIN, demote, MARKET, "79001234562@c.us").await),
         t("removeAdmin", false)
     );
     assert_eq!(
-        answer(api.act(WA, demote, MARKET, "79009999999@c.us").await),
+        answer(api.act(WA_MAIN, demote, MARKET, "79009999999@c.us").await),
         t("removeAdmin", false)
     );
     assert_eq!(
-        answer(api.act(WA2, demote, MARKET, "79990000001@c.us").await),
+        answer(api.act(WA_SECOND, demote, MARKET, "79990000001@c.us").await),
         t("removeAdmin", false)
     );
     assert!(
@@ -96,8 +103,8 @@ async fn whatsapp_answers_each_participant_row() {
     );
 
     // Removing an admin drops the flag: re-added, they come back as a member.
-    api.act(WA, rm, MARKET, "79001234560@c.us").await;
-    api.act(WA, add, MARKET, "79001234560@c.us").await;
+    api.act(WA_MAIN, rm, MARKET, "79001234560@c.us").await;
+    api.act(WA_MAIN, add, MARKET, "79001234560@c.us").await;
     assert!(api.is_member(MARKET, "79001234560@c.us") && !api.is_admin(MARKET, "79001234560@c.us"));
 }
 
@@ -105,7 +112,7 @@ async fn whatsapp_answers_each_participant_row() {
 async fn max_answers_on_both_path_variants() {
     let api = Api::unlimited().await;
     for (v3, who) in [(true, "10000001"), (false, "10000002")] {
-        let path = |m: &str| api.path(MAX, m, v3);
+        let path = |m: &str| api.path(MAX_MAIN, m, v3);
         let body = json!({"chatId": CITY, "participantChatId": who}).to_string();
         let a = api
             .send("POST", &path("setGroupAdmin"), &body)
@@ -135,12 +142,14 @@ async fn max_answers_on_both_path_variants() {
             .unwrap();
         assert_eq!(a.json(), json!({"stateInstance": "authorized"}));
     }
-    let a = api.act(MAX, "removeAdmin", CITY, "10009999").await;
+    let a = api.act(MAX_MAIN, "removeAdmin", CITY, "10009999").await;
     assert_eq!(
         a.json(),
         json!({"removeAdmin": false, "error": "participant not found"})
     );
-    let a = api.act(MAX, "setGroupAdmin", NEIGHBOURS, "20000001").await;
+    let a = api
+        .act(MAX_MAIN, "setGroupAdmin", NEIGHBOURS, "20000001")
+        .await;
     assert_eq!(
         a.json(),
         json!({"setGroupAdmin": false, "error": "you have to be group admin to change settings"})
@@ -152,7 +161,7 @@ async fn get_group_data_has_each_platform_shape() {
     let api = Api::unlimited().await;
     let wa = api
         .call(
-            WA,
+            WA_MAIN,
             "getGroupData",
             &json!({"groupId": BOOK_CLUB}).to_string(),
         )
@@ -174,14 +183,18 @@ async fn get_group_data_has_each_platform_shape() {
     assert!(wa["creation"].is_u64() && !wa["groupInviteLink"].as_str().unwrap().is_empty());
     let old = api
         .call(
-            WA,
+            WA_MAIN,
             "getGroupData",
             &json!({"groupId": OLD_FRIENDS}).to_string(),
         )
         .await;
     assert_eq!(old.json()["groupInviteLink"], "", "not an admin there");
     let max = api
-        .call(MAX, "getGroupData", &json!({"chatId": CITY}).to_string())
+        .call(
+            MAX_MAIN,
+            "getGroupData",
+            &json!({"chatId": CITY}).to_string(),
+        )
         .await;
     let max = max.json();
     assert_eq!(
@@ -198,7 +211,11 @@ async fn get_group_data_has_each_platform_shape() {
         "the client's lenient parser reads it"
     );
     let unknown = api
-        .call(MAX, "getGroupData", &json!({"chatId": "-1"}).to_string())
+        .call(
+            MAX_MAIN,
+            "getGroupData",
+            &json!({"chatId": "-1"}).to_string(),
+        )
         .await;
     assert_eq!(
         (unknown.status, unknown.json()),

@@ -7,9 +7,11 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::support::greenbatch_std;
+
 #[test]
 fn serves_until_sigint() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+    let mut child = greenbatch_std()
         .args(["sandbox", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -109,7 +111,7 @@ fn a_bad_state_file_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.yaml");
     std::fs::write(&path, "instances: []\ngroopz: []\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+    let out = greenbatch_std()
         .args(["sandbox", "--state"])
         .arg(&path)
         .output()

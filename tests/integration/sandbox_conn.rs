@@ -10,9 +10,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::sandbox_support::*;
+use crate::support::WA_MAIN;
 
 fn request(api: &Api, method: &str) -> String {
-    let path = api.path(WA, method, false);
+    let path = api.path(WA_MAIN, method, false);
     if method == "getStateInstance" {
         return format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     }
@@ -106,8 +107,8 @@ fn starts_from_synchronous_code_on_a_given_runtime() {
     let sb = Sandbox::start_on(runtime.handle(), config, "127.0.0.1:0".parse().unwrap()).unwrap();
     assert!(sb.api_url().starts_with("http://127.0.0.1:"));
     let path = format!(
-        "/waInstance{WA}/getStateInstance/{}",
-        sb.instance(WA).unwrap().token.expose()
+        "/waInstance{WA_MAIN}/getStateInstance/{}",
+        sb.instance(WA_MAIN).unwrap().token.expose()
     );
     let url = format!("{}{path}", sb.api_url());
     let status = runtime.block_on(async {

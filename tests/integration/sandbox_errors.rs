@@ -5,28 +5,29 @@ use greenbatch::sandbox::{InstanceState, SandboxConfig};
 use serde_json::json;
 
 use crate::sandbox_support::*;
+use crate::support::{MAX_MAIN, WA_MAIN};
 
 #[tokio::test]
 async fn routing_answers_404_403_401_405() {
     let api = Api::unlimited().await;
-    let token = api.sb.instance(WA).unwrap().token.expose().to_owned();
+    let token = api.sb.instance(WA_MAIN).unwrap().token.expose().to_owned();
     let body = json!({"groupId": MARKET, "participantChatId": "79001234561@c.us"}).to_string();
     let cases = [
         (
             "POST",
-            format!("/waInstance{WA}/kickParticipant/{token}"),
+            format!("/waInstance{WA_MAIN}/kickParticipant/{token}"),
             404,
             "Not Found",
         ),
         (
             "POST",
-            format!("/waInstance{WA}/removeGroupParticipant"),
+            format!("/waInstance{WA_MAIN}/removeGroupParticipant"),
             404,
             "Not Found",
         ),
         (
             "POST",
-            format!("/v3/waInstance{WA}/removeGroupParticipant/{token}"),
+            format!("/v3/waInstance{WA_MAIN}/removeGroupParticipant/{token}"),
             404,
             "Not Found",
         ),
@@ -39,25 +40,28 @@ async fn routing_answers_404_403_401_405() {
         ),
         (
             "POST",
-            format!("/waInstance{WA}/removeGroupParticipant/{}", "0".repeat(50)),
+            format!(
+                "/waInstance{WA_MAIN}/removeGroupParticipant/{}",
+                "0".repeat(50)
+            ),
             401,
             "Unauthorized",
         ),
         (
             "POST",
-            format!("/waInstance{MAX}/removeGroupParticipant/{token}"),
+            format!("/waInstance{MAX_MAIN}/removeGroupParticipant/{token}"),
             401,
             "Unauthorized",
         ),
         (
             "GET",
-            format!("/waInstance{WA}/removeGroupParticipant/{token}"),
+            format!("/waInstance{WA_MAIN}/removeGroupParticipant/{token}"),
             405,
             "Method Not Allowed",
         ),
         (
             "POST",
-            format!("/waInstance{WA}/getStateInstance/{token}"),
+            format!("/waInstance{WA_MAIN}/getStateInstance/{token}"),
             405,
             "Method Not Allowed",
         ),
@@ -80,61 +84,61 @@ async fn bad_bodies_are_400_and_change_nothing() {
     let api = Api::unlimited().await;
     let rm = "removeGroupParticipant";
     let cases = [
-        (WA, "{\"groupId\": ", "Bad Request"),
-        (WA, "", "Bad Request"),
-        (WA, "[1, 2]", "Validation failed"),
+        (WA_MAIN, "{\"groupId\": ", "Bad Request"),
+        (WA_MAIN, "", "Bad Request"),
+        (WA_MAIN, "[1, 2]", "Validation failed"),
         (
-            WA,
+            WA_MAIN,
             r#"{"groupId": "120363043968066561@g.us"}"#,
             "Validation failed",
         ),
         (
-            WA,
+            WA_MAIN,
             r#"{"participantChatId": "79001234561@c.us"}"#,
             "Validation failed",
         ),
         (
-            WA,
+            WA_MAIN,
             r#"{"groupId": 120363043968066561, "participantChatId": "79001234561@c.us"}"#,
             "Validation failed",
         ),
         (
-            WA,
+            WA_MAIN,
             r#"{"chatId": "120363043968066561@g.us", "participantChatId": "79001234561@c.us"}"#,
             "Validation failed",
         ),
         (
-            WA,
+            WA_MAIN,
             r#"{"groupId": "-10000000000000", "participantChatId": "10000001"}"#,
             "Validation failed",
         ),
         (
-            WA,
+            WA_MAIN,
             r#"{"groupId": "120363043968066561@g.us", "participantChatId": "120363043968066561@g.us"}"#,
             "Validation failed",
         ),
         (
-            WA,
+            WA_MAIN,
             r#"{"groupId": "120363043968066561@g.us", "participantChatId": "+7 900 123-45-61"}"#,
             "Validation failed",
         ),
         (
-            MAX,
+            MAX_MAIN,
             r#"{"chatId": -10000000000000, "participantChatId": "10000001"}"#,
             "Validation failed",
         ),
         (
-            MAX,
+            MAX_MAIN,
             r#"{"chatId": "-10000000000000", "participantChatId": 10000001}"#,
             "Validation failed",
         ),
         (
-            MAX,
+            MAX_MAIN,
             r#"{"groupId": "-10000000000000", "participantChatId": "10000001"}"#,
             "Validation failed",
         ),
         (
-            MAX,
+            MAX_MAIN,
             r#"{"chatId": "120363043968066561@g.us", "participantChatId": "79001234561@c.us"}"#,
             "Validation failed",
         ),
@@ -174,28 +178,31 @@ async fn instance_states_answer_as_documented() {
     ];
     let api = Api::unlimited().await;
     for (state, name, text) in cases {
-        assert!(api.sb.set_instance_state(WA, state));
+        assert!(api.sb.set_instance_state(WA_MAIN, state));
         let a = api
-            .send("GET", &api.path(WA, "getStateInstance", false), "")
+            .send("GET", &api.path(WA_MAIN, "getStateInstance", false), "")
             .await
             .unwrap();
         assert_eq!((a.status, a.json()), (200, json!({"stateInstance": name})));
         for method in ["removeGroupParticipant", "getGroupData"] {
-            let a = api.act(WA, method, MARKET, "79001234561@c.us").await;
+            let a = api.act(WA_MAIN, method, MARKET, "79001234561@c.us").await;
             assert_eq!(a.status, 400);
             assert!(a.text.starts_with(text), "{name}: {}", a.text);
         }
     }
     assert!(api.is_member(MARKET, "79001234561@c.us"));
-    assert!(api.sb.set_instance_state(WA, InstanceState::Authorized));
+    assert!(
+        api.sb
+            .set_instance_state(WA_MAIN, InstanceState::Authorized)
+    );
     let over_http = api
-        .admin("PUT", &format!("instances/{MAX}/state"), "starting")
+        .admin("PUT", &format!("instances/{MAX_MAIN}/state"), "starting")
         .await;
     assert_eq!(
         (over_http.status, over_http.json()),
         (200, json!({"stateInstance": "starting"}))
     );
-    let a = api.act(MAX, "removeAdmin", CITY, "10000001").await;
+    let a = api.act(MAX_MAIN, "removeAdmin", CITY, "10000001").await;
     assert_eq!(
         (a.status, a.text.as_str()),
         (400, "instance in starting process try later")
@@ -207,15 +214,20 @@ async fn instance_states_answer_as_documented() {
         404
     );
     assert_eq!(
-        api.admin("PUT", &format!("instances/{MAX}/state"), "asleep")
+        api.admin("PUT", &format!("instances/{MAX_MAIN}/state"), "asleep")
             .await
             .status,
         400
     );
     assert_eq!(
-        api.act(WA, "removeGroupParticipant", MARKET, "79001234561@c.us")
-            .await
-            .status,
+        api.act(
+            WA_MAIN,
+            "removeGroupParticipant",
+            MARKET,
+            "79001234561@c.us"
+        )
+        .await
+        .status,
         200
     );
 }

@@ -8,6 +8,7 @@ use greenbatch::sandbox::{Fault, FaultRule, SandboxConfig};
 use serde_json::json;
 
 use crate::sandbox_support::*;
+use crate::support::WA_MAIN;
 
 const RM: &str = "removeGroupParticipant";
 const WHO: &str = "79001234561@c.us";
@@ -45,7 +46,7 @@ async fn status_faults_answer_and_change_nothing() {
     for (fault, status, retry_after) in cases {
         let name = fault.name();
         let api = with_faults(vec![once(fault)]).await;
-        let a = api.act(WA, RM, MARKET, WHO).await;
+        let a = api.act(WA_MAIN, RM, MARKET, WHO).await;
         assert_eq!(
             (a.status, a.retry_after.as_deref()),
             (status, retry_after),
@@ -59,7 +60,7 @@ async fn status_faults_answer_and_change_nothing() {
         );
         // The rule fired once; the retry goes through.
         assert_eq!(
-            api.act(WA, RM, MARKET, WHO).await.json(),
+            api.act(WA_MAIN, RM, MARKET, WHO).await.json(),
             json!({"removeParticipant": true})
         );
     }
@@ -68,11 +69,11 @@ async fn status_faults_answer_and_change_nothing() {
 #[tokio::test]
 async fn a_fault_can_apply_the_change_first() {
     let api = with_faults(vec![once(Fault::BadGateway).applying()]).await;
-    assert_eq!(api.act(WA, RM, MARKET, WHO).await.status, 502);
+    assert_eq!(api.act(WA_MAIN, RM, MARKET, WHO).await.status, 502);
     assert!(!api.is_member(MARKET, WHO));
     assert!(api.sb.ledger()[0].changed);
     assert_eq!(
-        api.act(WA, RM, MARKET, WHO).await.json(),
+        api.act(WA_MAIN, RM, MARKET, WHO).await.json(),
         json!({"removeParticipant": false})
     );
 }
@@ -80,7 +81,7 @@ async fn a_fault_can_apply_the_change_first() {
 #[tokio::test]
 async fn odd_200_bodies() {
     let api = with_faults(vec![once(Fault::Garbage)]).await;
-    let a = api.act(WA, RM, MARKET, WHO).await;
+    let a = api.act(WA_MAIN, RM, MARKET, WHO).await;
     assert_eq!(a.status, 200);
     assert!(
         serde_json::from_str::<serde_json::Value>(&a.text).is_err(),
@@ -90,7 +91,7 @@ async fn odd_200_bodies() {
     assert!(api.is_member(MARKET, WHO));
 
     let api = with_faults(vec![once(Fault::Embedded401)]).await;
-    let a = api.act(WA, RM, MARKET, WHO).await;
+    let a = api.act(WA_MAIN, RM, MARKET, WHO).await;
     assert_eq!(
         (a.status, a.json()),
         (200, json!({"code": 401, "description": "Unauthorized"}))
@@ -102,7 +103,7 @@ async fn odd_200_bodies() {
 async fn latency_delays_a_normal_answer() {
     let api = with_faults(vec![once(Fault::Latency { ms: 300 })]).await;
     let start = std::time::Instant::now();
-    let a = api.act(WA, RM, MARKET, WHO).await;
+    let a = api.act(WA_MAIN, RM, MARKET, WHO).await;
     assert!(start.elapsed() >= Duration::from_millis(300));
     assert_eq!(a.json(), json!({"removeParticipant": true}));
     assert_eq!(api.sb.ledger()[0].fault.as_deref(), Some("latency"));
@@ -112,7 +113,7 @@ async fn latency_delays_a_normal_answer() {
 async fn a_hang_is_cut_by_the_client_and_by_shutdown() {
     let mut api = with_faults(vec![once(Fault::Hang)]).await;
     api.http = client(Duration::from_millis(300));
-    let err = api.try_act(WA, RM, MARKET, WHO).await.unwrap_err();
+    let err = api.try_act(WA_MAIN, RM, MARKET, WHO).await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
     assert!(api.is_member(MARKET, WHO));
     let entry = &api.sb.ledger()[0];
@@ -123,7 +124,7 @@ async fn a_hang_is_cut_by_the_client_and_by_shutdown() {
         .unwrap();
     let stuck = {
         let (http, url) = (client(Duration::from_secs(30)), api.sb.api_url());
-        let path = api.path(WA, "getStateInstance", false);
+        let path = api.path(WA_MAIN, "getStateInstance", false);
         tokio::spawn(async move { http.get(format!("{url}{path}")).send().await })
     };
     for _ in 0..1000 {
@@ -145,7 +146,7 @@ async fn a_hang_is_cut_by_the_client_and_by_shutdown() {
 #[tokio::test]
 async fn reset_fails_the_request_and_changes_nothing() {
     let api = with_faults(vec![once(Fault::Reset)]).await;
-    let err = api.try_act(WA, RM, MARKET, WHO).await.unwrap_err();
+    let err = api.try_act(WA_MAIN, RM, MARKET, WHO).await.unwrap_err();
     assert!(!err.is_timeout() && err.status().is_none(), "{err}");
     assert!(api.is_member(MARKET, WHO));
     let entry = &api.sb.ledger()[0];
@@ -154,7 +155,7 @@ async fn reset_fails_the_request_and_changes_nothing() {
         (None, false, Some("reset"))
     );
     assert_eq!(
-        api.act(WA, RM, MARKET, WHO).await.status,
+        api.act(WA_MAIN, RM, MARKET, WHO).await.status,
         200,
         "the next connection works"
     );
@@ -163,13 +164,13 @@ async fn reset_fails_the_request_and_changes_nothing() {
 #[tokio::test]
 async fn drop_after_apply_loses_the_answer_but_not_the_change() {
     let api = with_faults(vec![once(Fault::DropAfterApply)]).await;
-    let err = api.try_act(WA, RM, MARKET, WHO).await.unwrap_err();
+    let err = api.try_act(WA_MAIN, RM, MARKET, WHO).await.unwrap_err();
     assert!(!err.is_timeout() && err.status().is_none(), "{err}");
     assert!(!api.is_member(MARKET, WHO), "applied");
     let entry = &api.sb.ledger()[0];
     assert_eq!((entry.status, entry.changed), (None, true));
     assert_eq!(
-        api.act(WA, RM, MARKET, WHO).await.json(),
+        api.act(WA_MAIN, RM, MARKET, WHO).await.json(),
         json!({"removeParticipant": false})
     );
 }
@@ -184,7 +185,7 @@ async fn fates(seed: u64) -> Vec<(String, Option<String>)> {
     let url = format!(
         "{}{}",
         api.sb.api_url(),
-        api.path(WA, "addGroupParticipant", false)
+        api.path(WA_MAIN, "addGroupParticipant", false)
     );
     let mut calls = tokio::task::JoinSet::new();
     for n in 0..24 {
@@ -223,8 +224,8 @@ async fn faults_change_at_runtime_over_http() {
     let listed = api.admin("GET", "faults", "").await.json();
     assert_eq!(listed[0]["fault"]["kind"], "bad_gateway");
     let body = json!({"groupId": MARKET}).to_string();
-    assert_eq!(api.call(WA, "getGroupData", &body).await.status, 502);
-    assert_eq!(api.call(WA, "getGroupData", &body).await.status, 200);
+    assert_eq!(api.call(WA_MAIN, "getGroupData", &body).await.status, 502);
+    assert_eq!(api.call(WA_MAIN, "getGroupData", &body).await.status, 200);
     let bad = api
         .admin(
             "PUT",
@@ -237,7 +238,7 @@ async fn faults_change_at_runtime_over_http() {
     let json_rules = r#"[{"fault": {"kind": "too_many_requests", "retry_after": 1}}]"#;
     assert_eq!(api.admin("PUT", "faults", json_rules).await.status, 200);
     assert_eq!(
-        api.call(WA, "getGroupData", &body)
+        api.call(WA_MAIN, "getGroupData", &body)
             .await
             .retry_after
             .as_deref(),

@@ -4,16 +4,22 @@ use greenbatch::sandbox::{LedgerEntry, StateSnapshot};
 use serde_json::json;
 
 use crate::sandbox_support::*;
+use crate::support::{MAX_MAIN, WA_MAIN};
 
 #[tokio::test]
 async fn the_ledger_records_every_request_without_tokens() {
     let api = Api::unlimited().await;
-    api.act(WA, "removeGroupParticipant", MARKET, "79001234561@c.us")
-        .await;
-    api.act(MAX, "removeAdmin", CITY, "10000001").await;
-    let wrong_token = format!("/waInstance{WA}/getGroupData/{}", "ab".repeat(25));
+    api.act(
+        WA_MAIN,
+        "removeGroupParticipant",
+        MARKET,
+        "79001234561@c.us",
+    )
+    .await;
+    api.act(MAX_MAIN, "removeAdmin", CITY, "10000001").await;
+    let wrong_token = format!("/waInstance{WA_MAIN}/getGroupData/{}", "ab".repeat(25));
     api.send("POST", &wrong_token, "{}").await.unwrap();
-    api.send("GET", &api.path(MAX, "getStateInstance", false), "")
+    api.send("GET", &api.path(MAX_MAIN, "getStateInstance", false), "")
         .await
         .unwrap();
 
@@ -33,7 +39,7 @@ async fn the_ledger_records_every_request_without_tokens() {
             first.verb.as_str(),
             first.v3
         ),
-        (Some(WA), Some("removeGroupParticipant"), "POST", false)
+        (Some(WA_MAIN), Some("removeGroupParticipant"), "POST", false)
     );
     assert_eq!(
         first.body,
@@ -91,9 +97,14 @@ async fn state_follows_changes_and_reset_restores_it() {
     assert_eq!(initial.instances.len(), 3);
     assert!(initial.group(MARKET).unwrap().is_member("79001234561@c.us"));
 
-    api.act(WA, "removeGroupParticipant", MARKET, "79001234561@c.us")
-        .await;
-    api.act(WA, "setGroupAdmin", MARKET, "79001234562@c.us")
+    api.act(
+        WA_MAIN,
+        "removeGroupParticipant",
+        MARKET,
+        "79001234561@c.us",
+    )
+    .await;
+    api.act(WA_MAIN, "setGroupAdmin", MARKET, "79001234562@c.us")
         .await;
     let changed: StateSnapshot =
         serde_json::from_str(&api.admin("GET", "state", "").await.text).unwrap();
@@ -103,7 +114,7 @@ async fn state_follows_changes_and_reset_restores_it() {
     assert_eq!(api.admin("POST", "reset", "").await.status, 200);
     assert_eq!(api.sb.state(), initial);
     assert!(api.sb.ledger().is_empty());
-    api.send("GET", &api.path(WA, "getStateInstance", false), "")
+    api.send("GET", &api.path(WA_MAIN, "getStateInstance", false), "")
         .await
         .unwrap();
     assert_eq!(api.sb.ledger()[0].seq, 0, "numbered afresh");

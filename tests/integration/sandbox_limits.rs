@@ -8,6 +8,7 @@ use greenbatch::sandbox::SandboxConfig;
 use serde_json::json;
 
 use crate::sandbox_support::*;
+use crate::support::{MAX_MAIN, WA_MAIN, WA_SECOND};
 
 /// Sends removals of `people` one after another; the statuses in order and
 /// whether the whole burst fitted in well under a second (otherwise the
@@ -32,7 +33,7 @@ async fn the_window_admits_exactly_the_limit_then_slides() {
     for _round in 0..3 {
         let api = Api::start(SandboxConfig::default_state()).await;
         let people: Vec<String> = (61..=73).map(|n| format!("790012345{n}@c.us")).collect();
-        let (statuses, fitted) = burst(&api, WA, MARKET, &people).await;
+        let (statuses, fitted) = burst(&api, WA_MAIN, MARKET, &people).await;
         if !fitted {
             continue;
         }
@@ -55,13 +56,13 @@ async fn the_window_admits_exactly_the_limit_then_slides() {
         assert_eq!(ledger.iter().filter(|e| e.changed).count(), 10);
         // Other instances and other methods have windows of their own.
         assert_eq!(
-            api.act(WA2, "removeGroupParticipant", MARKET, &people[10])
+            api.act(WA_SECOND, "removeGroupParticipant", MARKET, &people[10])
                 .await
                 .status,
             200
         );
         assert_eq!(
-            api.act(WA, "setGroupAdmin", MARKET, &people[11])
+            api.act(WA_MAIN, "setGroupAdmin", MARKET, &people[11])
                 .await
                 .status,
             200
@@ -69,7 +70,7 @@ async fn the_window_admits_exactly_the_limit_then_slides() {
         // Once the window has passed, the instance is admitted again.
         tokio::time::sleep(Duration::from_millis(1100)).await;
         assert_eq!(
-            api.act(WA, "removeGroupParticipant", MARKET, &people[12])
+            api.act(WA_MAIN, "removeGroupParticipant", MARKET, &people[12])
                 .await
                 .status,
             200
@@ -85,7 +86,7 @@ async fn max_allows_one_participant_call_per_second() {
     for _round in 0..3 {
         let api = Api::start(SandboxConfig::default_state()).await;
         let people: Vec<String> = (10..13).map(|n| format!("100000{n}")).collect();
-        let (statuses, fitted) = burst(&api, MAX, CITY, &people).await;
+        let (statuses, fitted) = burst(&api, MAX_MAIN, CITY, &people).await;
         if fitted {
             assert_eq!(statuses, [200, 429, 429]);
             assert!(api.is_member(CITY, &people[1]) && api.is_member(CITY, &people[2]));
@@ -130,6 +131,6 @@ limits: { rates: { getGroupData: 3 } }
     .await;
     let body = json!({"chatId": CITY}).to_string();
     for _ in 0..30 {
-        assert_eq!(api.call(MAX, "getGroupData", &body).await.status, 200);
+        assert_eq!(api.call(MAX_MAIN, "getGroupData", &body).await.status, 200);
     }
 }

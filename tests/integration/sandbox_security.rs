@@ -11,6 +11,7 @@ use greenbatch::sandbox::SandboxConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::sandbox_support::*;
+use crate::support::{WA_MAIN, greenbatch_std};
 
 /// One raw HTTP/1.1 request with exactly these headers; the status and body.
 async fn raw(addr: std::net::SocketAddr, verb: &str, path: &str, headers: &str) -> (u16, String) {
@@ -36,10 +37,15 @@ async fn raw(addr: std::net::SocketAddr, verb: &str, path: &str, headers: &str) 
 async fn requests_for_other_hosts_or_from_other_sites_are_refused() {
     let api = Api::unlimited().await;
     let addr = api.sb.addr();
-    api.act(WA, "removeGroupParticipant", MARKET, "79001234561@c.us")
-        .await;
+    api.act(
+        WA_MAIN,
+        "removeGroupParticipant",
+        MARKET,
+        "79001234561@c.us",
+    )
+    .await;
     assert!(!api.is_member(MARKET, "79001234561@c.us"));
-    let remove = api.path(WA, "removeGroupParticipant", false);
+    let remove = api.path(WA_MAIN, "removeGroupParticipant", false);
     let hostile = [
         "Host: evil.example\r\n".to_owned(),
         format!("Host: rebound.evil.example:{}\r\n", addr.port()),
@@ -97,10 +103,15 @@ async fn the_ledger_keeps_the_most_recent_entries_and_counts_them_all() {
     )
     .await;
     for _ in 0..8 {
-        api.call(WA, "getStateInstance", "").await;
+        api.call(WA_MAIN, "getStateInstance", "").await;
     }
-    api.act(WA, "removeGroupParticipant", MARKET, "79001234561@c.us")
-        .await;
+    api.act(
+        WA_MAIN,
+        "removeGroupParticipant",
+        MARKET,
+        "79001234561@c.us",
+    )
+    .await;
     let kept: Vec<u64> = api.sb.ledger().iter().map(|e| e.seq).collect();
     assert_eq!(kept, [4, 5, 6, 7, 8]);
     let totals = api.sb.ledger_totals();
@@ -137,7 +148,7 @@ fn the_state_file_is_read_with_a_size_bound() {
     file.set_len(64 << 20).unwrap();
     for state in [big.to_str().unwrap(), "/dev/zero"] {
         let started = Instant::now();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+        let out = greenbatch_std()
             .args(["sandbox", "--listen", "127.0.0.1:0", "--state", state])
             .output()
             .unwrap();
@@ -146,7 +157,7 @@ fn the_state_file_is_read_with_a_size_bound() {
         assert!(err.contains("larger than 16 MiB"), "{state}: {err}");
         assert!(started.elapsed() < Duration::from_secs(20), "{state}");
     }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"))
+    let out = greenbatch_std()
         .args(["sandbox", "--ledger-capacity", "0"])
         .output()
         .unwrap();

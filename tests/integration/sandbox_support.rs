@@ -1,15 +1,13 @@
-//! Shared helpers for the sandbox tests: a sandbox on port 0 plus a plain
-//! HTTP client that speaks GREEN-API paths.
+//! Shared helpers for the sandbox tests: a plain HTTP client that speaks
+//! GREEN-API paths to a sandbox started by `support::sandbox`, and the
+//! default state's groups. Instance IDs are `support`'s.
 
 use std::time::Duration;
 
 use greenbatch::greenapi::Platform;
-use greenbatch::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use greenbatch::sandbox::{SandboxConfig, SandboxHandle};
 use serde_json::Value;
 
-pub const WA: &str = "1101000001";
-pub const WA2: &str = "1101000002";
-pub const MAX: &str = "3100000001";
 pub const MARKET: &str = "120363043968066561@g.us";
 pub const BOOK_CLUB: &str = "120363169960827018@g.us";
 pub const OLD_FRIENDS: &str = "79876543210-1587570015@g.us";
@@ -46,11 +44,8 @@ pub fn client(timeout: Duration) -> reqwest::Client {
 
 impl Api {
     pub async fn start(config: SandboxConfig) -> Api {
-        let sb = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
-            .await
-            .expect("the sandbox starts");
         Api {
-            sb,
+            sb: crate::support::sandbox(config).await,
             http: client(Duration::from_secs(10)),
         }
     }

@@ -32,14 +32,11 @@ fn sentinel_config() -> SandboxConfig {
     SandboxConfig::from_yaml(&text.replace(original.token.expose(), SENTINEL)).unwrap()
 }
 
-fn env_for(url: &str) -> Vec<(String, String)> {
-    vec![
-        ("GREEN_API_URL".into(), url.to_owned()),
-        ("GREEN_API_ID_INSTANCE".into(), WA_MAIN.into()),
-        ("GREEN_API_TOKEN_INSTANCE".into(), SENTINEL.into()),
-        ("GREEN_API_PLATFORM".into(), "whatsapp".into()),
-        ("GREENBATCH_LOG".into(), "trace".into()),
-    ]
+/// The sentinel as wa-main's token at `url`, every log at trace level.
+fn traced_env(url: &str) -> Vec<(String, String)> {
+    let mut env = env_for(url, SENTINEL);
+    env.push(("GREENBATCH_LOG".into(), "trace".into()));
+    env
 }
 
 /// Runs a small manifest against `url` and asserts the sentinel is nowhere.
@@ -68,7 +65,7 @@ async fn run_and_search(url: &str) -> std::process::Output {
             "--progress",
             "always",
         ],
-        &env_for(url),
+        &traced_env(url),
     )
     .await;
     for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
@@ -216,7 +213,7 @@ async fn not_in_what_reads_it_without_sending_nor_in_help() {
     );
     let m = manifest.to_str().unwrap();
     // The sentinel in GREEN_API_TOKEN_INSTANCE, every log at trace level.
-    let env = env_for(&sb.api_url());
+    let env = traced_env(&sb.api_url());
     for (args, env) in [
         (vec!["validate", m], &env),
         (vec!["validate", m, "--format", "json"], &env),

@@ -9,8 +9,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::Router;
-use axum::body::Bytes;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
@@ -92,25 +90,7 @@ fn answer(verb: &Method, uri: &Uri, body: &[u8]) -> Response {
 }
 
 async fn echo_server() -> (String, Arc<AtomicUsize>) {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
-    let app = Router::new().fallback(move |verb: Method, uri: Uri, body: Bytes| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        async move { answer(&verb, &uri, &body) }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, hits)
-}
-
-fn env_for(url: &str) -> Vec<(String, String)> {
-    vec![
-        ("GREEN_API_URL".into(), url.to_owned()),
-        ("GREEN_API_ID_INSTANCE".into(), "1101000001".into()),
-        ("GREEN_API_TOKEN_INSTANCE".into(), SENTINEL.into()),
-        ("GREEN_API_PLATFORM".into(), "whatsapp".into()),
-    ]
+    fake_server(|verb, uri, body| answer(&verb, &uri, &body)).await
 }
 
 fn assert_clean(what: &str, out: &std::process::Output) {
@@ -133,7 +113,7 @@ async fn echoed_request_lines_never_show_the_token() {
     }
     let manifest = write(dir.path(), "m.csv", &text);
     let m = manifest.to_str().unwrap();
-    let env = env_for(&url);
+    let env = env_for(&url, SENTINEL);
 
     let plan = greenbatch(&["plan", m, "--live"], &env).await;
     assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));

@@ -256,7 +256,7 @@ async fn a_host_outside_green_api_s_domains_is_warned_about_once_unless_acknowle
     let dir = tempfile::tempdir().unwrap();
     let instance = |name: &str, url: &str, extra: &str| {
         format!(
-            "- name: {name}\n  platform: whatsapp\n  api_url: {url}\n  id_instance: \"1101000001\"\n  token_env: GREEN_API_WA_TOKEN\n{extra}"
+            "- name: {name}\n  platform: whatsapp\n  api_url: {url}\n  id_instance: \"{WA_MAIN}\"\n  token_env: GREEN_API_WA_TOKEN\n{extra}"
         )
     };
     let manifest = write(

@@ -12,8 +12,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::Router;
-use axum::body::Bytes;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -257,29 +255,16 @@ fn answer(uri: &Uri, body: &[u8], bodies: &[(String, Vec<u8>)]) -> Response {
 }
 
 async fn server() -> (String, Arc<AtomicUsize>) {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
     let all = Arc::new(bodies());
-    let app = Router::new().fallback(move |uri: Uri, body: Bytes| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        let all = all.clone();
-        async move { answer(&uri, &body, &all) }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, hits)
+    fake_server(move |_, uri, body| answer(&uri, &body, &all)).await
 }
 
-fn env_for(url: &str) -> Vec<(String, String)> {
-    vec![
-        ("GREEN_API_URL".into(), url.to_owned()),
-        ("GREEN_API_ID_INSTANCE".into(), "1101000001".into()),
-        ("GREEN_API_TOKEN_INSTANCE".into(), TOKEN.into()),
-        ("GREEN_API_PLATFORM".into(), "whatsapp".into()),
-        // A server of the test's own, without limits.
-        ("GREEN_API_LIMITS".into(), "unlimited".into()),
-    ]
+/// The token as wa-main's at `url`: a server of the test's own, without
+/// limits.
+fn unlimited_env(url: &str) -> Vec<(String, String)> {
+    let mut env = env_for(url, TOKEN);
+    env.push(("GREEN_API_LIMITS".into(), "unlimited".into()));
+    env
 }
 
 fn assert_clean(what: &str, out: &std::process::Output) {
@@ -318,7 +303,7 @@ async fn no_echo_of_the_token_reaches_any_output() {
     }
     let manifest = write(dir.path(), "m.csv", &text);
     let m = manifest.to_str().unwrap();
-    let env = env_for(&url);
+    let env = unlimited_env(&url);
 
     for args in [
         vec!["plan", m, "--live", "--outage-patience", "0s"],
@@ -410,21 +395,16 @@ async fn a_redirect_and_an_embedded_401_that_echo_are_masked_too() {
                 .to_string(),
         ),
     ] {
-        let app = Router::new().fallback(move |uri: Uri| {
-            let body = body.clone();
-            async move {
-                if uri.path().contains("/getStateInstance/") {
-                    return r#"{"stateInstance":"authorized"}"#.into_response();
-                }
-                let mut r = (StatusCode::from_u16(status).unwrap(), body).into_response();
-                r.headers_mut()
-                    .insert("location", "http://127.0.0.1:9/elsewhere".parse().unwrap());
-                r
+        let (url, _) = fake_server(move |_, uri, _| {
+            if uri.path().contains("/getStateInstance/") {
+                return r#"{"stateInstance":"authorized"}"#.into_response();
             }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+            let mut r = (StatusCode::from_u16(status).unwrap(), body.clone()).into_response();
+            r.headers_mut()
+                .insert("location", "http://127.0.0.1:9/elsewhere".parse().unwrap());
+            r
+        })
+        .await;
         let dir = tempfile::tempdir().unwrap();
         let manifest = write(
             dir.path(),
@@ -440,7 +420,7 @@ async fn a_redirect_and_an_embedded_401_that_echo_are_masked_too() {
                 "--progress",
                 "never",
             ],
-            &env_for(&url),
+            &unlimited_env(&url),
         )
         .await;
         assert_clean(name, &out);

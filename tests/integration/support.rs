@@ -1,10 +1,20 @@
 //! Shared by the integration tests: a sandbox in-process on port 0, files in
 //! a temporary directory, and the real `greenbatch` binary run against them
-//! with a bounded time.
+//! with a bounded time. The one place for the sandbox's instance IDs, the
+//! environment for a sandbox or for a server of a test's own, and launching
+//! the binary (`greenbatch`, or `greenbatch_std` / `greenbatch_async` for a
+//! test that needs the `Command` itself).
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{Method, Uri};
+use axum::response::Response;
 
 use greenbatch::report::results::ResultRow;
 use greenbatch::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
@@ -42,6 +52,38 @@ pub fn default_env(sandbox: &SandboxHandle, id: &str) -> Vec<(String, String)> {
     env
 }
 
+/// The `GREEN_API_*` variables that make `default` the WhatsApp instance
+/// WA_MAIN at `url` (a server of the test's own, not the sandbox) with
+/// `token`. A caller that needs more (`GREENBATCH_LOG`, `GREEN_API_LIMITS`)
+/// extends the list.
+pub fn env_for(url: &str, token: &str) -> Vec<(String, String)> {
+    vec![
+        ("GREEN_API_URL".into(), url.into()),
+        ("GREEN_API_ID_INSTANCE".into(), WA_MAIN.into()),
+        ("GREEN_API_TOKEN_INSTANCE".into(), token.into()),
+        ("GREEN_API_PLATFORM".into(), "whatsapp".into()),
+    ]
+}
+
+/// A server of the test's own on a free loopback port, answering every
+/// request with `answer` and counting them: returns its URL and the count.
+pub async fn fake_server<F>(answer: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(Method, Uri, Bytes) -> Response + Clone + Send + Sync + 'static,
+{
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = Router::new().fallback(move |verb: Method, uri: Uri, body: Bytes| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let response = answer(verb, uri, body);
+        async move { response }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, hits)
+}
+
 /// Writes `text` to `name` in `dir` and returns its path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -49,20 +91,43 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// The binary under test, for a shell that runs it by path or `PATH`.
+pub const BIN: &str = env!("CARGO_BIN_EXE_greenbatch");
+
+/// Whether the caller's variable `name` would change what the binary does:
+/// GREEN_API_*, GREENBATCH_LOG and the colour settings.
+fn inherited_setting(name: &str) -> bool {
+    name.starts_with("GREEN_API_")
+        || ["GREENBATCH_LOG", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"].contains(&name)
+}
+
+/// The binary as a `std::process::Command`, without the caller's settings
+/// (see `inherited_setting`): for tests without a runtime, and (through
+/// `assert_cmd::Command::from_std`) for assertions on its output.
+pub fn greenbatch_std() -> std::process::Command {
+    let mut cmd = std::process::Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if inherited_setting(&k) {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// The same as a `tokio::process::Command`, killed when dropped: for a child
+/// a test watches while it runs, signals or kills.
+pub fn greenbatch_async() -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::from(greenbatch_std());
+    cmd.kill_on_drop(true);
+    cmd
+}
+
 /// Runs the binary with `args` and `env` (and nothing of the caller's
 /// GREEN_API_*, GREENBATCH_LOG or colour settings), killed if it takes over
 /// a minute.
 pub async fn greenbatch(args: &[&str], env: &[(String, String)]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"));
-    cmd.args(args).kill_on_drop(true);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("GREEN_API_")
-            || ["GREENBATCH_LOG", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"].contains(&k.as_str())
-        {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    let mut cmd = greenbatch_async();
+    cmd.args(args).envs(env.iter().map(|(k, v)| (k, v)));
     tokio::time::timeout(Duration::from_secs(60), cmd.output())
         .await
         .expect("greenbatch finishes within a minute")

@@ -48,19 +48,14 @@ fn spawn_sync(
     desired: &std::path::Path,
     args: &[&str],
 ) -> tokio::process::Child {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_greenbatch"));
-    cmd.args(["sync", desired.to_str().unwrap(), "--progress", "never"])
+    greenbatch_async()
+        .args(["sync", desired.to_str().unwrap(), "--progress", "never"])
         .args(args)
-        .kill_on_drop(true)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("GREEN_API_") || k == "GREENBATCH_LOG" {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.envs(default_env(sb, WA_MAIN));
-    cmd.spawn().unwrap()
+        .stderr(std::process::Stdio::null())
+        .envs(default_env(sb, WA_MAIN))
+        .spawn()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
