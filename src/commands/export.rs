@@ -7,7 +7,6 @@
 //! `greenbatch groups` lists, each by the first instance that lists it.
 
 use crate::runner::pace::DEFAULT_PATIENCE;
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -19,21 +18,8 @@ use crate::exit;
 use crate::failure::Failure;
 use crate::greenapi::client::{Client, ClientConfig};
 use crate::greenapi::ids::{self, IdKind};
-use crate::runner::live::GroupState;
 use crate::runner::retry::RetryPolicy;
 use crate::sanitise::escaped;
-
-/// One group to export: the instance that reads it and what it said.
-struct Target {
-    instance: Arc<str>,
-    chat: String,
-    subject: Option<String>,
-    state: Result<GroupState, String>,
-}
-
-/// A group to read: the instance that reads it, the group, and its
-/// subject when the listing said it.
-type Wanted = (Arc<str>, String, Option<String>);
 
 /// Exports the groups; exit 4 when an instance was refused, 3 when a group
 /// could not be read (the others are written), else 0.
@@ -74,7 +60,7 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
         let retry = RetryPolicy::default();
         let conns = reading::connect(&client, &setups, &used, retry, DEFAULT_PATIENCE).await;
         let (wanted, mut code) = match args.all {
-            true => listed(&client, &conns, quiet).await,
+            true => reading::listed(&client, &conns, "exported", quiet).await,
             false => {
                 let wanted = named.into_iter().map(|(n, c)| (n, c, None)).collect();
                 (wanted, exit::SUCCESS)
@@ -91,7 +77,7 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
             }
         }
         let progress = ReadProgress::new(read.progress, quiet, wanted.len() as u64);
-        let targets = read_all(conns, &used, wanted, &progress).await;
+        let targets = reading::read_all(conns, &used, wanted, &progress).await;
         progress.finish();
         (targets, code)
     });
@@ -177,100 +163,10 @@ fn readers(
     }
 }
 
-/// `--all`: every group the instances list (`getContacts`), each by the
-/// first instance that lists it; exit 3 when a listing failed.
-async fn listed(client: &Client, conns: &[reading::Connection], quiet: u8) -> (Vec<Wanted>, u8) {
-    let mut code = exit::SUCCESS;
-    let mut wanted: Vec<Wanted> = Vec::new();
-    let mut first: HashMap<String, Arc<str>> = HashMap::new();
-    for conn in conns.iter().filter(|c| c.refusal().is_none()) {
-        let groups = match reading::known_groups(client, conn).await {
-            Ok((groups, _)) => groups,
-            Err(e) => {
-                eprintln!(
-                    "error: instance `{}`: getContacts: {}",
-                    escaped(&conn.name),
-                    escaped(&e)
-                );
-                code = exit::FAILED;
-                continue;
-            }
-        };
-        if groups.is_empty() && quiet == 0 {
-            eprintln!("{}", reading::no_groups_note(&conn.name, conn.platform));
-        }
-        for g in groups {
-            if let Some(by) = first.get(&g.id) {
-                if quiet == 0 {
-                    eprintln!(
-                        "note: group {} is listed by `{}` and `{}`; exported once, as `{}` reads it",
-                        g.id,
-                        escaped(by),
-                        escaped(&conn.name),
-                        escaped(by)
-                    );
-                }
-                continue;
-            }
-            first.insert(g.id.clone(), conn.name.clone());
-            wanted.push((conn.name.clone(), g.id, Some(g.subject)));
-        }
-    }
-    (wanted, code)
-}
-
-/// Reads every wanted group, each instance's in order on its own reader
-/// (instances side by side), and returns them in `wanted`'s order.
-async fn read_all(
-    conns: Vec<reading::Connection>,
-    used: &[Arc<str>],
-    wanted: Vec<Wanted>,
-    progress: &ReadProgress,
-) -> Vec<Target> {
-    let conns: HashMap<Arc<str>, reading::Connection> =
-        conns.into_iter().map(|c| (c.name.clone(), c)).collect();
-    let conns = Arc::new(conns);
-    let mut tasks = tokio::task::JoinSet::new();
-    for name in used {
-        let mine: Vec<(usize, String)> = wanted
-            .iter()
-            .enumerate()
-            .filter(|(_, (n, ..))| n == name)
-            .map(|(k, (_, chat, _))| (k, chat.clone()))
-            .collect();
-        let (conns, name, progress) = (conns.clone(), name.clone(), progress.clone());
-        tasks.spawn(async move {
-            let mut out = Vec::with_capacity(mine.len());
-            for (k, chat) in mine {
-                let state = match conns.get(&name).and_then(|c| c.reader.as_ref()) {
-                    Some(reader) => reader.read(&chat, false).await.0,
-                    None => Err("the instance was refused".to_owned()),
-                };
-                progress.read_one();
-                out.push((k, state));
-            }
-            out
-        });
-    }
-    let mut states: Vec<(usize, Result<GroupState, String>)> =
-        tasks.join_all().await.into_iter().flatten().collect();
-    states.sort_by_key(|(k, _)| *k);
-    wanted
-        .into_iter()
-        .zip(states)
-        .map(|((instance, chat, subject), (_, state))| Target {
-            instance,
-            chat,
-            subject,
-            state,
-        })
-        .collect()
-}
-
 /// The groups that were read, ready to write; each that was not is said
 /// on stderr and makes the exit code 3 (unless it is worse already).
 fn exportable<'t>(
-    targets: &'t [Target],
+    targets: &'t [reading::Target],
     instances: &crate::instances::Instances,
     quiet: u8,
     code: &mut u8,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 
+use crate::exit;
 use crate::failure::Failure;
 use crate::greenapi::client::{Client, Endpoint};
 use crate::greenapi::contacts::{self, KnownGroup};
@@ -21,6 +22,7 @@ use crate::report::progress::steady_bar;
 use crate::report::term::{ProgressMode, ProgressStyle, progress_style, set_active_bar};
 use crate::runner::call::CallError;
 use crate::runner::engine::InstanceSetup;
+use crate::runner::live::GroupState;
 use crate::runner::live::{self, Preflight, Reader, preflight};
 use crate::runner::own::OwnReads;
 use crate::runner::retry::RetryPolicy;
@@ -266,4 +268,112 @@ impl ReadProgress {
         self.bar.finish_and_clear();
         set_active_bar(None);
     }
+}
+
+/// One group read: the instance that read it, and what it said.
+pub(crate) struct Target {
+    pub instance: Arc<str>,
+    pub chat: String,
+    pub subject: Option<String>,
+    pub state: Result<GroupState, String>,
+}
+
+/// A group to read: the instance that reads it, the group, and its
+/// subject when the listing said it.
+pub(crate) type Wanted = (Arc<str>, String, Option<String>);
+
+/// Every group the instances list (`getContacts`), each to be read by the
+/// first instance that lists it (a group listed twice is `verb` once, a
+/// note says); exit 3 when a listing failed.
+pub(crate) async fn listed(
+    client: &Client,
+    conns: &[Connection],
+    verb: &str,
+    quiet: u8,
+) -> (Vec<Wanted>, u8) {
+    let mut code = exit::SUCCESS;
+    let mut wanted: Vec<Wanted> = Vec::new();
+    let mut first: HashMap<String, Arc<str>> = HashMap::new();
+    for conn in conns.iter().filter(|c| c.refusal().is_none()) {
+        let groups = match known_groups(client, conn).await {
+            Ok((groups, _)) => groups,
+            Err(e) => {
+                eprintln!(
+                    "error: instance `{}`: getContacts: {}",
+                    escaped(&conn.name),
+                    escaped(&e)
+                );
+                code = exit::FAILED;
+                continue;
+            }
+        };
+        if groups.is_empty() && quiet == 0 {
+            eprintln!("{}", no_groups_note(&conn.name, conn.platform));
+        }
+        for g in groups {
+            if let Some(by) = first.get(&g.id) {
+                if quiet == 0 {
+                    eprintln!(
+                        "note: group {} is listed by `{}` and `{}`; {verb} once, as `{}` reads it",
+                        g.id,
+                        escaped(by),
+                        escaped(&conn.name),
+                        escaped(by)
+                    );
+                }
+                continue;
+            }
+            first.insert(g.id.clone(), conn.name.clone());
+            wanted.push((conn.name.clone(), g.id, Some(g.subject)));
+        }
+    }
+    (wanted, code)
+}
+
+/// Reads every wanted group, each instance's in order on its own reader
+/// (instances side by side), and returns them in `wanted`'s order.
+pub(crate) async fn read_all(
+    conns: Vec<Connection>,
+    used: &[Arc<str>],
+    wanted: Vec<Wanted>,
+    progress: &ReadProgress,
+) -> Vec<Target> {
+    let conns: HashMap<Arc<str>, Connection> =
+        conns.into_iter().map(|c| (c.name.clone(), c)).collect();
+    let conns = Arc::new(conns);
+    let mut tasks = tokio::task::JoinSet::new();
+    for name in used {
+        let mine: Vec<(usize, String)> = wanted
+            .iter()
+            .enumerate()
+            .filter(|(_, (n, ..))| n == name)
+            .map(|(k, (_, chat, _))| (k, chat.clone()))
+            .collect();
+        let (conns, name, progress) = (conns.clone(), name.clone(), progress.clone());
+        tasks.spawn(async move {
+            let mut out = Vec::with_capacity(mine.len());
+            for (k, chat) in mine {
+                let state = match conns.get(&name).and_then(|c| c.reader.as_ref()) {
+                    Some(reader) => reader.read(&chat, false).await.0,
+                    None => Err("the instance was refused".to_owned()),
+                };
+                progress.read_one();
+                out.push((k, state));
+            }
+            out
+        });
+    }
+    let mut states: Vec<(usize, Result<GroupState, String>)> =
+        tasks.join_all().await.into_iter().flatten().collect();
+    states.sort_by_key(|(k, _)| *k);
+    wanted
+        .into_iter()
+        .zip(states)
+        .map(|((instance, chat, subject), (_, state))| Target {
+            instance,
+            chat,
+            subject,
+            state,
+        })
+        .collect()
 }
