@@ -36,13 +36,7 @@ pub(crate) fn print_live_plan(
     if !missing.is_empty() {
         return Err(crate::job::rejected(&missing).into());
     }
-    let ops: Vec<_> = loaded
-        .operations
-        .iter()
-        .filter(|op| !skip(op.op_id))
-        .cloned()
-        .collect();
-    let names: Vec<_> = job::used_by(&ops)
+    let names: Vec<_> = job::used_by(&loaded.operations)
         .into_iter()
         .map(|(name, _)| name)
         .collect();
@@ -58,11 +52,35 @@ pub(crate) fn print_live_plan(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let plan = runtime.block_on(plan::build(&client, &setups, RetryPolicy::default(), &ops));
+    let retry = RetryPolicy::default();
+    let (plan, unexpanded) = runtime.block_on(async {
+        // The `*` rows are listed first, then judged like any other row.
+        let policy = job::ListPolicy {
+            retry,
+            patience: bounds.patience,
+        };
+        let ops = loaded.operations.clone();
+        let (ops, unexpanded) = job::expand(&client, &setups, ops, policy, 0).await;
+        let ops: Vec<_> = ops.into_iter().filter(|op| !skip(op.op_id)).collect();
+        (plan::build(&client, &setups, retry, &ops).await, unexpanded)
+    });
     let mut out = io::stdout().lock();
     match output {
         OutputFormat::Text => live_plan::render_text(&plan, &loaded.manifest_name, &mut out)?,
         OutputFormat::Json => live_plan::render_json(&plan, &loaded.manifest_name, &mut out)?,
     }
-    Ok(exit::SUCCESS)
+    for u in &unexpanded {
+        let lines: Vec<String> = u.lines.iter().map(u32::to_string).collect();
+        eprintln!(
+            "error: `*` of instance `{}` (line {}) is not in the plan: {}",
+            crate::sanitise::escaped(&u.instance),
+            lines.join(", "),
+            crate::sanitise::terminal(&u.reason)
+        );
+    }
+    // A plan that leaves rows out unplanned is no success.
+    Ok(match unexpanded.is_empty() {
+        true => exit::SUCCESS,
+        false => exit::FAILED,
+    })
 }

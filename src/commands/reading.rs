@@ -13,14 +13,13 @@ use indicatif::ProgressBar;
 
 use crate::exit;
 use crate::failure::Failure;
+use crate::greenapi::Platform;
 use crate::greenapi::client::{Client, Endpoint};
-use crate::greenapi::contacts::{self, KnownGroup};
-use crate::greenapi::{Method, Platform};
+use crate::greenapi::contacts::KnownGroup;
 use crate::instances::{self, Instances};
 use crate::manifest::Diagnostic;
 use crate::report::progress::steady_bar;
 use crate::report::term::{ProgressMode, ProgressStyle, progress_style, set_active_bar};
-use crate::runner::call::CallError;
 use crate::runner::engine::InstanceSetup;
 use crate::runner::live::GroupState;
 use crate::runner::live::{self, Preflight, Reader, preflight};
@@ -195,13 +194,7 @@ pub(crate) async fn known_groups(
     client: &Client,
     conn: &Connection,
 ) -> Result<(Vec<KnownGroup>, usize), String> {
-    let answer = conn
-        .own_reads
-        .call(client, &conn.endpoint, Method::GetContacts)
-        .await
-        .map_err(CallError::into_reason)?;
-    let listed = contacts::parse_contacts(&answer.body)?;
-    Ok(contacts::groups(conn.endpoint.platform, &listed))
+    conn.own_reads.known_groups(client, &conn.endpoint).await
 }
 
 /// The note for an instance whose `getContacts` lists no group.

@@ -12,6 +12,8 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::expand::{ListPolicy, expand};
+use super::partition::partition;
 use super::{Job, JobConfig, Ran};
 use crate::report::consumer::{Views, consume};
 use crate::report::progress::ProgressView;
@@ -25,13 +27,18 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
     let Job {
         client,
         setups,
-        engine: config,
+        engine: mut config,
         ops,
-        tally,
+        prior,
         results,
-        config: JobConfig {
-            progress, quiet, ..
-        },
+        config:
+            JobConfig {
+                progress,
+                quiet,
+                retry_rejected,
+                concurrency,
+                ..
+            },
         started,
     } = job;
     let cancel = CancellationToken::new();
@@ -41,6 +48,33 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
     } else {
         None
     };
+    // The `*` rows become one operation per group before anything else:
+    // what earlier rows settle, and which groups to read first, are judged
+    // on the operations as they will be sent.
+    let rows = ops.len() as u64;
+    let policy = ListPolicy {
+        retry: config.retry,
+        patience: config.outage_patience,
+    };
+    let (ops, unexpanded) = tokio::select! {
+        expanded = expand(&client, &setups, ops, policy, quiet) => expanded,
+        // Interrupted while listing: nothing was sent, nothing is left out
+        // silently (every row counts as not started).
+        () = cancel.cancelled() => (Vec::new(), Vec::new()),
+    };
+    let (ops, mut tally, resumed) =
+        partition(ops, &prior, retry_rejected, usize::from(concurrency));
+    drop(prior);
+    config.resumed = resumed;
+    if cancel.is_cancelled() {
+        tally.total = rows;
+    }
+    // Each unexpanded `*` row is an operation that was not sent.
+    tally.total += unexpanded.iter().map(|u| u.lines.len() as u64).sum::<u64>();
+    tally.unexpanded = unexpanded
+        .into_iter()
+        .map(|u| (u.instance.to_string(), u.lines, u.reason))
+        .collect();
     let on_terminal = std::io::stderr().is_terminal();
     let style = progress_style(
         progress,

@@ -13,6 +13,7 @@
 
 mod config;
 mod drive;
+mod expand;
 mod manifest;
 mod partition;
 mod setup;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use config::JobConfig;
+pub use expand::{ListPolicy, Unexpanded, expand};
 pub use manifest::{default_results_path, load_manifest, rejected, say_settled};
 pub use setup::{reading_setups, setups, used_by};
 
@@ -31,6 +33,7 @@ use crate::instances::Instances;
 use crate::manifest::Operation;
 use crate::report::results::{self, OpenError, PriorResults, ResultsFile};
 use crate::report::tally::{Interrupt, Tally};
+
 use crate::runner::engine::{EngineConfig, InstanceSetup};
 use crate::runner::retry::RetryPolicy;
 
@@ -55,9 +58,10 @@ pub struct Job {
     client: Client,
     setups: HashMap<Arc<str>, InstanceSetup>,
     engine: EngineConfig,
-    /// The operations to send (those settled earlier are counted in `tally`).
+    /// The manifest's operations, `*` rows not yet expanded.
     ops: Vec<Operation>,
-    tally: Tally,
+    /// What the results file's earlier rows settle (nothing with `fresh`).
+    prior: PriorResults,
     results: ResultsFile,
     config: JobConfig,
     started: Instant,
@@ -79,10 +83,10 @@ impl Ran {
 
 impl Job {
     /// Resolves each instance `operations` use (a refused URL or a missing
-    /// token is a usage error, found before anything is sent), leaves out
-    /// what `results` already settles (all of it counts again with
-    /// `config.fresh`), and names the groups an earlier run may have left
-    /// half done.
+    /// token is a usage error, found before anything is sent). When it
+    /// runs, the job expands the `*` rows, leaves out what `results`
+    /// already settles (nothing with `config.fresh`), and reads first the
+    /// groups an earlier run may have left half done.
     pub fn prepare(
         operations: Vec<Operation>,
         instances: &Instances,
@@ -106,12 +110,6 @@ impl Job {
         } else {
             prior
         };
-        let (ops, tally, resumed) = partition::partition(
-            operations,
-            &prior,
-            config.retry_rejected,
-            usize::from(config.concurrency),
-        );
         let client = Client::new(&ClientConfig {
             timeout: config.timeout,
             ..ClientConfig::default()
@@ -126,14 +124,14 @@ impl Job {
             preflight: config.preflight,
             live: config.live,
             outage_patience: config.outage_patience,
-            resumed,
+            resumed: Default::default(),
         };
         Ok(Job {
             client,
             setups,
             engine,
-            ops,
-            tally,
+            ops: operations,
+            prior,
             results: file,
             config,
             started: Instant::now(),
@@ -145,11 +143,6 @@ impl Job {
     pub fn started_at(mut self, started: Instant) -> Job {
         self.started = started;
         self
-    }
-
-    /// How many operations are left to send.
-    pub fn pending(&self) -> usize {
-        self.ops.len()
     }
 
     /// Runs the job to its end on a runtime of its own, with SIGINT and

@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub use crate::diagnostic::{Diagnostic, Rejected, Severity, Source};
 use crate::input;
 pub use crate::input::{DEFAULT_MAX_SIZE, InputFormat};
-pub use model::{OpId, Operation};
+pub use model::{EVERY_GROUP, OpId, Operation};
 pub(crate) use validate::not_configured;
 pub(crate) use yaml::{norm, parse_document, scalar};
 

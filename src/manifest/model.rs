@@ -149,7 +149,17 @@ pub struct Operation {
     pub participant_id: CompactString,
 }
 
+/// `chat_id: *`: every group the row's instance is in, as `greenbatch
+/// groups` lists them, listed when the job runs ([`crate::job`] expands the
+/// row into one operation per group).
+pub const EVERY_GROUP: &str = "*";
+
 impl Operation {
+    /// Whether the operation stands for every group of its instance.
+    pub fn is_every_group(&self) -> bool {
+        self.chat_id == EVERY_GROUP
+    }
+
     /// `action` on `participant_id` in `chat_id` through the instance
     /// `name` (`id_instance` on `platform`), read at `source`; its op_id is
     /// the digest of exactly these, so an operation built in memory (a

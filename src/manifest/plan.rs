@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{OpId, Operation};
+use super::{EVERY_GROUP, OpId, Operation};
 use crate::colour::{self, Tone};
 use crate::greenapi::{Action, Platform};
 
@@ -120,10 +120,15 @@ pub fn render_text(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Resu
     )?;
     for g in &plan.groups {
         writeln!(out)?;
+        let group = match g.chat_id == EVERY_GROUP {
+            // Listed when the job runs: `plan --live` and `run` expand it.
+            true => format!("every group of `{}`", g.instance),
+            false => g.chat_id.clone(),
+        };
         writeln!(
             out,
             "{} via {} ({}), {} operation{}:",
-            paint.paint(Tone::Strong, &g.chat_id),
+            paint.paint(Tone::Strong, &group),
             g.instance,
             g.platform,
             g.steps.len(),

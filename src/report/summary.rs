@@ -99,6 +99,17 @@ pub fn render(
         );
         let _ = writeln!(out, "{}", paint.paint(Tone::Bad, &line));
     }
+    for (instance, lines, reason) in &tally.unexpanded {
+        let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+        let line = format!(
+            "  `*` of instance `{}` (line{} {}) not expanded, nothing sent for it: {}; a rerun lists the groups again",
+            sanitise::escaped(instance),
+            if lines.len() == 1 { "" } else { "s" },
+            lines.join(", "),
+            sanitise::terminal(reason),
+        );
+        let _ = writeln!(out, "{}", paint.paint(Tone::Bad, &line));
+    }
     let _ = writeln!(
         out,
         "  results: {}",

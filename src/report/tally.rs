@@ -32,6 +32,9 @@ pub struct Tally {
     pub retried: u64,
     /// The instances refused in this run, each with its (scrubbed) reason.
     pub refused: Vec<(String, String)>,
+    /// The `*` rows not expanded, per instance: their lines, and why (their
+    /// groups could not be listed). Each counts in `total`, not started.
+    pub unexpanded: Vec<(String, Vec<u32>, String)>,
 }
 
 impl Tally {

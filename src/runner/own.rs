@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use super::call::{CallError, Paced};
 use crate::greenapi::client::{Client, Endpoint, RawAnswer};
+use crate::greenapi::contacts::{self, KnownGroup};
 use crate::greenapi::{Method, Platform};
 use crate::runner::limits::{Limit, ServerLimits};
 use crate::runner::pace::Pacer;
@@ -82,6 +83,25 @@ impl OwnReads {
             .call(method, &serde_json::Value::Null, false, &())
             .await
             .0
+    }
+}
+
+impl OwnReads {
+    /// The groups `endpoint`'s instance knows (`getContacts`), read as every
+    /// own read is, and how many entries were left out for an ID that is no
+    /// group ID of its platform. The one reader of the group list: `groups`,
+    /// `export --all`, `where` and a manifest's `*` rows all see the same.
+    pub async fn known_groups(
+        &self,
+        client: &Client,
+        endpoint: &Endpoint,
+    ) -> Result<(Vec<KnownGroup>, usize), String> {
+        let answer = self
+            .call(client, endpoint, Method::GetContacts)
+            .await
+            .map_err(CallError::into_reason)?;
+        let listed = contacts::parse_contacts(&answer.body)?;
+        Ok(contacts::groups(endpoint.platform, &listed))
     }
 }
 

@@ -34,7 +34,6 @@ async fn a_job_runs_in_process_and_its_rerun_sends_nothing() {
         Results::open(&results_path).unwrap(),
     )
     .expect("prepared");
-    assert_eq!(job.pending(), 12);
     let ran = tokio::time::timeout(std::time::Duration::from_secs(60), job.drive(false))
         .await
         .expect("within a minute")
@@ -69,14 +68,13 @@ async fn a_job_runs_in_process_and_its_rerun_sends_nothing() {
         Results::open(&results_path).unwrap(),
     )
     .expect("prepared");
-    assert_eq!(
-        rerun.pending(),
-        0,
-        "the results file settles every operation"
-    );
     let ran = rerun.drive(false).await.expect("ran");
     assert_eq!(ran.exit_code(), 0);
-    assert_eq!(ran.tally.earlier.values().sum::<u64>(), 12);
+    assert_eq!(
+        ran.tally.earlier.values().sum::<u64>(),
+        12,
+        "the results file settles every operation"
+    );
     assert_eq!(
         sandbox.ledger_totals().requests,
         sent,

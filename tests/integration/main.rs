@@ -7,6 +7,7 @@ mod crash_sweep;
 mod crash_torn;
 mod demo;
 mod desired_example;
+mod every_group;
 mod export_groups;
 mod exposure;
 mod fault_idle_close;

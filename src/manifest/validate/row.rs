@@ -7,7 +7,7 @@ use super::{Raw, Resolved, Validator};
 use crate::greenapi::Action;
 use crate::greenapi::ids::{self, IdKind, IdProblem};
 use crate::instances;
-use crate::manifest::{Diagnostic, Operation, Source};
+use crate::manifest::{Diagnostic, EVERY_GROUP, Operation, Source};
 
 impl Validator {
     pub(super) fn check_action(&mut self, action: Option<&str>, line: u32) -> Option<Action> {
@@ -92,7 +92,10 @@ impl Validator {
     pub(super) fn check(&mut self, raw: Raw<'_>, inst: &Resolved) {
         let line = raw.line;
         let action = self.check_action(raw.action, raw.item_line);
-        let chat = self.check_id("chat_id", IdKind::Group, raw.chat, raw.item_line, inst);
+        let chat = match raw.chat.map(str::trim) {
+            Some(EVERY_GROUP) => Ok(Some(Cow::Borrowed(EVERY_GROUP))),
+            _ => self.check_id("chat_id", IdKind::Group, raw.chat, raw.item_line, inst),
+        };
         let participant = self.check_id(
             "participant_id",
             IdKind::Person,
@@ -137,6 +140,19 @@ impl Validator {
             }
         };
         let Some(action) = action else { return };
+        if chat == EVERY_GROUP && action == Action::Add {
+            let d = Diagnostic::error(
+                self.at(raw.item_line),
+                "`add` to `*` (every group) is refused: adding someone to every group is how spam starts",
+            )
+            .field("chat_id")
+            .hint(format!(
+                "list the groups with `greenbatch groups --instance {}` and write one row per group",
+                inst.name
+            ));
+            self.report(d);
+            return;
+        }
         if let Some(&at) = self.protect.get(&*participant) {
             let d = Diagnostic::error(
                 self.at(line),
