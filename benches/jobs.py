@@ -3,7 +3,7 @@
 with the documented rate limits and a jittered service time, next to the
 peers a user would otherwise write. Prints markdown tables on stdout.
 
-    jobs.py GREENBATCH_BINARY WORKDIR [--quick] [shapes|pacing|outage|instances ...]
+    jobs.py GREENBATCH_BINARY WORKDIR [--quick] [shapes|pacing|outage|instances|star ...]
 
 For each job: the whole process's wall time (start-up, preflight, reads
 included), the sends' own time at the chosen pace (operations / pace: the
@@ -428,6 +428,37 @@ def section_instances(gb, work, quick):
           f"**{achieved / total_pace:.3f}** | {throttled} | {max(0, worst_over)} |")
 
 
+def section_star(gb, work, quick):
+    """`remove,*,P`: one person out of every group of the instance (issue 22),
+    the person in a few of them. Each group where they are not costs a
+    getGroupData read (0.95/s on WhatsApp) to prove it, each where they are
+    a removal at the pace: the lower bound is the slower of the two lanes."""
+    print("\n### One person out of every group: `remove,*,P` (150 ms ± 50 % service time)\n")
+    print("| groups | person in | exit | wall s | sends at the pace s | reads needed at the read pace s | "
+          "bound s | ratio | requests | 429s | applied |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in ((12,) if quick else (12, 200)):
+        j = Job(f"remove,* over {n} groups", WA)
+        for g in range(n):
+            for k in range(3):
+                j.member(g, person("whatsapp", 1000 + k))
+            if g in (0, n // 3, 2 * n // 3):
+                j.member(g, person("whatsapp", 1))
+        inside = sum(1 for members in j.groups.values() if person("whatsapp", 1) in members)
+        j.ops = [("remove", "*", person("whatsapp", 1))]
+        sends, reads = inside / 5, (n - inside) / 0.95
+        bound = max(sends, reads)
+        sb = Sandbox(gb, work, j.state_yaml(), LATENCY)
+        try:
+            wall, code, err = greenbatch(gb, work, j, sb.url)
+            s = stats(sb.ledger())
+        finally:
+            sb.stop()
+        print(f"| {n} | {inside} | {code} | {wall:.1f} | {sends:.1f} | {reads:.1f} | {bound:.1f} | "
+              f"**{wall / bound:.2f}** | {methods_text(s['by_method'])} | {s['throttled']} | {s['changed']} of {inside} |")
+        sys.stdout.flush()
+
+
 def main():
     gb, work = sys.argv[1], sys.argv[2]
     quick = "--quick" in sys.argv[3:]
@@ -436,7 +467,7 @@ def main():
     work = tempfile.mkdtemp(dir=work, prefix="jobs-")
     for section in wanted:
         {"shapes": section_shapes, "pacing": section_pacing, "outage": section_outage,
-         "instances": section_instances}[section](gb, work, quick)
+         "instances": section_instances, "star": section_star}[section](gb, work, quick)
 
 
 if __name__ == "__main__":
