@@ -49,215 +49,30 @@ pub(super) fn read(
     };
     let instance_line = fields.instance.as_ref().map_or(line, |(_, l)| *l);
     let resolved = ctx.resolve(&name, Some(&chat_raw), instance_line);
-    // An unconfigured instance is reported at the end; the group's IDs may
-    // still tell its platform, and their problems are worth saying now.
-    let platform = match resolved
-        .as_ref()
-        .map(|r| r.1)
-        .or_else(|| ids::platform_of(&chat_raw))
-    {
-        Some(p) => p,
-        None => {
-            let d = Diagnostic::error(
-                ctx.at(chat_line),
-                format!("`{}` is not a group ID", chat_raw.trim()),
-            )
-            .field("chat_id")
-            .hint(format!(
-                "a whatsapp group ID looks like `{}`, a max one like `{}`",
-                ids::example(Platform::WhatsApp, IdKind::Group),
-                ids::example(Platform::Max, IdKind::Group)
-            ));
-            ctx.report(d);
-            return None;
-        }
-    };
-    let shown_name = resolved.as_ref().map_or(name.clone(), |r| r.0.clone());
-    let hint_for = |ctx: &Ctx, problem: &IdProblem, kind: IdKind| match problem {
-        IdProblem::OtherPlatform { .. } => match ctx.inferred {
-            Some((p, told)) if &*shown_name == instances::DEFAULT => format!(
-                "instance `default` is {p}, as line {told} tells; set GREEN_API_PLATFORM, or give this group an instance of the other platform"
-            ),
-            _ => format!(
-                "instance `{shown_name}` is {platform}; give this group an instance of the other platform"
-            ),
-        },
-        p => p.hint(platform, kind),
-    };
-    let chat = match ids::check(platform, IdKind::Group, &chat_raw) {
-        Ok(c) => {
-            if let Some(note) = c.note(&chat_raw) {
-                ctx.report(Diagnostic::note(ctx.at(chat_line), note).field("chat_id"));
-            }
-            Some(c.id.into_owned())
-        }
-        Err(problem) => {
-            let message = match &problem {
-                IdProblem::Empty => "is empty".to_owned(),
-                p => format!("`{}` {p}", chat_raw.trim()),
-            };
-            let hint = hint_for(ctx, &problem, IdKind::Group);
-            let d = Diagnostic::error(ctx.at(chat_line), message)
-                .field("chat_id")
-                .hint(hint);
-            ctx.report(d);
-            None
-        }
-    };
-    let person = |ctx: &mut Ctx, raw: &str, at: Option<Source>, field: &str| match ids::check(
+    let platform = platform(ctx, resolved.as_ref(), &chat_raw, chat_line)?;
+    let ids = Ids {
         platform,
-        IdKind::Person,
-        raw,
-    ) {
-        Ok(c) => {
-            if let Some(note) = c.note(raw) {
-                ctx.report(Diagnostic::note(at.clone(), note).field(field));
-            }
-            if let Some(doubt) = c.doubt() {
-                let d = Diagnostic::warning(at, doubt.message)
-                    .field(field)
-                    .hint(doubt.hint);
-                ctx.report(d);
-            }
-            Some(c.id.into_owned())
-        }
-        Err(problem) => {
-            let message = match &problem {
-                IdProblem::Empty => "is empty".to_owned(),
-                p => format!("`{}` {p}", raw.trim()),
-            };
-            let hint = hint_for(ctx, &problem, IdKind::Person);
-            ctx.report(Diagnostic::error(at, message).field(field).hint(hint));
-            None
-        }
+        shown_name: resolved.as_ref().map_or(name.clone(), |r| r.0.clone()),
     };
+    let chat = ids.chat(ctx, &chat_raw, chat_line);
     // Wanted members: `members`, then `members_file`, once each.
-    let mut wanted: Option<Vec<String>> = None;
-    let mut first_line: HashMap<String, u32> = HashMap::new();
+    let mut wanted = Wanted::default();
     if let Some((list, _)) = &fields.members {
-        let out = wanted.get_or_insert_with(Vec::new);
-        for (raw, l) in list {
-            let Some(id) = person(ctx, raw, ctx.at(*l), "members") else {
-                continue;
-            };
-            match first_line.get(&id) {
-                Some(first) => {
-                    let d = Diagnostic::warning(
-                        ctx.at(*l),
-                        format!("`{id}` is listed twice (first on line {first})"),
-                    )
-                    .field("members");
-                    ctx.report(d);
-                }
-                None => {
-                    first_line.insert(id.clone(), *l);
-                    out.push(id);
-                }
-            }
-        }
+        wanted.listed(&ids, ctx, list);
     }
     if let Some((file, l)) = &fields.members_file {
-        let path = ctx.base.join(file);
-        let shown = crate::input::display_name(&path);
-        let out = wanted.get_or_insert_with(Vec::new);
-        match members_file::read(&path, chat.as_deref(), ctx.max_size) {
-            Ok(ids) => {
-                if ids.is_empty() {
-                    let d = Diagnostic::warning(ctx.at(*l), format!("{shown} lists nobody"))
-                        .field("members_file")
-                        .hint("an empty members_file wants nobody but the owner and the instance; --max-removals stops a sync that would empty the group");
-                    ctx.report(d);
-                }
-                let file_name: Arc<str> = Arc::from(shown.as_str());
-                for (raw, at_line) in ids {
-                    let at = Some(Source {
-                        file: file_name.clone(),
-                        line: at_line,
-                    });
-                    if let Some(id) = person(ctx, &raw, at, "members_file")
-                        && !first_line.contains_key(&id)
-                    {
-                        first_line.insert(id.clone(), *l);
-                        out.push(id);
-                    }
-                }
-            }
-            Err(problem) => {
-                let d = Diagnostic::error(ctx.at(*l), format!("{shown}: {problem}"))
-                    .field("members_file")
-                    .hint(format!(
-                        "members_file is read relative to the desired-state file's directory ({}): one ID per line, or an export CSV (`greenbatch export`)",
-                        crate::input::display_name(&ctx.base)
-                    ));
-                ctx.report(d);
-            }
-        }
+        wanted.in_file(&ids, ctx, file, *l, chat.as_deref());
     }
-    let mut admins: Vec<String> = Vec::new();
-    let mut admin_lines: Vec<u32> = Vec::new();
-    if let Some((list, _)) = &fields.admins {
-        for (raw, l) in list {
-            let Some(id) = person(ctx, raw, ctx.at(*l), "admins") else {
-                continue;
-            };
-            if let Some(k) = admins.iter().position(|a| *a == id) {
-                let d = Diagnostic::warning(
-                    ctx.at(*l),
-                    format!("`{id}` is listed twice (first on line {})", admin_lines[k]),
-                )
-                .field("admins");
-                ctx.report(d);
-                continue;
-            }
-            admins.push(id);
-            admin_lines.push(*l);
-        }
-    }
+    let admins = admins(&ids, ctx, fields.admins.as_ref().map(|(list, _)| list));
     if malformed {
         // A key of the wrong shape says nothing: judging the lists without
         // it would only add errors that its fix makes moot.
-    } else if wanted.is_some() {
-        for (admin, l) in admins.iter().zip(&admin_lines) {
-            if !first_line.contains_key(admin) {
-                let d = Diagnostic::error(
-                    ctx.at(*l),
-                    format!("`{admin}` is a wanted admin but not a wanted member of this group"),
-                )
-                .field("admins")
-                .hint("admins are members: add it to members (or members_file) too, or take it out of admins");
-                ctx.report(d);
-            }
-        }
-        // A protected participant the group does not want is no error:
-        // `protect` means "leave alone", and the diff counts them so.
-    } else if let Some((true, l)) = fields.remove_others {
-        let d = Diagnostic::error(
-            ctx.at(l),
-            "needs `members` or `members_file`: without them this group's membership is not managed, so nobody is unwanted",
-        )
-        .field("remove_others")
-        .hint("list the wanted members, or take remove_others out");
-        ctx.report(d);
+    } else {
+        check_lists(ctx, &wanted, &admins, fields.remove_others);
     }
     let chat = chat?;
     if let Some((resolved_name, _)) = &resolved {
-        let key = (resolved_name.clone(), chat.clone());
-        match ctx.seen.get(&key) {
-            Some(first) => {
-                let d = Diagnostic::error(
-                    ctx.at(line),
-                    format!(
-                        "group `{chat}` of instance `{resolved_name}` is listed twice (first on line {first})"
-                    ),
-                )
-                .field("chat_id")
-                .hint("merge the two entries into one");
-                ctx.report(d);
-            }
-            None => {
-                ctx.seen.insert(key, line);
-            }
-        }
+        listed_once(ctx, resolved_name, &chat, line);
     }
     let (instance, platform) = resolved?;
     if ctx.error_count() > errors_before {
@@ -271,9 +86,268 @@ pub(super) fn read(
         instance,
         platform,
         chat_id: chat,
-        members: wanted,
-        admins,
+        members: wanted.ids,
+        admins: admins.into_iter().map(|(id, _)| id).collect(),
         remove_others: fields.remove_others.is_some_and(|(r, _)| r),
         demote_others: fields.demote_others.is_some_and(|(d, _)| d),
     })
+}
+
+/// The group's platform. An unconfigured instance is reported at the end;
+/// the group's IDs may still tell its platform, and their problems are
+/// worth saying now. `None` (reported) when nothing tells it.
+fn platform(
+    ctx: &mut Ctx,
+    resolved: Option<&(Arc<str>, Platform)>,
+    chat_raw: &str,
+    chat_line: u32,
+) -> Option<Platform> {
+    let found = resolved.map(|r| r.1).or_else(|| ids::platform_of(chat_raw));
+    if found.is_none() {
+        let d = Diagnostic::error(
+            ctx.at(chat_line),
+            format!("`{}` is not a group ID", chat_raw.trim()),
+        )
+        .field("chat_id")
+        .hint(format!(
+            "a whatsapp group ID looks like `{}`, a max one like `{}`",
+            ids::example(Platform::WhatsApp, IdKind::Group),
+            ids::example(Platform::Max, IdKind::Group)
+        ));
+        ctx.report(d);
+    }
+    found
+}
+
+/// Checks the group's IDs against its platform; `shown_name` is the
+/// instance as the hints name it.
+struct Ids {
+    platform: Platform,
+    shown_name: Arc<str>,
+}
+
+impl Ids {
+    /// The hint for an ID's problem. An ID of the other platform is most
+    /// likely the instance's fault, not the ID's, so that hint says how the
+    /// instance got its platform.
+    fn hint(&self, ctx: &Ctx, problem: &IdProblem, kind: IdKind) -> String {
+        let (shown_name, platform) = (&self.shown_name, self.platform);
+        match problem {
+            IdProblem::OtherPlatform { .. } => match ctx.inferred {
+                Some((p, told)) if &**shown_name == instances::DEFAULT => format!(
+                    "instance `default` is {p}, as line {told} tells; set GREEN_API_PLATFORM, or give this group an instance of the other platform"
+                ),
+                _ => format!(
+                    "instance `{shown_name}` is {platform}; give this group an instance of the other platform"
+                ),
+            },
+            p => p.hint(platform, kind),
+        }
+    }
+
+    /// The group's ID normalised (with a note when it was), `None` when it
+    /// is not one (reported).
+    fn chat(&self, ctx: &mut Ctx, chat_raw: &str, chat_line: u32) -> Option<String> {
+        match ids::check(self.platform, IdKind::Group, chat_raw) {
+            Ok(c) => {
+                if let Some(note) = c.note(chat_raw) {
+                    ctx.report(Diagnostic::note(ctx.at(chat_line), note).field("chat_id"));
+                }
+                Some(c.id.into_owned())
+            }
+            Err(problem) => {
+                let message = match &problem {
+                    IdProblem::Empty => "is empty".to_owned(),
+                    p => format!("`{}` {p}", chat_raw.trim()),
+                };
+                let hint = self.hint(ctx, &problem, IdKind::Group);
+                let d = Diagnostic::error(ctx.at(chat_line), message)
+                    .field("chat_id")
+                    .hint(hint);
+                ctx.report(d);
+                None
+            }
+        }
+    }
+
+    /// A person's ID normalised (with a note when it was, a warning when it
+    /// looks doubtful), `None` when it is not one (reported).
+    fn person(&self, ctx: &mut Ctx, raw: &str, at: Option<Source>, field: &str) -> Option<String> {
+        match ids::check(self.platform, IdKind::Person, raw) {
+            Ok(c) => {
+                if let Some(note) = c.note(raw) {
+                    ctx.report(Diagnostic::note(at.clone(), note).field(field));
+                }
+                if let Some(doubt) = c.doubt() {
+                    let d = Diagnostic::warning(at, doubt.message)
+                        .field(field)
+                        .hint(doubt.hint);
+                    ctx.report(d);
+                }
+                Some(c.id.into_owned())
+            }
+            Err(problem) => {
+                let message = match &problem {
+                    IdProblem::Empty => "is empty".to_owned(),
+                    p => format!("`{}` {p}", raw.trim()),
+                };
+                let hint = self.hint(ctx, &problem, IdKind::Person);
+                ctx.report(Diagnostic::error(at, message).field(field).hint(hint));
+                None
+            }
+        }
+    }
+}
+
+/// The wanted members; `None` when neither `members` nor `members_file` is
+/// given, which leaves the group's membership unmanaged.
+#[derive(Default)]
+struct Wanted {
+    ids: Option<Vec<String>>,
+    /// The line that first wants each, for the warning about a second.
+    first_line: HashMap<String, u32>,
+}
+
+impl Wanted {
+    /// The `members` list. One listed twice there is warned about: the
+    /// file's author wrote it twice, unlike in an exported members_file.
+    fn listed(&mut self, ids: &Ids, ctx: &mut Ctx, list: &[(String, u32)]) {
+        let out = self.ids.get_or_insert_with(Vec::new);
+        for (raw, l) in list {
+            let Some(id) = ids.person(ctx, raw, ctx.at(*l), "members") else {
+                continue;
+            };
+            match self.first_line.get(&id) {
+                Some(first) => {
+                    let d = Diagnostic::warning(
+                        ctx.at(*l),
+                        format!("`{id}` is listed twice (first on line {first})"),
+                    )
+                    .field("members");
+                    ctx.report(d);
+                }
+                None => {
+                    self.first_line.insert(id.clone(), *l);
+                    out.push(id);
+                }
+            }
+        }
+    }
+
+    /// The `members_file` on line `l`, read relative to the desired-state
+    /// file; `chat` lets an export of several groups give this one's.
+    fn in_file(&mut self, ids: &Ids, ctx: &mut Ctx, file: &str, l: u32, chat: Option<&str>) {
+        let path = ctx.base.join(file);
+        let shown = crate::input::display_name(&path);
+        let out = self.ids.get_or_insert_with(Vec::new);
+        match members_file::read(&path, chat, ctx.max_size) {
+            Ok(read) => {
+                if read.is_empty() {
+                    let d = Diagnostic::warning(ctx.at(l), format!("{shown} lists nobody"))
+                        .field("members_file")
+                        .hint("an empty members_file wants nobody but the owner and the instance; --max-removals stops a sync that would empty the group");
+                    ctx.report(d);
+                }
+                let file_name: Arc<str> = Arc::from(shown.as_str());
+                for (raw, at_line) in read {
+                    let at = Some(Source {
+                        file: file_name.clone(),
+                        line: at_line,
+                    });
+                    if let Some(id) = ids.person(ctx, &raw, at, "members_file")
+                        && !self.first_line.contains_key(&id)
+                    {
+                        self.first_line.insert(id.clone(), l);
+                        out.push(id);
+                    }
+                }
+            }
+            Err(problem) => {
+                let d = Diagnostic::error(ctx.at(l), format!("{shown}: {problem}"))
+                    .field("members_file")
+                    .hint(format!(
+                        "members_file is read relative to the desired-state file's directory ({}): one ID per line, or an export CSV (`greenbatch export`)",
+                        crate::input::display_name(&ctx.base)
+                    ));
+                ctx.report(d);
+            }
+        }
+    }
+}
+
+/// The wanted admins, each with its line, for the checks against the
+/// members; one listed twice is warned about and kept once.
+fn admins(ids: &Ids, ctx: &mut Ctx, list: Option<&Vec<(String, u32)>>) -> Vec<(String, u32)> {
+    let mut admins: Vec<(String, u32)> = Vec::new();
+    for (raw, l) in list.into_iter().flatten() {
+        let Some(id) = ids.person(ctx, raw, ctx.at(*l), "admins") else {
+            continue;
+        };
+        if let Some((_, first)) = admins.iter().find(|(a, _)| *a == id) {
+            let d = Diagnostic::warning(
+                ctx.at(*l),
+                format!("`{id}` is listed twice (first on line {first})"),
+            )
+            .field("admins");
+            ctx.report(d);
+            continue;
+        }
+        admins.push((id, *l));
+    }
+    admins
+}
+
+/// The checks between the group's lists and flags, which only make sense
+/// when every key had its right shape.
+fn check_lists(
+    ctx: &mut Ctx,
+    wanted: &Wanted,
+    admins: &[(String, u32)],
+    remove_others: Option<(bool, u32)>,
+) {
+    if wanted.ids.is_some() {
+        for (admin, l) in admins {
+            if !wanted.first_line.contains_key(admin) {
+                let d = Diagnostic::error(
+                    ctx.at(*l),
+                    format!("`{admin}` is a wanted admin but not a wanted member of this group"),
+                )
+                .field("admins")
+                .hint("admins are members: add it to members (or members_file) too, or take it out of admins");
+                ctx.report(d);
+            }
+        }
+        // A protected participant the group does not want is no error:
+        // `protect` means "leave alone", and the diff counts them so.
+    } else if let Some((true, l)) = remove_others {
+        let d = Diagnostic::error(
+            ctx.at(l),
+            "needs `members` or `members_file`: without them this group's membership is not managed, so nobody is unwanted",
+        )
+        .field("remove_others")
+        .hint("list the wanted members, or take remove_others out");
+        ctx.report(d);
+    }
+}
+
+/// Reports a group listed a second time for the same instance: two
+/// entries would plan the group twice, each against the other's wishes.
+fn listed_once(ctx: &mut Ctx, resolved_name: &Arc<str>, chat: &str, line: u32) {
+    let key = (resolved_name.clone(), chat.to_owned());
+    match ctx.seen.get(&key) {
+        Some(first) => {
+            let d = Diagnostic::error(
+                ctx.at(line),
+                format!(
+                    "group `{chat}` of instance `{resolved_name}` is listed twice (first on line {first})"
+                ),
+            )
+            .field("chat_id")
+            .hint("merge the two entries into one");
+            ctx.report(d);
+        }
+        None => {
+            ctx.seen.insert(key, line);
+        }
+    }
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use super::config::{ConfigError, SandboxConfig};
-use super::schema::{InstanceState, StateFile};
+use super::schema::{GroupSpec, InstanceSpec, InstanceState, ParticipantSpec, StateFile};
 use super::spec::{self, Kind};
 use super::world::{Group, Instance, Listing, World, linked_id};
 use crate::greenapi::{Method, Platform};
@@ -66,126 +66,11 @@ impl SandboxConfig {
 pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
     let mut problems = Vec::new();
     let mut world = World::default();
-    // State files hold canonical IDs only: a loosely written number that
-    // the client would normalise is refused here.
-    let bad_id = |what: String, platform: Platform, kind: Kind, id: &str| {
-        spec::id_problem(platform, kind, id).map(|problem| format!("{what} `{id}` {problem}"))
-    };
     for (i, spec) in file.instances.into_iter().enumerate() {
-        let at = format!("instances[{i}]");
-        if spec.id_instance.is_empty() || !spec.id_instance.bytes().all(|b| b.is_ascii_digit()) {
-            problems.push(format!(
-                "{at}: id_instance `{}` is not digits",
-                spec.id_instance
-            ));
-        }
-        if spec.token.trim().is_empty() {
-            problems.push(format!("{at}: token is empty"));
-        }
-        problems.extend(bad_id(
-            format!("{at}: wid"),
-            spec.platform,
-            Kind::Person,
-            &spec.wid,
-        ));
-        for c in spec.contacts.iter().flatten() {
-            problems.extend(bad_id(
-                format!("{at}: contact"),
-                spec.platform,
-                Kind::Person,
-                c,
-            ));
-        }
-        let rates = method_rates(&spec.rates, &format!("{at}: rates"), &mut problems);
-        let instance = Instance {
-            id: spec.id_instance.clone(),
-            token: spec.token,
-            platform: spec.platform,
-            state: spec.state,
-            wid: spec.wid,
-            contacts: spec.contacts.map(|c| c.into_iter().collect()),
-            quota: spec.quota,
-            rates,
-        };
-        if world
-            .instances
-            .insert(spec.id_instance.clone(), instance)
-            .is_some()
-        {
-            problems.push(format!(
-                "{at}: id_instance `{}` appears twice",
-                spec.id_instance
-            ));
-        }
+        add_instance(&format!("instances[{i}]"), spec, &mut world, &mut problems);
     }
     for (i, spec) in file.groups.into_iter().enumerate() {
-        let at = format!("groups[{i}]");
-        let p = spec.platform;
-        problems.extend(bad_id(format!("{at}: id"), p, Kind::Group, &spec.id));
-        problems.extend(bad_id(format!("{at}: owner"), p, Kind::Person, &spec.owner));
-        let mut group = Group::new(spec.id.clone(), p, spec.subject, spec.owner.clone());
-        let mut seen = HashSet::new();
-        if spec.hide_numbers && p != Platform::WhatsApp {
-            problems.push(format!("{at}: hide_numbers is for WhatsApp groups"));
-        }
-        for member in &spec.participants {
-            let id = member.id();
-            problems.extend(bad_id(format!("{at}: participant"), p, Kind::Person, id));
-            if spec::is_lid(id) {
-                problems.push(format!(
-                    "{at}: participant `{id}` is a linked ID; write the number and give `lid: {id}`"
-                ));
-            }
-            if !seen.insert(id) {
-                problems.push(format!("{at}: participant `{id}` appears twice"));
-            }
-            let full = member.full();
-            let lid = match (p, full.and_then(|f| f.lid.clone())) {
-                (Platform::WhatsApp, Some(lid)) if spec::is_lid(&lid) => Some(lid),
-                (Platform::WhatsApp, Some(lid)) => {
-                    problems.push(format!(
-                        "{at}: participant `{id}`: lid `{lid}` is not a linked ID like `123456789012345@lid`"
-                    ));
-                    None
-                }
-                (Platform::WhatsApp, None) => Some(linked_id(id)),
-                (Platform::Max, Some(_)) => {
-                    problems.push(format!("{at}: participant `{id}`: MAX members have no lid"));
-                    None
-                }
-                (Platform::Max, None) => None,
-            };
-            let hidden = spec.hide_numbers || full.is_some_and(|f| f.hidden);
-            if hidden && p != Platform::WhatsApp {
-                problems.push(format!(
-                    "{at}: participant `{id}`: only WhatsApp hides numbers"
-                ));
-            }
-            let listing = match (full.is_some_and(|f| f.unlisted), hidden) {
-                (true, _) => Listing::Unlisted,
-                (false, true) => Listing::Hidden,
-                (false, false) => Listing::Shown,
-            };
-            if let Some(lid) = &lid
-                && let Some(other) = world.persons.insert(lid.clone(), id.to_owned())
-                && other != id
-            {
-                problems.push(format!(
-                    "{at}: lid `{lid}` belongs to both `{other}` and `{id}`"
-                ));
-            }
-            // The owner is always an admin, whatever the file says.
-            group.insert_listed(id, member.admin() || id == spec.owner, lid, listing);
-        }
-        if !seen.contains(spec.owner.as_str()) {
-            problems.push(format!(
-                "{at}: owner `{}` is not among the participants",
-                spec.owner
-            ));
-        }
-        if world.groups.insert((p, spec.id.clone()), group).is_some() {
-            problems.push(format!("{at}: group `{}` appears twice", spec.id));
-        }
+        add_group(&format!("groups[{i}]"), spec, &mut world, &mut problems);
     }
     let rates = method_rates(&file.limits.rates, "limits: rates", &mut problems);
     if let Some(l) = &file.latency
@@ -213,6 +98,150 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
         latency: file.latency,
         ledger_capacity: super::ledger::DEFAULT_CAPACITY,
     })
+}
+
+/// What is wrong with `id` as a `kind` of `platform`, said as `what`.
+/// State files hold canonical IDs only: a loosely written number that
+/// the client would normalise is refused here.
+fn bad_id(what: String, platform: Platform, kind: Kind, id: &str) -> Option<String> {
+    spec::id_problem(platform, kind, id).map(|problem| format!("{what} `{id}` {problem}"))
+}
+
+/// Checks the instance at `at` and adds it to the world, its problems to
+/// `problems`; it is added even with problems, so that a duplicate of it is
+/// found too.
+fn add_instance(at: &str, spec: InstanceSpec, world: &mut World, problems: &mut Vec<String>) {
+    if spec.id_instance.is_empty() || !spec.id_instance.bytes().all(|b| b.is_ascii_digit()) {
+        problems.push(format!(
+            "{at}: id_instance `{}` is not digits",
+            spec.id_instance
+        ));
+    }
+    if spec.token.trim().is_empty() {
+        problems.push(format!("{at}: token is empty"));
+    }
+    problems.extend(bad_id(
+        format!("{at}: wid"),
+        spec.platform,
+        Kind::Person,
+        &spec.wid,
+    ));
+    for c in spec.contacts.iter().flatten() {
+        problems.extend(bad_id(
+            format!("{at}: contact"),
+            spec.platform,
+            Kind::Person,
+            c,
+        ));
+    }
+    let rates = method_rates(&spec.rates, &format!("{at}: rates"), problems);
+    let instance = Instance {
+        id: spec.id_instance.clone(),
+        token: spec.token,
+        platform: spec.platform,
+        state: spec.state,
+        wid: spec.wid,
+        contacts: spec.contacts.map(|c| c.into_iter().collect()),
+        quota: spec.quota,
+        rates,
+    };
+    if world
+        .instances
+        .insert(spec.id_instance.clone(), instance)
+        .is_some()
+    {
+        problems.push(format!(
+            "{at}: id_instance `{}` appears twice",
+            spec.id_instance
+        ));
+    }
+}
+
+/// Checks the group at `at` and adds it, with its participants, to the
+/// world; its problems go to `problems`, all of them, so one fix round
+/// settles the file.
+fn add_group(at: &str, spec: GroupSpec, world: &mut World, problems: &mut Vec<String>) {
+    let p = spec.platform;
+    problems.extend(bad_id(format!("{at}: id"), p, Kind::Group, &spec.id));
+    problems.extend(bad_id(format!("{at}: owner"), p, Kind::Person, &spec.owner));
+    let mut group = Group::new(spec.id.clone(), p, spec.subject, spec.owner.clone());
+    let mut seen = HashSet::new();
+    if spec.hide_numbers && p != Platform::WhatsApp {
+        problems.push(format!("{at}: hide_numbers is for WhatsApp groups"));
+    }
+    for member in &spec.participants {
+        let id = member.id();
+        problems.extend(bad_id(format!("{at}: participant"), p, Kind::Person, id));
+        if spec::is_lid(id) {
+            problems.push(format!(
+                "{at}: participant `{id}` is a linked ID; write the number and give `lid: {id}`"
+            ));
+        }
+        if !seen.insert(id) {
+            problems.push(format!("{at}: participant `{id}` appears twice"));
+        }
+        let (lid, listing) = listed(at, p, spec.hide_numbers, member, problems);
+        if let Some(lid) = &lid
+            && let Some(other) = world.persons.insert(lid.clone(), id.to_owned())
+            && other != id
+        {
+            problems.push(format!(
+                "{at}: lid `{lid}` belongs to both `{other}` and `{id}`"
+            ));
+        }
+        // The owner is always an admin, whatever the file says.
+        group.insert_listed(id, member.admin() || id == spec.owner, lid, listing);
+    }
+    if !seen.contains(spec.owner.as_str()) {
+        problems.push(format!(
+            "{at}: owner `{}` is not among the participants",
+            spec.owner
+        ));
+    }
+    if world.groups.insert((p, spec.id.clone()), group).is_some() {
+        problems.push(format!("{at}: group `{}` appears twice", spec.id));
+    }
+}
+
+/// A participant's linked ID and how the group's list shows it. Only
+/// WhatsApp has linked IDs and hides numbers; a WhatsApp member without a
+/// `lid` gets one made from its number, as every WhatsApp member has one.
+fn listed(
+    at: &str,
+    p: Platform,
+    hide_numbers: bool,
+    member: &ParticipantSpec,
+    problems: &mut Vec<String>,
+) -> (Option<String>, Listing) {
+    let id = member.id();
+    let full = member.full();
+    let lid = match (p, full.and_then(|f| f.lid.clone())) {
+        (Platform::WhatsApp, Some(lid)) if spec::is_lid(&lid) => Some(lid),
+        (Platform::WhatsApp, Some(lid)) => {
+            problems.push(format!(
+                "{at}: participant `{id}`: lid `{lid}` is not a linked ID like `123456789012345@lid`"
+            ));
+            None
+        }
+        (Platform::WhatsApp, None) => Some(linked_id(id)),
+        (Platform::Max, Some(_)) => {
+            problems.push(format!("{at}: participant `{id}`: MAX members have no lid"));
+            None
+        }
+        (Platform::Max, None) => None,
+    };
+    let hidden = hide_numbers || full.is_some_and(|f| f.hidden);
+    if hidden && p != Platform::WhatsApp {
+        problems.push(format!(
+            "{at}: participant `{id}`: only WhatsApp hides numbers"
+        ));
+    }
+    let listing = match (full.is_some_and(|f| f.unlisted), hidden) {
+        (true, _) => Listing::Unlisted,
+        (false, true) => Listing::Hidden,
+        (false, false) => Listing::Shown,
+    };
+    (lid, listing)
 }
 
 fn method_rates(

@@ -13,7 +13,18 @@ use crate::runner::Outcome;
 
 /// Writes the review as Markdown.
 pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
-    let r = review;
+    heading(review, out)?;
+    facts(review, out)?;
+    outcomes(review, out)?;
+    by_group(review, out)?;
+    errors(review, out)?;
+    rates(review, out)?;
+    needs_person(review, out)
+}
+
+/// The title and the status in words, first: what a reader of a ticket
+/// sees before scrolling.
+fn heading(r: &Review, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## greenbatch report")?;
     writeln!(out)?;
     let status = match r.status {
@@ -29,6 +40,12 @@ pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
         r.exit_code
     )?;
     writeln!(out)?;
+    Ok(())
+}
+
+/// The files read and what may make their figures doubtful, the time
+/// span, what a rerun would send and who refused.
+fn facts(r: &Review, out: &mut dyn Write) -> io::Result<()> {
     for f in &r.files {
         writeln!(out, "- {}: {}", md_code(&f.path), plural(f.rows, "row"))?;
         if let Some(t) = &f.torn {
@@ -67,6 +84,11 @@ pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "- {}", md_text(&refused.line()))?;
     }
     writeln!(out)?;
+    Ok(())
+}
+
+/// The outcome counts, overall and by action.
+fn outcomes(r: &Review, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### Outcomes")?;
     writeln!(out)?;
     counts_table(out, &[], &[(vec![], &r.outcomes)])?;
@@ -81,6 +103,11 @@ pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
             .collect();
         counts_table(out, &["action"], &rows)?;
     }
+    Ok(())
+}
+
+/// The groups, most needing attention first, cut at [`MAX_LISTED`].
+fn by_group(r: &Review, out: &mut dyn Write) -> io::Result<()> {
     if !r.by_group.is_empty() {
         writeln!(out)?;
         writeln!(out, "### By group")?;
@@ -103,6 +130,11 @@ pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
         counts_table(out, &["instance", "platform", "group"], &rows)?;
         more(out, groups.len(), "groups")?;
     }
+    Ok(())
+}
+
+/// The commonest error texts, cut at [`MAX_LISTED`].
+fn errors(r: &Review, out: &mut dyn Write) -> io::Result<()> {
     if !r.errors.is_empty() {
         writeln!(out)?;
         writeln!(out, "### Errors")?;
@@ -120,6 +152,12 @@ pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
         }
         more(out, r.errors_total(), "error texts")?;
     }
+    Ok(())
+}
+
+/// The rate achieved per instance and method, next to the pace and the
+/// limit, to tell whether a run was slow by choice or by the server.
+fn rates(r: &Review, out: &mut dyn Write) -> io::Result<()> {
     if !r.rates.is_empty() {
         writeln!(out)?;
         writeln!(out, "### Achieved rate")?;
@@ -147,6 +185,12 @@ pub fn render(review: &Review, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    Ok(())
+}
+
+/// The rows a person must look at (rejected, aborted), cut at
+/// [`MAX_LISTED`].
+fn needs_person(r: &Review, out: &mut dyn Write) -> io::Result<()> {
     if !r.needs_person.is_empty() {
         writeln!(out)?;
         writeln!(out, "### Needs a person ({})", r.needs_person_total())?;

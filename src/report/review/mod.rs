@@ -268,119 +268,34 @@ impl Review {
     /// The figures of what `loaded` read; `retry_rejected` counts rejected
     /// operations as ones a rerun sends, as `run --retry-rejected` would.
     pub fn of(loaded: &Loaded, retry_rejected: bool) -> Review {
-        let mut outcomes = Counts::default();
-        let mut by_action: BTreeMap<Action, Counts> = BTreeMap::new();
-        // Keyed by the shared texts themselves (cheap to clone); made fit to
-        // show once per distinct value, below.
-        let mut by_group: BTreeMap<(Arc<str>, &'static str, Arc<str>), Counts> = BTreeMap::new();
-        let mut errors: BTreeMap<(Outcome, Arc<str>), u64> = BTreeMap::new();
-        let mut needs_person = Vec::new();
-        let mut refused: Vec<Refused> = Vec::new();
-        for row in &loaded.latest {
-            if row.outcome == Outcome::Aborted {
-                match refused.iter_mut().find(|r| *r.instance == *row.instance) {
-                    Some(r) => r.aborted += 1,
-                    None => refused.push(Refused {
-                        instance: shown(&row.instance),
-                        reason: shown(&row.error),
-                        aborted: 1,
-                    }),
-                }
-            }
-            outcomes.add(row.outcome);
-            by_action.entry(row.action).or_default().add(row.outcome);
-            by_group
-                .entry((
-                    row.instance.clone(),
-                    row.platform.as_str(),
-                    row.chat_id.clone(),
-                ))
-                .or_default()
-                .add(row.outcome);
-            if !row.error.is_empty() {
-                *errors.entry((row.outcome, row.error.clone())).or_default() += 1;
-            }
-            if matches!(row.outcome, Outcome::Rejected | Outcome::Aborted) {
-                needs_person.push(row);
-            }
-        }
+        let tally = Tally::of(&loaded.latest);
         // Bounded: a report of a million distinct texts or rows lists the
         // first ones and counts the rest, instead of holding them all twice.
-        needs_person.sort_by_key(|row| row.outcome != Outcome::Rejected);
-        let needs_person_more = More::past(&needs_person, MAX_NEEDS_PERSON, |_| 1);
-        let needs_person: Vec<NeedsPerson> = needs_person
-            .into_iter()
-            .take(MAX_NEEDS_PERSON)
-            .map(needs_person_of)
-            .collect();
-        let mut errors: Vec<((Outcome, Arc<str>), u64)> = errors.into_iter().collect();
-        errors.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
-        let errors_more = More::past(&errors, MAX_ERROR_TEXTS, |(_, count)| *count);
-        let errors: Vec<ErrorText> = errors
-            .into_iter()
-            .take(MAX_ERROR_TEXTS)
-            .map(|((outcome, error), count)| ErrorText {
-                outcome: outcome.as_str(),
-                error: shown(&error),
-                count,
-            })
-            .collect();
+        let (needs_person, needs_person_more) = needs_person_listed(tally.needs_person);
+        let (errors, errors_more) = errors_listed(tally.errors);
         let torn = loaded.files.iter().filter(|f| f.torn.is_some()).count() as u64;
-        let rerun = Rerun {
-            sends: outcomes.failed + outcomes.aborted + torn,
-            failed: outcomes.failed,
-            aborted: outcomes.aborted,
-            torn,
-            rejected: outcomes.rejected,
-            sends_with_retry_rejected: outcomes.failed
-                + outcomes.aborted
-                + torn
-                + outcomes.rejected,
-            retry_rejected,
-        };
+        let outcomes = tally.outcomes;
+        let rerun = Rerun::of(&outcomes, torn, retry_rejected);
         let runs = timeline::runs(&loaded.moments);
-        let time = (!runs.is_empty()).then(|| {
-            let summaries: Vec<timeline::Run> = runs.iter().map(|r| timeline::run_of(r)).collect();
-            let (first, last) = (
-                summaries[0].first_ms,
-                summaries[summaries.len() - 1].last_ms,
-            );
-            Span {
-                first: timeline::rfc3339(first),
-                last: timeline::rfc3339(last),
-                seconds: (last - first) as f64 / 1000.0,
-                runs: summaries,
-            }
-        });
         let (status, exit_code) = verdict(&outcomes, &rerun);
         Review {
             format_version: 1,
             status,
             exit_code,
-            files: loaded
-                .files
-                .iter()
-                .map(|f| FileInfo {
-                    path: shown(&f.path.display().to_string()),
-                    rows: f.rows,
-                    torn: f.torn.as_ref().map(|t| Torn {
-                        line: t.line,
-                        bytes: t.bytes,
-                    }),
-                    in_use: f.in_use,
-                })
-                .collect(),
+            files: loaded.files.iter().map(FileInfo::of).collect(),
             rows: loaded.moments.len() as u64,
             duplicate_rows: loaded.duplicates,
             outcomes,
-            by_action: by_action
+            by_action: tally
+                .by_action
                 .into_iter()
                 .map(|(a, counts)| ByAction {
                     action: a.as_str(),
                     counts,
                 })
                 .collect(),
-            by_group: by_group
+            by_group: tally
+                .by_group
                 .into_iter()
                 .map(|((instance, platform, chat_id), counts)| ByGroup {
                     instance: shown(&instance),
@@ -391,12 +306,12 @@ impl Review {
                 .collect(),
             errors,
             errors_more,
-            time,
+            time: span(&runs),
             rates: timeline::rates(&runs, &loaded.series),
             rerun,
             needs_person,
             needs_person_more,
-            refused,
+            refused: tally.refused,
             charts: runs
                 .iter()
                 .map(|r| timeline::chart(r, loaded.series.len()))
@@ -411,6 +326,143 @@ impl Review {
         let mut groups: Vec<&ByGroup> = self.by_group.iter().collect();
         groups.sort_by_key(|g| std::cmp::Reverse(g.counts.not_ok()));
         groups
+    }
+}
+
+/// The latest rows counted in one pass, before the lists are bounded and
+/// the texts made fit to show.
+struct Tally<'a> {
+    outcomes: Counts,
+    by_action: BTreeMap<Action, Counts>,
+    // Keyed by the shared texts themselves (cheap to clone); made fit to
+    // show once per distinct value, by [`Review::of`].
+    by_group: BTreeMap<(Arc<str>, &'static str, Arc<str>), Counts>,
+    errors: BTreeMap<(Outcome, Arc<str>), u64>,
+    needs_person: Vec<&'a load::Kept>,
+    refused: Vec<Refused>,
+}
+
+impl<'a> Tally<'a> {
+    fn of(latest: &'a [load::Kept]) -> Tally<'a> {
+        let mut t = Tally {
+            outcomes: Counts::default(),
+            by_action: BTreeMap::new(),
+            by_group: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            needs_person: Vec::new(),
+            refused: Vec::new(),
+        };
+        for row in latest {
+            if row.outcome == Outcome::Aborted {
+                match t.refused.iter_mut().find(|r| *r.instance == *row.instance) {
+                    Some(r) => r.aborted += 1,
+                    None => t.refused.push(Refused {
+                        instance: shown(&row.instance),
+                        reason: shown(&row.error),
+                        aborted: 1,
+                    }),
+                }
+            }
+            t.outcomes.add(row.outcome);
+            t.by_action.entry(row.action).or_default().add(row.outcome);
+            t.by_group
+                .entry((
+                    row.instance.clone(),
+                    row.platform.as_str(),
+                    row.chat_id.clone(),
+                ))
+                .or_default()
+                .add(row.outcome);
+            if !row.error.is_empty() {
+                *t.errors
+                    .entry((row.outcome, row.error.clone()))
+                    .or_default() += 1;
+            }
+            if matches!(row.outcome, Outcome::Rejected | Outcome::Aborted) {
+                t.needs_person.push(row);
+            }
+        }
+        t
+    }
+}
+
+/// The rows needing a person, rejected first, and the count past those listed.
+fn needs_person_listed(mut rows: Vec<&load::Kept>) -> (Vec<NeedsPerson>, Option<More>) {
+    rows.sort_by_key(|row| row.outcome != Outcome::Rejected);
+    let more = More::past(&rows, MAX_NEEDS_PERSON, |_| 1);
+    let listed = rows
+        .into_iter()
+        .take(MAX_NEEDS_PERSON)
+        .map(needs_person_of)
+        .collect();
+    (listed, more)
+}
+
+/// The error texts, commonest first, and the count past those listed.
+fn errors_listed(errors: BTreeMap<(Outcome, Arc<str>), u64>) -> (Vec<ErrorText>, Option<More>) {
+    let mut errors: Vec<((Outcome, Arc<str>), u64)> = errors.into_iter().collect();
+    errors.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+    let more = More::past(&errors, MAX_ERROR_TEXTS, |(_, count)| *count);
+    let listed = errors
+        .into_iter()
+        .take(MAX_ERROR_TEXTS)
+        .map(|((outcome, error), count)| ErrorText {
+            outcome: outcome.as_str(),
+            error: shown(&error),
+            count,
+        })
+        .collect();
+    (listed, more)
+}
+
+/// The time from the first run's first row to the last run's last; `None`
+/// when no row has a time.
+fn span(runs: &[Vec<load::Moment>]) -> Option<Span> {
+    (!runs.is_empty()).then(|| {
+        let summaries: Vec<timeline::Run> = runs.iter().map(|r| timeline::run_of(r)).collect();
+        let (first, last) = (
+            summaries[0].first_ms,
+            summaries[summaries.len() - 1].last_ms,
+        );
+        Span {
+            first: timeline::rfc3339(first),
+            last: timeline::rfc3339(last),
+            seconds: (last - first) as f64 / 1000.0,
+            runs: summaries,
+        }
+    })
+}
+
+impl Rerun {
+    /// A torn line counts as an operation not yet run, so a rerun sends it
+    /// too, with or without --retry-rejected.
+    fn of(outcomes: &Counts, torn: u64, retry_rejected: bool) -> Rerun {
+        Rerun {
+            sends: outcomes.failed + outcomes.aborted + torn,
+            failed: outcomes.failed,
+            aborted: outcomes.aborted,
+            torn,
+            rejected: outcomes.rejected,
+            sends_with_retry_rejected: outcomes.failed
+                + outcomes.aborted
+                + torn
+                + outcomes.rejected,
+            retry_rejected,
+        }
+    }
+}
+
+impl FileInfo {
+    fn of(f: &load::FileRead) -> FileInfo {
+        FileInfo {
+            path: shown(&f.path.display().to_string()),
+            rows: f.rows,
+            torn: f.torn.as_ref().map(|t| Torn {
+                line: t.line,
+                bytes: t.bytes,
+            }),
+            in_use: f.in_use,
+        }
     }
 }
 

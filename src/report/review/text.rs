@@ -16,7 +16,20 @@ const MAX_ERROR: usize = 200;
 
 /// Writes the review as text.
 pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
-    let r = review;
+    heading(review, paint, out)?;
+    outcomes(review, paint, out)?;
+    by_action(review, paint, out)?;
+    by_group(review, paint, out)?;
+    errors(review, paint, out)?;
+    time(review, out)?;
+    rates(review, paint, out)?;
+    needs_person(review, paint, out)?;
+    status(review, paint, out)
+}
+
+/// The title with the totals, then the files read and what may make
+/// their figures doubtful.
+fn heading(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "{}: {} in {}, {}",
@@ -54,11 +67,22 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
             plural(r.duplicate_rows, "row")
         )?;
     }
+    Ok(())
+}
+
+/// The outcome counts, and the instances that refused right under them:
+/// a refusal explains the aborted count.
+fn outcomes(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "outcomes: {}", counts_line(&r.outcomes, paint))?;
     for refused in &r.refused {
         writeln!(out, "{}", paint.paint(Tone::Bad, &refused.line()))?;
     }
+    Ok(())
+}
+
+/// The outcome counts per action.
+fn by_action(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
     if !r.by_action.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint(Tone::Strong, "by action"))?;
@@ -68,6 +92,11 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
         }
         t.write(out, paint)?;
     }
+    Ok(())
+}
+
+/// The groups, most needing attention first, cut at [`MAX_LISTED`].
+fn by_group(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
     if !r.by_group.is_empty() {
         writeln!(out)?;
         writeln!(
@@ -90,6 +119,12 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
         t.write(out, paint)?;
         more(out, groups.len(), "groups")?;
     }
+    Ok(())
+}
+
+/// The commonest error texts, cut at [`MAX_LISTED`] and each clipped, so
+/// one long answer does not push the rest off the screen.
+fn errors(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
     if !r.errors.is_empty() {
         writeln!(out)?;
         writeln!(
@@ -108,6 +143,11 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
         t.write(out, paint)?;
         more(out, r.errors_total(), "error texts")?;
     }
+    Ok(())
+}
+
+/// The time the rows span and the runs in it.
+fn time(r: &Review, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     match &r.time {
         Some(span) => writeln!(
@@ -120,6 +160,12 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
         )?,
         None => writeln!(out, "time: no rows")?,
     }
+    Ok(())
+}
+
+/// The rate achieved per instance and method, next to the pace and the
+/// limit, to tell whether a run was slow by choice or by the server.
+fn rates(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
     if !r.rates.is_empty() {
         writeln!(
             out,
@@ -159,6 +205,12 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
         }
         t.write(out, paint)?;
     }
+    Ok(())
+}
+
+/// The rows a person must look at (rejected, aborted), cut at
+/// [`MAX_LISTED`].
+fn needs_person(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
     if !r.needs_person.is_empty() {
         writeln!(out)?;
         writeln!(
@@ -198,6 +250,12 @@ pub fn render(review: &Review, paint: Palette, out: &mut dyn Write) -> io::Resul
         t.write(out, paint)?;
         more(out, r.needs_person_total(), "rows")?;
     }
+    Ok(())
+}
+
+/// What a rerun would send and the status, last: the lines a cron mail
+/// or a scrolled terminal shows.
+fn status(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{}", rerun_line(r))?;
     let tone = match r.status {
