@@ -92,7 +92,7 @@ fn written(
         ..Written::default()
     };
     for (k, v) in map {
-        let key = scalar(k).unwrap_or_default();
+        let key = setting_value(k).unwrap_or_default();
         if checks::is_token_key(&key) {
             diags.push(
                 err("a token is written literally".into())
@@ -106,7 +106,7 @@ fn written(
             .filter(|c| *c != '_' && *c != '-')
             .collect::<String>()
             .to_ascii_lowercase();
-        let Some(text) = scalar(v) else {
+        let Some(text) = setting_value(v) else {
             diags.push(err("must be a single value".into()).field(key));
             continue;
         };
@@ -352,8 +352,8 @@ fn resolve(base: &Path, file: &str) -> PathBuf {
     }
 }
 
-/// A scalar as text (numbers too: an unquoted idInstance is an integer).
-pub(super) fn scalar(v: &Value) -> Option<String> {
+/// A setting's value as text (numbers too: an unquoted idInstance is an integer).
+pub(super) fn setting_value(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.trim().to_owned()),
         Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use yaml_serde::Value;
 
 use super::Instance;
-use super::entry::{entry, scalar};
+use super::entry::{entry, setting_value};
 use crate::diagnostic::{Diagnostic, Source};
 use crate::yaml_lines::{Lines, line_no};
 
@@ -84,7 +84,7 @@ pub(super) fn load(
                 .and_then(|k| lines.first_indent(k + 1))
                 .unwrap_or(0);
             for (name, settings) in map {
-                let name = scalar(name).unwrap_or_default();
+                let name = setting_value(name).unwrap_or_default();
                 let line = lines
                     .key(0..lines.len(), col, &name)
                     .map(|(l, _)| line_no(l));

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::event::Event;
-pub(crate) use super::instance::Instance;
+pub(crate) use super::instance::InstanceRun;
 use super::live::{Groups, Preflight, Reader, preflight};
 use super::pace::Pacer;
 use super::queue::Queue;
@@ -147,7 +147,7 @@ async fn prepare(
     config: &EngineConfig,
     ops: Vec<Operation>,
     events: &mpsc::Sender<Event>,
-) -> Instance {
+) -> InstanceRun {
     let refused = OnceLock::new();
     let mut own = None;
     if config.preflight {
@@ -184,7 +184,7 @@ async fn prepare(
         )
         .with_events(name.clone(), events.clone())
     });
-    Instance {
+    InstanceRun {
         name: name.clone(),
         endpoint: setup.endpoint.clone(),
         pacers: Action::ALL
@@ -208,7 +208,7 @@ async fn prepare(
 }
 
 /// The first group to read ahead, marked as being read.
-fn first_read(instance: &Instance) -> Option<String> {
+fn first_read(instance: &InstanceRun) -> Option<String> {
     let reader = instance.reader.as_ref()?;
     // The lane has no slot to wait for yet: only the round trip counts.
     let lag = instance.send_rate? * reader.round_trip().as_secs_f64();
@@ -218,7 +218,7 @@ fn first_read(instance: &Instance) -> Option<String> {
 }
 
 /// Reads groups ahead of the sends until no group is worth it.
-async fn read_ahead(instance: Arc<Instance>, first: Option<String>, cancel: CancellationToken) {
+async fn read_ahead(instance: Arc<InstanceRun>, first: Option<String>, cancel: CancellationToken) {
     let Some(reader) = instance.reader.as_ref() else {
         return;
     };

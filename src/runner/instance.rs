@@ -13,7 +13,7 @@ use crate::greenapi::Method;
 use crate::greenapi::client::Endpoint;
 
 /// An instance's live state during a run.
-pub(crate) struct Instance {
+pub(crate) struct InstanceRun {
     pub name: Arc<str>,
     pub endpoint: Endpoint,
     pub pacers: HashMap<Method, Pacer>,
@@ -32,7 +32,7 @@ pub(crate) struct Instance {
     pub resumed: HashSet<String>,
 }
 
-impl Instance {
+impl InstanceRun {
     /// How many operations the send lane dispatches while a read ahead
     /// waits for its slot and comes back: groups nearer than that are
     /// reached by the sends first.

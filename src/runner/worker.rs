@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use super::Outcome;
 use super::classify::{Verdict, classify};
 use super::event::{Event, Finished};
-use super::instance::Instance;
+use super::instance::InstanceRun;
 use super::live::predict::static_guard;
 use super::live::{Prediction, Reconciled};
 use super::pace::outage::Failure;
@@ -42,7 +42,7 @@ const WAIT_FOR_READ: Duration = Duration::from_secs(2);
 
 pub(crate) struct Worker {
     client: Client,
-    instance: Arc<Instance>,
+    instance: Arc<InstanceRun>,
     retry: RetryPolicy,
     events: mpsc::Sender<Event>,
     cancel: CancellationToken,
@@ -149,7 +149,7 @@ impl Attempt {
 impl Worker {
     pub fn new(
         client: Client,
-        instance: Arc<Instance>,
+        instance: Arc<InstanceRun>,
         retry: RetryPolicy,
         events: mpsc::Sender<Event>,
         cancel: CancellationToken,

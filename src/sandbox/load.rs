@@ -10,7 +10,7 @@ use std::path::Path;
 use super::config::{ConfigError, SandboxConfig};
 use super::schema::{GroupSpec, InstanceSpec, InstanceState, ParticipantSpec, StateFile};
 use super::spec::{self, Kind};
-use super::world::{Group, Instance, Listing, World, linked_id};
+use super::world::{Group, Listing, SandboxInstance, World, linked_id};
 use crate::greenapi::{Method, Platform};
 
 /// The built-in state that examples, the demo and tests use.
@@ -135,7 +135,7 @@ fn add_instance(at: &str, spec: InstanceSpec, world: &mut World, problems: &mut 
         ));
     }
     let rates = method_rates(&spec.rates, &format!("{at}: rates"), problems);
-    let instance = Instance {
+    let instance = SandboxInstance {
         id: spec.id_instance.clone(),
         token: spec.token,
         platform: spec.platform,

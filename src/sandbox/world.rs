@@ -19,7 +19,7 @@ use crate::greenapi::{Method, Platform};
 
 /// One instance as the sandbox keeps it.
 #[derive(Debug, Clone)]
-pub(crate) struct Instance {
+pub(crate) struct SandboxInstance {
     pub id: String,
     pub token: String,
     pub platform: Platform,
@@ -179,7 +179,7 @@ pub(crate) struct Answer {
 /// All instances and groups.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct World {
-    pub instances: BTreeMap<String, Instance>,
+    pub instances: BTreeMap<String, SandboxInstance>,
     pub groups: BTreeMap<(Platform, String), Group>,
     /// Every linked ID the state gives, to its number.
     pub persons: HashMap<String, String>,
