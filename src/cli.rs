@@ -124,6 +124,18 @@ pub enum Command {
         after_help = "Example (a page to open in a browser):\n  greenbatch report cleanup.results.csv --format html -o report.html"
     )]
     Report(ReportArgs),
+    /// Write the manifest that takes a run back: the inverse of every
+    /// operation whose latest row is `done` (remove → add, add → remove,
+    /// promote → demote, demote → promote), newest first. It sends nothing:
+    /// look at it, then `greenbatch run` it.
+    ///
+    /// `already` rows changed nothing and are left out, as are `rejected`,
+    /// `failed` and `aborted` ones. WhatsApp may refuse to add back someone
+    /// whose privacy settings forbid it: send them the group's invite link.
+    #[command(
+        after_help = "Example (look at it, then `greenbatch run undo.csv`):\n  greenbatch undo cleanup.results.csv -o undo.csv && greenbatch plan undo.csv"
+    )]
+    Undo(UndoArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Example (in ~/.bashrc):\n  source <(greenbatch completions bash)")]
     Completions(CompletionsArgs),
@@ -574,6 +586,69 @@ pub struct ReportArgs {
     /// a million operations writes about 150 MB).
     #[arg(long, value_name = "SIZE", default_value = defaults::MAX_RESULTS_SIZE_TEXT, value_parser = parse_size)]
     pub max_input_size: u64,
+}
+
+/// `greenbatch undo`.
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// Results files written by `run` or `sync`; several are merged (the
+    /// later `finished_at` of an operation wins).
+    #[arg(required = true, value_name = "RESULTS.csv")]
+    pub files: Vec<PathBuf>,
+    /// Write the manifest to FILE (replaced whole, mode 0600) instead of
+    /// standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only operations finished at or after TIME: RFC 3339
+    /// (`2026-12-04T22:00:00Z`) or a duration back from now (`2h`).
+    #[arg(long, value_name = "TIME", value_parser = parse_moment)]
+    pub since: Option<Moment>,
+    /// Only operations finished at or before TIME (as --since).
+    #[arg(long, value_name = "TIME", value_parser = parse_moment)]
+    pub until: Option<Moment>,
+    /// Only operations whose `source` is this manifest: a file name or a
+    /// path, with `*` and `?` wildcards (`nightly.sync-*`).
+    #[arg(long, value_name = "PATTERN", value_parser = parse_pattern)]
+    pub source: Option<glob::Pattern>,
+    /// Largest results file read (as `report --max-input-size`).
+    #[arg(long, value_name = "SIZE", default_value = defaults::MAX_RESULTS_SIZE_TEXT, value_parser = parse_size)]
+    pub max_input_size: u64,
+}
+
+/// A point in time as a flag gives it: a date and time, or how long ago.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    At(std::time::SystemTime),
+    Ago(Duration),
+}
+
+impl Moment {
+    /// The time this stands for, `now` being the command's start.
+    pub fn resolve(self, now: std::time::SystemTime) -> std::time::SystemTime {
+        match self {
+            Moment::At(at) => at,
+            Moment::Ago(d) => now.checked_sub(d).unwrap_or(std::time::UNIX_EPOCH),
+        }
+    }
+}
+
+/// RFC 3339 (`2026-12-04T22:00:00Z`, seconds optional fractions) or a
+/// duration back from now (`2h`, `90m`, `1day`).
+pub fn parse_moment(s: &str) -> Result<Moment, String> {
+    let s = s.trim();
+    if let Ok(at) = humantime::parse_rfc3339_weak(s) {
+        return Ok(Moment::At(at));
+    }
+    humantime::parse_duration(s).map(Moment::Ago).map_err(|_| {
+        format!(
+            "`{s}` is neither a time like 2026-12-04T22:00:00Z nor a duration back from now like 2h"
+        )
+    })
+}
+
+/// A `--source` pattern: `*` and `?` wildcards.
+pub fn parse_pattern(s: &str) -> Result<glob::Pattern, String> {
+    glob::Pattern::new(s).map_err(|e| format!("`{s}` is not a pattern: {e}"))
 }
 
 /// A value of `report --format`.

@@ -208,21 +208,10 @@ fn exportable<'t>(
     readable
 }
 
-/// Writes `path` whole or not at all: into a new private file (0600; the
-/// members' numbers are personal data) beside it, then renamed over it.
+/// Writes `path` whole or not at all (see [`super::output::replace_private`]).
 fn write_file(path: &Path, write: &dyn Fn(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
-    let shown = escaped(&path.display().to_string()).into_owned();
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let cannot = |e: &dyn std::fmt::Display| Failure::Usage(format!("cannot write {shown}: {e}"));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
-    let mut out = io::BufWriter::new(file.as_file_mut());
-    write(&mut out).map_err(|e| cannot(&e))?;
-    out.flush().map_err(|e| cannot(&e))?;
-    drop(out);
-    file.as_file().sync_all().map_err(|e| cannot(&e))?;
-    file.persist(path).map_err(|e| cannot(&e.error))?;
-    Ok(())
+    super::output::replace_private(path, write).map_err(|e| {
+        let shown = escaped(&path.display().to_string()).into_owned();
+        Failure::Usage(format!("cannot write {shown}: {e}")).into()
+    })
 }

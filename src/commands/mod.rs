@@ -7,12 +7,14 @@ mod export;
 mod groups;
 mod live;
 mod man;
+mod output;
 mod plan;
 mod reading;
 mod report;
 mod run;
 mod sandbox;
 mod sync;
+mod undo;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -30,6 +32,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Run(args) => run::execute(args, cli.log.quiet),
         Command::Demo(args) => demo::execute(args, cli.log.quiet),
         Command::Report(args) => report::execute(args, cli.color, cli.log.quiet),
+        Command::Undo(args) => undo::execute(args, cli.log.quiet),
         Command::Completions(args) => completions::execute(args),
         Command::Man(args) => man::execute(args),
         Command::Groups(args) => groups::execute(args, cli.log.quiet),

@@ -2,10 +2,8 @@
 //! format on standard output or into `-o FILE`, and exit with the code that
 //! says whether anything is left (see [`crate::report::review`]).
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
 
 use crate::cli::{ColorMode, ReportArgs, ReportFormat};
 use crate::colour::{self, Palette, Tone};
@@ -14,18 +12,7 @@ use crate::report::review::{self, Review, html, markdown, text};
 
 /// Runs the command; `quiet` (-q) leaves out the warnings on stderr.
 pub fn execute(args: ReportArgs, color: ColorMode, quiet: u8) -> anyhow::Result<u8> {
-    for path in &args.files {
-        // Checked before reading: memory follows the size.
-        let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if size > args.max_input_size {
-            return Err(Failure::Usage(format!(
-                "{}: {size} bytes, over --max-input-size {} (a run of a million operations writes about 150 MB); raise it if the file is meant",
-                crate::sanitise::escaped(&path.display().to_string()),
-                args.max_input_size
-            ))
-            .into());
-        }
-    }
+    within_size(&args.files, args.max_input_size)?;
     let loaded = match review::load(&args.files) {
         Ok(loaded) => loaded,
         Err(unreadable) => return Err(Failure::Usage(unreadable.to_string()).into()),
@@ -45,7 +32,7 @@ pub fn execute(args: ReportArgs, color: ColorMode, quiet: u8) -> anyhow::Result<
     // Written as it is made (streamed), not built whole in memory first.
     let write = |out: &mut dyn Write| render(&review, args.format, palette, out);
     match to_file {
-        Some(path) => replace(path, write).map_err(|e| {
+        Some(path) => super::output::replace_private(path, &write).map_err(|e| {
             Failure::Usage(format!(
                 "cannot write the report to {}: {e}",
                 path.display()
@@ -103,32 +90,17 @@ fn warn(review: &Review) {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it and a
-/// rename, so a reader (a browser, a web server) never sees half a report.
-/// Mode 0600: a report names participants, as the results file does.
-fn replace(path: &Path, write: impl Fn(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::other("not a file name"))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        let mut out = io::BufWriter::new(&mut file);
-        write(&mut out)?;
-        out.flush()?;
-        drop(out);
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+/// Each results file at most `max` bytes, checked before reading: memory
+/// follows the size. Shared by `report` and `undo`.
+pub(crate) fn within_size(files: &[std::path::PathBuf], max: u64) -> Result<(), Failure> {
+    for path in files {
+        let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size > max {
+            return Err(Failure::Usage(format!(
+                "{}: {size} bytes, over --max-input-size {max} (a run of a million operations writes about 150 MB); raise it if the file is meant",
+                crate::sanitise::escaped(&path.display().to_string()),
+            )));
+        }
     }
-    result
+    Ok(())
 }

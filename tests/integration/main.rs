@@ -59,3 +59,4 @@ mod support;
 mod sync_protect;
 mod sync_rules;
 mod sync_runs;
+mod undo;
