@@ -319,6 +319,8 @@ pub struct SyncArgs {
     /// When to draw the progress bar on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 /// A value of `sync --format`.
@@ -549,6 +551,8 @@ pub struct RunArgs {
     /// When to draw the progress bar on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 /// `greenbatch demo`.
@@ -586,6 +590,36 @@ pub struct ReportArgs {
     /// a million operations writes about 150 MB).
     #[arg(long, value_name = "SIZE", default_value = defaults::MAX_RESULTS_SIZE_TEXT, value_parser = parse_size)]
     pub max_input_size: u64,
+}
+
+/// `--notify` and its companions, on `run` and `sync`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NotifyArgs {
+    /// When the job ends, send one message with its outcome to this chat (a
+    /// group or a person of the instance's platform) through the job's
+    /// instance. Only when the job had something to send; never on a dry
+    /// run. A notice that cannot be sent is a warning: the exit code stays.
+    /// (A MAX group ID starts with `-`: it is taken as the value.)
+    #[arg(long, value_name = "CHAT_ID", allow_hyphen_values = true)]
+    pub notify: Option<String>,
+    /// The instance that sends the notice, when the job uses several.
+    #[arg(long, value_name = "NAME", requires = "notify")]
+    pub notify_instance: Option<String>,
+    /// Send the notice even when the job had nothing to send.
+    #[arg(long, requires = "notify")]
+    pub notify_always: bool,
+}
+
+impl NotifyArgs {
+    /// Where the notice goes, naming the job by `what`.
+    pub fn to(&self, what: String) -> Option<crate::job::NotifyTo> {
+        Some(crate::job::NotifyTo {
+            chat_id: self.notify.clone()?,
+            instance: self.notify_instance.clone(),
+            always: self.notify_always,
+            what,
+        })
+    }
 }
 
 /// `greenbatch undo`.

@@ -16,3 +16,17 @@ pub const LOCKED: u8 = 75;
 pub const SIGINT: u8 = 130;
 /// Interrupted by SIGTERM.
 pub const SIGTERM: u8 = 143;
+
+/// What `code` means, in words a moderator reads (a `--notify` message).
+pub fn meaning(code: u8) -> &'static str {
+    match code {
+        SUCCESS => "every operation done",
+        REJECTED => "some operations were refused by the API; a person should look",
+        USAGE => "the input was not valid; nothing was sent",
+        FAILED => "some operations failed for now; a rerun sends them",
+        INSTANCE_REFUSED => "an instance was refused (authorization, quota or state)",
+        LOCKED => "another run held the results file",
+        SIGINT | SIGTERM => "interrupted; a rerun goes on where it stopped",
+        _ => "ended",
+    }
+}

@@ -43,6 +43,7 @@ fn job_config(args: &RunArgs, quiet: u8) -> JobConfig {
         live: !args.no_live,
         progress: args.progress,
         quiet,
+        notify: args.notify.to(crate::input::display_name(&args.manifest)),
     }
 }
 

@@ -21,11 +21,15 @@ pub enum Method {
     /// The chats the instance knows (`GET …/getContacts/…?group=true` for
     /// its groups, `GREEN-API.md` §6): what `greenbatch groups` lists.
     GetContacts,
+    /// A text message to a chat (`POST …/sendMessage/…`, body `{"chatId",
+    /// "message"}`, answer `{"idMessage"}`, `GREEN-API.md` §7): a job's
+    /// notice to the moderators' chat (`--notify`).
+    SendMessage,
 }
 
 impl Method {
     /// Every method, for tables and tests.
-    pub const ALL: [Method; 8] = [
+    pub const ALL: [Method; 9] = [
         Method::RemoveGroupParticipant,
         Method::AddGroupParticipant,
         Method::SetGroupAdmin,
@@ -34,6 +38,7 @@ impl Method {
         Method::GetStateInstance,
         Method::GetSettings,
         Method::GetContacts,
+        Method::SendMessage,
     ];
 
     /// The name as it stands in the URL path.
@@ -47,6 +52,7 @@ impl Method {
             Method::GetStateInstance => "getStateInstance",
             Method::GetSettings => "getSettings",
             Method::GetContacts => "getContacts",
+            Method::SendMessage => "sendMessage",
         }
     }
 
@@ -93,6 +99,8 @@ impl Method {
             (GetSettings, _) => 1,
             // WhatsApp documents 1/s; MAX has no row: as slow.
             (GetContacts, _) => 1,
+            // No row (§7): one notice per job, as slow as the reads.
+            (SendMessage, _) => 1,
         }
     }
 

@@ -33,6 +33,8 @@ pub struct JobConfig {
     pub progress: ProgressMode,
     /// `1` hides the progress, `2` the summary too.
     pub quiet: u8,
+    /// `--notify`: the chat told when the job ends.
+    pub notify: Option<super::NotifyTo>,
 }
 
 impl Default for JobConfig {
@@ -49,6 +51,7 @@ impl Default for JobConfig {
             live: true,
             progress: ProgressMode::Auto,
             quiet: 0,
+            notify: None,
         }
     }
 }

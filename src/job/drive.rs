@@ -39,6 +39,7 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
                 concurrency,
                 ..
             },
+        notice,
         started,
     } = job;
     let cancel = CancellationToken::new();
@@ -83,6 +84,10 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
         quiet > 0,
     );
     let tokens = setups.values().map(|s| s.endpoint.token.clone()).collect();
+    // Something to send this run, or `*` rows that could not be: a notice
+    // has news (else only with --notify-always).
+    let planned = !ops.is_empty() || !tally.unexpanded.is_empty();
+    let notifier = client.clone();
     let results_path = results.path().to_owned();
     let mut views = Views {
         results,
@@ -113,6 +118,23 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
             "{}",
             summary::render(&tally, started.elapsed(), &results_path, interrupt)
         );
+    }
+    if let Some(notice) = notice.filter(|n| n.wanted(planned)) {
+        let code = tally.exit_code(interrupt);
+        if let Err(why) = notice
+            .send(&notifier, &results_path, code, retry_rejected)
+            .await
+        {
+            // Never the job's exit code: the job is done either way.
+            tracing::warn!(reason = %why, "the notice could not be sent");
+            if quiet == 0 {
+                eprintln!(
+                    "{}: the notice could not be sent: {}",
+                    crate::colour::stderr().paint(crate::colour::Tone::Warning, "warning"),
+                    crate::sanitise::terminal(&why)
+                );
+            }
+        }
     }
     Ok(Ran { tally, interrupt })
 }

@@ -86,6 +86,10 @@ impl Job {
         // has: a refused URL is said before a locked file.
         let used = super::used_by(&loaded.operations);
         let setups = super::setups(&loaded.instances, &used, config.rate, None)?;
+        if let Some(to) = &config.notify {
+            let names: Vec<_> = used.iter().map(|(n, _)| n.clone()).collect();
+            super::check_notify(to, &loaded.instances, &names)?;
+        }
         let read = match early.0.take().map(std::thread::JoinHandle::join) {
             Some(Ok(Ok(Some(read)))) => read.into_results(SyncPolicy::default()),
             Some(Ok(Err(e))) => Err(e),
@@ -99,7 +103,13 @@ impl Job {
                 crate::sanitise::escaped(&results_path.display().to_string())
             );
         }
-        let job = Job::assemble(loaded.operations, setups, config, Results { file, prior })?;
+        let job = Job::assemble(
+            loaded.operations,
+            &loaded.instances,
+            setups,
+            config,
+            Results { file, prior },
+        )?;
         Ok(job.started_at(started))
     }
 }

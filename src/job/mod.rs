@@ -15,6 +15,7 @@ mod config;
 mod drive;
 mod expand;
 mod manifest;
+mod notify;
 mod partition;
 mod setup;
 
@@ -25,6 +26,7 @@ use std::time::Instant;
 pub use config::JobConfig;
 pub use expand::{ListPolicy, Unexpanded, expand};
 pub use manifest::{default_results_path, load_manifest, rejected, say_settled};
+pub use notify::{NotifyTo, check as check_notify};
 pub use setup::{reading_setups, setups, used_by};
 
 use crate::failure::Failure;
@@ -64,6 +66,8 @@ pub struct Job {
     prior: PriorResults,
     results: ResultsFile,
     config: JobConfig,
+    /// `--notify`, checked: sent when the job ends.
+    notice: Option<notify::Notice>,
     started: Instant,
 }
 
@@ -94,16 +98,25 @@ impl Job {
         results: Results,
     ) -> anyhow::Result<Job> {
         let setups = setups(instances, &used_by(&operations), config.rate, None)?;
-        Job::assemble(operations, setups, config, results)
+        Job::assemble(operations, instances, setups, config, results)
     }
 
     /// [`Job::prepare`] with the instances already resolved.
     fn assemble(
         operations: Vec<Operation>,
+        instances: &Instances,
         setups: HashMap<Arc<str>, InstanceSetup>,
         config: JobConfig,
         results: Results,
     ) -> anyhow::Result<Job> {
+        let notice = match &config.notify {
+            Some(to) => {
+                let used: Vec<Arc<str>> =
+                    used_by(&operations).into_iter().map(|(n, _)| n).collect();
+                Some(notify::resolve(to, instances, &used, &setups)?)
+            }
+            None => None,
+        };
         let Results { file, prior } = results;
         let prior = if config.fresh {
             PriorResults::default()
@@ -134,6 +147,7 @@ impl Job {
             prior,
             results: file,
             config,
+            notice,
             started: Instant::now(),
         })
     }

@@ -4,6 +4,7 @@
 
 pub mod consumer;
 pub mod live_plan;
+pub mod notice;
 pub mod progress;
 pub mod results;
 pub mod review;

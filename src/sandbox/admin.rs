@@ -5,6 +5,7 @@
 //! - `GET /__sandbox/ledger/totals`: counts over every request, dropped
 //!   ones included;
 //! - `GET /__sandbox/state`: instances (without tokens) and groups;
+//! - `GET /__sandbox/messages`: every `sendMessage` accepted, in order;
 //! - `GET /__sandbox/faults`, `PUT /__sandbox/faults`: the fault rules in
 //!   force; a PUT body is a YAML or JSON list of rules and replaces them;
 //! - `PUT /__sandbox/instances/{idInstance}/state`: the body (`starting`,
@@ -29,6 +30,7 @@ pub(crate) fn handle(shared: &Shared, verb: &str, path: &str, body: &[u8]) -> Re
         ("GET", "ledger") => Reply::json(200, &json!(shared.lock().ledger.entries())),
         ("GET", "ledger/totals") => Reply::json(200, &json!(shared.lock().ledger.totals())),
         ("GET", "state") => Reply::json(200, &json!(shared.snapshot())),
+        ("GET", "messages") => Reply::json(200, &json!(shared.lock().messages)),
         ("GET", "faults") => Reply::json(200, &json!(shared.lock().faults.rules())),
         ("PUT", "faults") => match parse_rules(body) {
             Ok(rules) => {

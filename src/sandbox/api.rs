@@ -214,6 +214,9 @@ fn run(
             &json!({ "wid": inst.wid, "countryInstance": "", "typeAccount": "" }),
         );
     }
+    if method == Method::SendMessage {
+        return send_message(inner, instance, platform, body);
+    }
     if let Some(text) = inst.state.refusal() {
         return Reply::text(400, text);
     }
@@ -247,6 +250,27 @@ fn run(
             Reply::json(200, &answer.body)
         }
     }
+}
+
+/// `sendMessage`: checked, recorded, answered with its ID. The service
+/// queues a message while the instance cannot send (§7), so an instance
+/// that is not authorized still takes it.
+fn send_message(inner: &mut Inner, instance: &str, platform: Platform, body: &[u8]) -> Reply {
+    let (chat_id, message) = match super::messages::parse(platform, body) {
+        Ok(parsed) => parsed,
+        Err(text) => return Reply::text(400, text),
+    };
+    let queued = inner.world.instances[instance].state.refusal().is_some();
+    let id_message = super::messages::id_for(platform, inner.messages.len() + 1);
+    let answer = super::messages::answer(&id_message);
+    inner.messages.push(super::messages::SentMessage {
+        id_instance: instance.to_owned(),
+        chat_id,
+        message,
+        id_message,
+        queued,
+    });
+    Reply::json(200, &answer)
 }
 
 /// The 466 body: the plan's quota of method calls is used up.

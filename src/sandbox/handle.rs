@@ -83,6 +83,11 @@ impl SandboxHandle {
         self.shared.lock().ledger.entries()
     }
 
+    /// Every message an instance was asked to send (`sendMessage`), in order.
+    pub fn messages(&self) -> Vec<super::SentMessage> {
+        self.shared.lock().messages.clone()
+    }
+
     /// Counts over every API request recorded, dropped ones included.
     pub fn ledger_totals(&self) -> LedgerTotals {
         self.shared.lock().ledger.totals()

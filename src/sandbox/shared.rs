@@ -35,6 +35,8 @@ pub(crate) struct Inner {
     pub ledger: Ledger,
     pub limits_enabled: bool,
     pub rates: HashMap<Method, u32>,
+    /// Every `sendMessage` accepted, in order.
+    pub messages: Vec<super::messages::SentMessage>,
 }
 
 impl Shared {
@@ -72,6 +74,7 @@ impl Inner {
             faults: FaultPlan::new(config.seed, config.faults.clone()),
             ledger: Ledger::new(config.ledger_capacity),
             limits_enabled: config.limits_enabled,
+            messages: Vec::new(),
             rates: config.rates.clone(),
         }
     }

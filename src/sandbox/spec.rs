@@ -18,6 +18,7 @@ pub(crate) fn method_named(name: &str) -> Option<Method> {
         "getStateInstance" => Method::GetStateInstance,
         "getSettings" => Method::GetSettings,
         "getContacts" => Method::GetContacts,
+        "sendMessage" => Method::SendMessage,
         _ => return None,
     })
 }
@@ -31,7 +32,8 @@ pub(crate) fn verb(method: Method) -> &'static str {
         | Method::AddGroupParticipant
         | Method::SetGroupAdmin
         | Method::RemoveAdmin
-        | Method::GetGroupData => "POST",
+        | Method::GetGroupData
+        | Method::SendMessage => "POST",
     }
 }
 
@@ -146,6 +148,8 @@ pub(crate) fn documented_limit(method: Method, platform: Platform) -> u32 {
         (GetContacts, _) => 1,
         // §6: no row for getSettings; treated as 1/s.
         (GetSettings, _) => 1,
+        // §7: no row for sendMessage; treated as 1/s.
+        (SendMessage, _) => 1,
     }
 }
 
@@ -170,7 +174,8 @@ pub(crate) fn answer_flag(method: Method) -> Option<&'static str> {
         Method::GetGroupData
         | Method::GetStateInstance
         | Method::GetSettings
-        | Method::GetContacts => return None,
+        | Method::GetContacts
+        | Method::SendMessage => return None,
     })
 }
 

@@ -248,7 +248,8 @@ impl World {
             Method::GetGroupData
             | Method::GetStateInstance
             | Method::GetSettings
-            | Method::GetContacts => {
+            | Method::GetContacts
+            | Method::SendMessage => {
                 unreachable!("not a participant method")
             }
         };

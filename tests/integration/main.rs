@@ -25,6 +25,7 @@ mod manifest_hostile;
 mod manifest_instances;
 mod manifest_spectrum;
 mod manifest_yaml_suite;
+mod notify;
 mod own_reads;
 mod pacing_policy;
 mod phone_numbers;

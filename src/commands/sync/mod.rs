@@ -54,6 +54,10 @@ pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         },
     };
     let (loaded, names) = load(&args, quiet)?;
+    // Checked before any group is read: the notice's chat and instance.
+    if let Some(to) = args.notify.to(loaded.name.clone()) {
+        job::check_notify(&to, &loaded.instances, &names)?;
+    }
     let plans = read_plans(&args, &loaded, &names, quiet)?;
     let read_code = if plans.iter().any(|p| p.refused) {
         exit::INSTANCE_REFUSED
@@ -250,6 +254,7 @@ fn apply(
         outage_patience: args.outage_patience,
         progress: args.progress,
         quiet,
+        notify: args.notify.to(loaded.name.clone()),
         ..JobConfig::default()
     };
     let results = Results::open(&paths.results).map_err(Failure::Results)?;

@@ -1,0 +1,156 @@
+//! `--notify CHAT_ID`: one message to the moderators' chat when a job ends,
+//! through the sandbox's `sendMessage` (limits on, the default pace).
+
+use greenbatch::greenapi::Method;
+use greenbatch::sandbox::{Fault, FaultRule, SandboxConfig};
+
+use crate::support::{
+    WA_MAIN, default_env, greenbatch, sandbox, sandbox_tokens, stderr, stdout, write,
+};
+
+const GROUP: &str = "120363043968066561@g.us";
+const MODERATORS: &str = "120363169960827018@g.us";
+
+fn manifest(dir: &std::path::Path) -> std::path::PathBuf {
+    write(
+        dir,
+        "cleanup.csv",
+        &format!(
+            "action,chat_id,participant_id\nremove,{GROUP},79001234561@c.us\nremove,{GROUP},79001234562@c.us\nremove,{GROUP},79001234599@c.us\nremove,{GROUP},79990000001@c.us\n"
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_tells_the_chat_once_with_its_counts_and_no_token() {
+    let sb = sandbox(SandboxConfig::default_state()).await;
+    let env = default_env(&sb, WA_MAIN);
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(dir.path());
+    let args = ["run", m.to_str().unwrap(), "--notify", MODERATORS];
+    let out = greenbatch(&args, &env).await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one removal is refused: {}",
+        stderr(&out)
+    );
+    let sent = sb.messages();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let m0 = &sent[0];
+    assert_eq!(
+        (m0.id_instance.as_str(), m0.chat_id.as_str()),
+        (WA_MAIN, MODERATORS)
+    );
+    let text = &m0.message;
+    assert!(text.starts_with("greenbatch: "), "{text}");
+    assert!(text.contains("cleanup.csv via `default`"), "{text}");
+    assert!(text.contains("(exit 1)"), "{text}");
+    assert!(
+        text.contains("4 operations: done 2, already 1, rejected 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "needs a person:\n- remove 79990000001@c.us in 120363043968066561@g.us (rejected)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("results: ") && text.contains("cleanup.results.csv"),
+        "{text}"
+    );
+    assert!(text.chars().count() <= 4000);
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    for token in sandbox_tokens(&sb) {
+        assert!(!text.contains(&token), "the token is in the notice");
+        assert!(!stdout(&out).contains(&token) && !stderr(&out).contains(&token));
+    }
+
+    // A rerun with nothing to send says nothing; --notify-always does.
+    let again = greenbatch(&args, &env).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(sb.messages().len(), 1, "nothing new, no notice");
+    let mut always = args.to_vec();
+    always.push("--notify-always");
+    let again = greenbatch(&always, &env).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(sb.messages().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_that_fails_leaves_the_exit_code_as_it_was() {
+    let sb = sandbox(SandboxConfig::default_state().with_faults(vec![
+        FaultRule::always(Fault::ServerError).for_method(Method::SendMessage),
+    ]))
+    .await;
+    let env = default_env(&sb, WA_MAIN);
+    let dir = tempfile::tempdir().unwrap();
+    let m = write(
+        dir.path(),
+        "ok.csv",
+        &format!("action,chat_id,participant_id\nremove,{GROUP},79001234563@c.us\n"),
+    );
+    let started = std::time::Instant::now();
+    let out = greenbatch(&["run", m.to_str().unwrap(), "--notify", MODERATORS], &env).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(45),
+        "the notice gave up in time"
+    );
+    assert!(
+        stderr(&out).contains("warning: the notice could not be sent"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(sb.messages().is_empty());
+    let tried = sb
+        .ledger()
+        .iter()
+        .filter(|e| e.method.as_deref() == Some("sendMessage"))
+        .count();
+    assert!((1..=3).contains(&tried), "{tried} tries");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_never_notifies_and_a_wrong_chat_is_refused_before_sending() {
+    let sb = sandbox(SandboxConfig::default_state()).await;
+    let env = default_env(&sb, WA_MAIN);
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(dir.path());
+    let dry = greenbatch(
+        &[
+            "run",
+            m.to_str().unwrap(),
+            "--dry-run",
+            "--live",
+            "--notify",
+            MODERATORS,
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert!(sb.messages().is_empty(), "a dry run never notifies");
+
+    let before = sb.ledger_totals().requests;
+    let wrong = greenbatch(
+        &["run", m.to_str().unwrap(), "--notify", "-10000000000000"],
+        &env,
+    )
+    .await;
+    assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
+    assert!(
+        stderr(&wrong).contains("--notify: `-10000000000000` is no whatsapp chat"),
+        "{}",
+        stderr(&wrong)
+    );
+    assert_eq!(sb.ledger_totals().requests, before, "nothing is sent");
+    assert!(
+        !dir.path().join("cleanup.results.csv").exists(),
+        "refused before the results file is made"
+    );
+}
