@@ -58,3 +58,4 @@ mod support;
 mod sync_protect;
 mod sync_rules;
 mod sync_runs;
+mod where_cmd;
