@@ -171,6 +171,22 @@ pub enum Command {
         after_help = "Example (the groups exported as they are, then what a sync of them would change: nothing):\n  greenbatch export --all --format yaml -o g.yaml && greenbatch sync g.yaml --dry-run"
     )]
     Sync(SyncArgs),
+    /// Which groups someone is in: read every group the instances list
+    /// (getContacts, then getGroupData at its pace) and list, for each
+    /// participant, the groups where they are, with the group's subject and
+    /// their role (owner, admin or member).
+    ///
+    /// A participant is a WhatsApp number (`79001234565@c.us`, or written
+    /// loosely with its country code: `+7 900 123-45-65`), a linked ID
+    /// (`123456789012345@lid`, which also finds a member the group lists by
+    /// that ID alone) or a MAX ID (`10000000`), each looked for on the
+    /// instances of the platforms it fits. Exit 0 when every group was read
+    /// (found or not), 3 when some could not be read (each named on
+    /// stderr), 4 when an instance was refused.
+    #[command(
+        after_help = "Example (every group a number is in, and as what):\n  greenbatch where \"+7 900 123-45-65\" --format csv"
+    )]
+    Where(WhereArgs),
 }
 
 /// Which instances a read-only command asks, and how it reads.
@@ -221,12 +237,31 @@ pub struct GroupsArgs {
     pub read: ReadArgs,
 }
 
-/// A value of `groups --format`.
+/// A value of `groups --format` and `where --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Text,
     Csv,
     Json,
+}
+
+/// `greenbatch where`.
+#[derive(Debug, Args)]
+pub struct WhereArgs {
+    /// The people to look for (`79001234565@c.us`, `+7 900 123-45-65`,
+    /// `123456789012345@lid`, `10000000`).
+    #[arg(
+        value_name = "PARTICIPANT",
+        required = true,
+        allow_negative_numbers = true
+    )]
+    pub participants: Vec<String>,
+    /// Output: `text`, `csv` (header `instance,chat_id,subject,participant_id,role`,
+    /// a row per group a participant is in) or `json`.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// `greenbatch export`.

@@ -59,23 +59,14 @@ pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
     let (targets, mut code) = runtime.block_on(async {
         let retry = RetryPolicy::default();
         let conns = reading::connect(&client, &setups, &used, retry, DEFAULT_PATIENCE).await;
-        let (wanted, mut code) = match args.all {
+        let (wanted, code) = match args.all {
             true => reading::listed(&client, &conns, "exported", quiet).await,
             false => {
                 let wanted = named.into_iter().map(|(n, c)| (n, c, None)).collect();
                 (wanted, exit::SUCCESS)
             }
         };
-        for conn in &conns {
-            if let Some(why) = conn.refusal() {
-                eprintln!(
-                    "error: instance `{}`: {}",
-                    escaped(&conn.name),
-                    escaped(why)
-                );
-                code = exit::INSTANCE_REFUSED;
-            }
-        }
+        let code = reading::say_refusals(&conns, code);
         let progress = ReadProgress::new(read.progress, quiet, wanted.len() as u64);
         let targets = reading::read_all(conns, &used, wanted, &progress).await;
         progress.finish();
@@ -193,12 +184,7 @@ fn exportable<'t>(
                 readable.push(g);
             }
             Err(e) => {
-                eprintln!(
-                    "error: instance `{}`: group {} could not be read: {}",
-                    escaped(&t.instance),
-                    t.chat,
-                    escaped(e)
-                );
+                reading::say_unread(t, e);
                 if *code == exit::SUCCESS {
                     *code = exit::FAILED;
                 }

@@ -16,6 +16,7 @@ mod sandbox;
 mod sync;
 mod undo;
 mod validate;
+mod where_cmd;
 
 use crate::cli::{Cli, Command};
 use crate::exit;
@@ -38,6 +39,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Groups(args) => groups::execute(args, cli.log.quiet),
         Command::Export(args) => export::execute(args, cli.log.quiet),
         Command::Sync(args) => sync::execute(args, cli.log.quiet),
+        Command::Where(args) => where_cmd::execute(args, cli.log.quiet),
     }
 }
 

@@ -147,6 +147,33 @@ impl Connection {
     }
 }
 
+/// Says on stderr why each refused instance of `conns` was refused; exit 4
+/// when one was, else `code` as it was.
+pub(crate) fn say_refusals(conns: &[Connection], code: u8) -> u8 {
+    let mut code = code;
+    for conn in conns {
+        if let Some(why) = conn.refusal() {
+            eprintln!(
+                "error: instance `{}`: {}",
+                escaped(&conn.name),
+                escaped(why)
+            );
+            code = exit::INSTANCE_REFUSED;
+        }
+    }
+    code
+}
+
+/// Says on stderr that `target`'s group could not be read, and why.
+pub(crate) fn say_unread(target: &Target, why: &str) {
+    eprintln!(
+        "error: instance `{}`: group {} could not be read: {}",
+        escaped(&target.instance),
+        target.chat,
+        escaped(why)
+    );
+}
+
 /// Preflights every instance of `setups` at once (`names` order kept) and
 /// gives each a reader paced at `getGroupData`'s own rate; the instances'
 /// own reads are retried by `retry` and wait out an outage for `patience`.

@@ -13,7 +13,7 @@ use crate::support::*;
 
 /// An instances file naming the sandbox's three instances, and the
 /// environment holding their tokens (and nothing for `default`).
-fn instances(sb: &SandboxHandle, dir: &Path) -> (PathBuf, Vec<(String, String)>) {
+pub(super) fn instances(sb: &SandboxHandle, dir: &Path) -> (PathBuf, Vec<(String, String)>) {
     let mut yaml = String::new();
     let mut env = Vec::new();
     for (name, id) in [

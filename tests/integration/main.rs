@@ -61,3 +61,4 @@ mod sync_protect;
 mod sync_rules;
 mod sync_runs;
 mod undo;
+mod where_cmd;

@@ -1,9 +1,9 @@
-//! The members a [`GroupState`] lists, for whoever needs the whole list
-//! rather than one prediction: `export` writes it out and `sync` compares
-//! it with the desired state. Read-only views; the state's rules on what a
-//! missing name proves stay in [`GroupState::goal`].
+//! The members a [`GroupState`] lists, for whoever needs the list rather
+//! than one prediction: `export` writes it out, `sync` compares it with the
+//! desired state, and `where` looks one member up. Read-only views; the
+//! state's rules on what a missing name proves stay in [`GroupState::goal`].
 
-use super::GroupState;
+use super::{GroupState, Member};
 
 /// One listed member as the state knows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,14 @@ pub struct Listed<'a> {
 }
 
 impl<'a> Listed<'a> {
+    fn of(m: &'a Member) -> Listed<'a> {
+        Listed {
+            names: &m.names,
+            admin: m.admin,
+            owner: m.owner,
+        }
+    }
+
     /// The member's number (`…@c.us`, or a MAX ID), if the list shows one.
     pub fn number(&self) -> Option<&'a str> {
         self.names
@@ -34,11 +42,14 @@ impl GroupState {
     /// The present members, in the order the group listed them (those
     /// added since the read last).
     pub fn listed(&self) -> impl Iterator<Item = Listed<'_>> {
-        self.members.iter().flatten().map(|m| Listed {
-            names: &m.names,
-            admin: m.admin,
-            owner: m.owner,
-        })
+        self.members.iter().flatten().map(Listed::of)
+    }
+
+    /// The listed member `participant` names, by number or by linked ID
+    /// alike; `None` when the list does not name them (which proves absence
+    /// only as [`GroupState::goal`] says).
+    pub(crate) fn member(&self, participant: &str) -> Option<Listed<'_>> {
+        self.find(participant).map(Listed::of)
     }
 
     /// How many members the group has: its `size`, or the list's length
