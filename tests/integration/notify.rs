@@ -154,3 +154,59 @@ async fn a_dry_run_never_notifies_and_a_wrong_chat_is_refused_before_sending() {
         "refused before the results file is made"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_tells_the_chat_and_its_dry_run_does_not() {
+    let sb = sandbox(SandboxConfig::default_state()).await;
+    let env = default_env(&sb, WA_MAIN);
+    let dir = tempfile::tempdir().unwrap();
+    let desired = write(
+        dir.path(),
+        "nightly.yaml",
+        &format!("groups:\n  - chat_id: {GROUP}\n    members: [79005550098@c.us]\n"),
+    );
+    let args = |dry: bool| {
+        let mut a = vec!["sync", desired.to_str().unwrap(), "--notify", MODERATORS];
+        if dry {
+            a.push("--dry-run");
+        }
+        a
+    };
+    let dry = greenbatch(&args(true), &env).await;
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert!(sb.messages().is_empty(), "a dry run never notifies");
+    let out = greenbatch(&args(false), &env).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let sent = sb.messages();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].message.starts_with("greenbatch: "),
+        "{}",
+        sent[0].message
+    );
+    assert!(
+        sent[0].message.contains("nightly.yaml via `default`"),
+        "{}",
+        sent[0].message
+    );
+    assert!(
+        sent[0].message.contains("1 operation: done 1"),
+        "{}",
+        sent[0].message
+    );
+    // The chat is checked before any group is read.
+    let before = sb.ledger_totals().requests;
+    let wrong = greenbatch(
+        &["sync", desired.to_str().unwrap(), "--notify", "nobody"],
+        &env,
+    )
+    .await;
+    assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
+    assert_eq!(sb.ledger_totals().requests, before);
+}
