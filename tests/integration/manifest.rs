@@ -358,3 +358,26 @@ fn an_items_problems_are_said_once_at_its_line_and_a_participants_at_theirs() {
     i.yaml: 4 problems; nothing was sent
     ");
 }
+
+/// A WhatsApp group's number without `@g.us` (a spreadsheet column, a copy
+/// from a link) is told to add the suffix, not to change platform.
+#[test]
+fn a_group_number_without_its_suffix_is_told_to_add_it() {
+    let env: &[(&str, &str)] = &[
+        ("GREEN_API_URL", "http://127.0.0.1:7700/"),
+        ("GREEN_API_ID_INSTANCE", WA_MAIN),
+        ("GREEN_API_PLATFORM", "whatsapp"),
+    ];
+    let result = load(
+        "a.csv",
+        "action,chat_id,participant_id\nremove,120363043968066561,79001234565@c.us\n",
+        env,
+    );
+    let text = shown(&result);
+    assert!(
+        text.contains(
+            "hint: a whatsapp group ID ends in `@g.us`: add it (`120363043968066561@g.us`)"
+        ),
+        "{text}"
+    );
+}

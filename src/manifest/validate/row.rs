@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 
 use super::{Raw, Resolved, Validator};
-use crate::greenapi::Action;
 use crate::greenapi::ids::{self, IdKind, IdProblem};
+use crate::greenapi::{Action, Platform};
 use crate::instances;
 use crate::manifest::{Diagnostic, EVERY_GROUP, Operation, Source};
 
@@ -72,8 +72,15 @@ impl Validator {
             p => format!("`{shown}` {p}"),
         };
         let mut hint = problem.hint(inst.platform, kind);
+        let digits = !shown.is_empty() && shown.bytes().all(|b| b.is_ascii_digit());
         if let IdProblem::OtherPlatform { .. } = problem {
             hint = match self.inferred {
+                // A WhatsApp group's number without its suffix (a
+                // spreadsheet column of IDs, or a copy from a URL) reads as
+                // a MAX person: the fix is the suffix, not the platform.
+                _ if digits && kind == IdKind::Group && inst.platform == Platform::WhatsApp => {
+                    format!("a whatsapp group ID ends in `@g.us`: add it (`{shown}@g.us`)")
+                }
                 Some((p, told)) if &*inst.name == instances::DEFAULT => format!(
                     "instance `default` is {p}, as line {told} tells; set GREEN_API_PLATFORM, or give this row an instance of the other platform"
                 ),
