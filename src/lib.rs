@@ -39,4 +39,5 @@ pub mod sandbox;
 pub mod sanitise;
 pub mod secret;
 pub mod trusted_file;
+pub mod words;
 pub(crate) mod yaml_lines;

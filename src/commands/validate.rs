@@ -202,7 +202,7 @@ fn counts<K: std::fmt::Display>(m: &BTreeMap<K, usize>) -> String {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+    crate::words::plural(n as u64, word)
 }
 
 /// Diagnostics on `err`; summaries (valid manifests) on `out`.

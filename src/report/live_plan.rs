@@ -26,8 +26,9 @@ pub fn render_text(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::
     let ops: usize = plan.groups.iter().map(|g| g.operations.len()).sum();
     writeln!(
         out,
-        "live plan for {manifest}: {ops} operations in {} groups: {}",
-        plan.groups.len(),
+        "live plan for {manifest}: {} in {}: {}",
+        crate::words::plural(ops as u64, "operation"),
+        crate::words::plural(plan.groups.len() as u64, "group"),
         counts(total)
     )?;
     for group in &plan.groups {

@@ -63,9 +63,14 @@ pub fn render(
     } else {
         0.0
     };
+    // A rate over a request or two in a blink is noise, not news.
+    let rate = match crate::words::rate_worth_saying(tally.requests, secs) {
+        true => format!(", {rate:.1} requests/s"),
+        false => String::new(),
+    };
     let _ = writeln!(
         out,
-        "  {}, {} sent, {rate:.1} requests/s",
+        "  {}, {} sent{rate}",
         plural(tally.total, "operation"),
         plural(tally.requests, "request")
     );
@@ -150,13 +155,7 @@ fn refusal_hint(instance: &str, reason: &str) -> String {
     }
 }
 
-fn plural(n: u64, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
-}
+use crate::words::plural;
 
 /// Milliseconds are noise in a summary.
 fn round(d: Duration) -> Duration {
@@ -184,7 +183,7 @@ mod tests {
         );
         assert_eq!(
             text,
-            "finished in 1s 200ms\n  done     2 (1 from earlier runs)\n  rejected 1\n  not sent 2 (a rerun sends them)\n  5 operations, 3 requests sent, 2.4 requests/s\n  1 operation needed retries\n  results: x.results.csv\n"
+            "finished in 1s 200ms\n  done     2 (1 from earlier runs)\n  rejected 1\n  not sent 2 (a rerun sends them)\n  5 operations, 3 requests sent\n  1 operation needed retries\n  results: x.results.csv\n"
         );
     }
 

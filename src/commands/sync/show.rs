@@ -12,12 +12,12 @@ use crate::greenapi::Platform;
 use crate::sanitise::escaped;
 
 fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+    crate::words::plural(n as u64, word)
 }
 
 /// `1 removal or demotion`, `3 removals or demotions`.
 fn removals_or_demotions(n: usize) -> String {
-    let s = if n == 1 { "" } else { "s" };
+    let s = crate::words::s(n as u64);
     format!("{n} removal{s} or demotion{s}")
 }
 

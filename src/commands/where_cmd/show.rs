@@ -55,7 +55,7 @@ pub(crate) fn text(out: &mut dyn Write, all: &[Whereabouts<'_>]) -> io::Result<(
 }
 
 fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    crate::words::s(n as u64)
 }
 
 /// The participant's IDs, and how it was typed when that was none of them.

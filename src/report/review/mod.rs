@@ -499,10 +499,7 @@ fn needs_person_of(row: &load::Kept) -> NeedsPerson {
     }
 }
 
-/// `n` and `word`, with an `s` unless `n` is 1.
-pub(crate) fn plural(n: u64, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
+pub(crate) use crate::words::plural;
 
 #[cfg(test)]
 mod tests;

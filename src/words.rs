@@ -1,0 +1,45 @@
+//! Words a person reads: a count and its noun agree ("1 group", "3
+//! groups"), by one rule, everywhere a count is said.
+
+/// `n` and `word`, with an `s` unless `n` is 1: `1 group`, `0 groups`.
+pub fn plural(n: impl Into<u64>, word: &str) -> String {
+    let n = n.into();
+    format!("{n} {word}{}", s(n))
+}
+
+/// The `s` a noun takes after `n`: none after 1.
+pub fn s(n: impl Into<u64>) -> &'static str {
+    if n.into() == 1 { "" } else { "s" }
+}
+
+/// A rate is said only when it means something: over at least 2 s and 10
+/// requests (one request in 15 ms is not "68 requests/s").
+pub fn rate_worth_saying(requests: u64, secs: f64) -> bool {
+    requests >= 10 && secs >= 2.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_is_singular_and_everything_else_plural() {
+        assert_eq!(plural(1u64, "group"), "1 group");
+        assert_eq!(plural(0u64, "group"), "0 groups");
+        assert_eq!(plural(2u32, "request"), "2 requests");
+        assert_eq!(plural(1_000_000u64, "operation"), "1000000 operations");
+        assert_eq!(
+            format!("removal{0} or demotion{0}", s(120u64)),
+            "removals or demotions"
+        );
+        assert_eq!(s(1u32), "");
+    }
+
+    #[test]
+    fn a_rate_needs_time_and_requests() {
+        assert!(!rate_worth_saying(1, 0.015));
+        assert!(!rate_worth_saying(100, 1.0));
+        assert!(!rate_worth_saying(9, 60.0));
+        assert!(rate_worth_saying(10, 2.0));
+    }
+}
