@@ -95,17 +95,19 @@ pub enum Command {
     /// without an instance use `default`, configured by GREEN_API_URL,
     /// GREEN_API_ID_INSTANCE, GREEN_API_TOKEN_INSTANCE and GREEN_API_PLATFORM
     /// (inferred from the IDs when unset).
-    #[command(after_help = "Example:\n  greenbatch validate cleanup.csv")]
+    #[command(
+        after_help = "Exit codes: 0 every manifest valid; 2 a problem in one (each said, with its place).\n\nExample:\n  greenbatch validate cleanup.csv"
+    )]
     Validate(ValidateArgs),
     /// Show, offline, what a run would send: per group, in manifest order.
     #[command(
-        after_help = "Example (what is left to send after an earlier run):\n  greenbatch plan cleanup.csv --results cleanup.results.csv"
+        after_help = "Exit codes: 0 the plan printed; 2 invalid usage or manifest; 3 (--live) `*` rows whose groups\ncould not be listed.\n\nExample (what is left to send after an earlier run):\n  greenbatch plan cleanup.csv --results cleanup.results.csv"
     )]
     Plan(PlanArgs),
     /// Run every operation of a manifest, paced, retried and recorded in a
     /// results file; a rerun sends only what is left.
     #[command(
-        after_help = "Example (outcomes go to cleanup.results.csv):\n  greenbatch run cleanup.csv --rate 2/s"
+        after_help = "Exit codes: 0 every operation done (or already so); 1 some rejected by the API, none left to\nretry; 2 invalid usage or manifest, nothing sent; 3 some failed for now, a rerun sends them;\n4 an instance was refused, its operations aborted; 75 another run holds the results file;\n130/143 interrupted by SIGINT/SIGTERM (a rerun goes on).\n\nExample (outcomes go to cleanup.results.csv):\n  greenbatch run cleanup.csv --rate 2/s"
     )]
     Run(RunArgs),
     /// Show the whole job on the embedded sandbox: a run with retries, then a
@@ -121,7 +123,7 @@ pub enum Command {
     /// code: 0 when every operation is settled ok, 1 when some are rejected,
     /// 3 when a rerun would send some again, 2 when a file cannot be read.
     #[command(
-        after_help = "Example (a page to open in a browser):\n  greenbatch report cleanup.results.csv --format html -o report.html"
+        after_help = "Exit codes: 0 every operation settled ok; 1 some rejected; 2 a file cannot be read; 3 a rerun\nwould send some.\n\nExample (a page to open in a browser):\n  greenbatch report cleanup.results.csv --format html -o report.html"
     )]
     Report(ReportArgs),
     /// Write the manifest that takes a run back: the inverse of every
@@ -133,7 +135,7 @@ pub enum Command {
     /// `failed` and `aborted` ones. WhatsApp may refuse to add back someone
     /// whose privacy settings forbid it: send them the group's invite link.
     #[command(
-        after_help = "Example (look at it, then `greenbatch run undo.csv`):\n  greenbatch undo cleanup.results.csv -o undo.csv && greenbatch plan undo.csv"
+        after_help = "Exit codes: 0 the manifest written; 2 a results file cannot be read.\n\nExample (look at it, then `greenbatch run undo.csv`):\n  greenbatch undo cleanup.results.csv -o undo.csv && greenbatch plan undo.csv"
     )]
     Undo(UndoArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -148,13 +150,13 @@ pub enum Command {
     /// List the groups each instance is in (getContacts), to find a group's
     /// ID by its name; `--details` also reads each group.
     #[command(
-        after_help = "Example (names, IDs and each group's size, owner and our role):\n  greenbatch groups --details --format csv"
+        after_help = "Exit codes: 0 every instance listed; 2 invalid usage; 3 a listing failed; 4 an instance was\nrefused.\n\nExample (names, IDs and each group's size, owner and our role):\n  greenbatch groups --details --format csv"
     )]
     Groups(GroupsArgs),
     /// Write groups' members as they are: an export CSV, or a desired-state
     /// file (`--format yaml`) that `sync` leaves unchanged.
     #[command(
-        after_help = "Example (a group's members and roles):\n  greenbatch export 120363043968066561@g.us -o market.csv"
+        after_help = "Exit codes: 0 every group read and written; 2 invalid usage; 3 a group could not be read (the\nothers are written); 4 an instance was refused.\n\nExample (a group's members and roles):\n  greenbatch export 120363043968066561@g.us -o market.csv"
     )]
     Export(ExportArgs),
     /// Make groups match a desired-state file: read each group, compute the
@@ -168,7 +170,7 @@ pub enum Command {
     /// itself, `protect`, and members listed only by a linked ID (`…@lid`)
     /// the file does not name are never removed or demoted.
     #[command(
-        after_help = "Example (the groups exported as they are, then what a sync of them would change: nothing):\n  greenbatch export --all --format yaml -o g.yaml && greenbatch sync g.yaml --dry-run"
+        after_help = "Exit codes: as `run` (0, 1, 3, 4, 130/143); 2 invalid usage or desired file, or a refused\nmass removal (nothing sent); 75 another sync holds the desired file.\n\nExample (the groups exported as they are, then what a sync of them would change: nothing):\n  greenbatch export --all --format yaml -o g.yaml && greenbatch sync g.yaml --dry-run"
     )]
     Sync(SyncArgs),
     /// Which groups someone is in: read every group the instances list
@@ -184,7 +186,7 @@ pub enum Command {
     /// (found or not), 3 when some could not be read (each named on
     /// stderr), 4 when an instance was refused.
     #[command(
-        after_help = "Example (every group a number is in, and as what):\n  greenbatch where \"+7 900 123-45-65\" --format csv"
+        after_help = "Exit codes: 0 every group read (found or not); 2 invalid usage or participant; 3 a group could\nnot be read (named); 4 an instance was refused.\n\nExample (every group a number is in, and as what):\n  greenbatch where \"+7 900 123-45-65\" --format csv"
     )]
     Where(WhereArgs),
 }

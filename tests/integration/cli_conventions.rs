@@ -391,3 +391,22 @@ fn the_plan_and_the_report_on_stdout_follow_it_too_and_a_report_file_is_plain() 
     assert_eq!(out.status.code(), Some(0));
     assert!(coloured(&std::fs::read(&file).unwrap()));
 }
+
+/// Every command that sends or reads says its exit codes in `--help` (and
+/// so in its man page), before its example.
+#[test]
+fn the_help_of_every_command_that_sends_or_reads_says_its_exit_codes() {
+    for sub in [
+        "validate", "plan", "run", "report", "undo", "groups", "export", "sync", "where",
+    ] {
+        let help = stdout(&bin(&[sub, "--help"], &[]));
+        let codes = help
+            .find("Exit codes:")
+            .unwrap_or_else(|| panic!("`{sub} --help`:\n{help}"));
+        let example = help.find("\nExample").expect("an example");
+        assert!(codes < example, "{sub}: the codes come before the example");
+    }
+    let help = stdout(&bin(&["run", "--help"], &[]));
+    let section = &help[help.find("Exit codes:").unwrap()..help.find("\nExample").unwrap()];
+    insta::assert_snapshot!(section.trim_end());
+}
