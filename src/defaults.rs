@@ -9,28 +9,29 @@ use std::time::Duration;
 
 /// `--timeout`: one request, answer included. GREEN-API has been seen to
 /// hang for over a minute before answering.
-pub const TIMEOUT: Duration = Duration::from_secs(90);
-pub const TIMEOUT_TEXT: &str = "90s";
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(90);
+pub(crate) const TIMEOUT_TEXT: &str = "90s";
 
 /// `--outage-patience`: how long an outage is waited out.
-pub const OUTAGE_PATIENCE: Duration = Duration::from_secs(300);
-pub const OUTAGE_PATIENCE_TEXT: &str = "5m";
+pub(crate) const OUTAGE_PATIENCE: Duration = Duration::from_secs(300);
+pub(crate) const OUTAGE_PATIENCE_TEXT: &str = "5m";
 
 /// `--max-manifest-size`: the largest manifest, desired-state file or
 /// members_file read.
-pub const MAX_MANIFEST_SIZE: u64 = 64 << 20;
-pub const MAX_MANIFEST_SIZE_TEXT: &str = "64MiB";
+pub(crate) const MAX_MANIFEST_SIZE: u64 = 64 << 20;
+pub(crate) const MAX_MANIFEST_SIZE_TEXT: &str = "64MiB";
 
 /// `report --max-input-size`: the largest results file read (a run of a
 /// million operations writes about 150 MB).
-pub const MAX_RESULTS_SIZE: u64 = 256 << 20;
-pub const MAX_RESULTS_SIZE_TEXT: &str = "256MiB";
+#[cfg(test)]
+pub(crate) const MAX_RESULTS_SIZE: u64 = 256 << 20;
+pub(crate) const MAX_RESULTS_SIZE_TEXT: &str = "256MiB";
 
 /// `--concurrency`: requests in flight per instance.
-pub const CONCURRENCY: u16 = 8;
+pub(crate) const CONCURRENCY: u16 = 8;
 
 /// `--max-attempts`: requests per operation, the first one included.
-pub const MAX_ATTEMPTS: u32 = 5;
+pub(crate) const MAX_ATTEMPTS: u32 = 5;
 
 #[cfg(test)]
 mod tests {

@@ -1,24 +1,24 @@
 //! The exit codes, the one place they are defined. Scripts rely on them.
 
 /// Every operation `done` or `already`.
-pub const SUCCESS: u8 = 0;
+pub(crate) const SUCCESS: u8 = 0;
 /// Finished; some operations `rejected`, none left retryable.
-pub const REJECTED: u8 = 1;
+pub(crate) const REJECTED: u8 = 1;
 /// Invalid usage or manifest; nothing sent.
-pub const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = 2;
 /// Finished; some operations `failed`, and a rerun may fix them.
-pub const FAILED: u8 = 3;
+pub(crate) const FAILED: u8 = 3;
 /// An instance was refused (authorization, quota, state): its operations `aborted`.
-pub const INSTANCE_REFUSED: u8 = 4;
+pub(crate) const INSTANCE_REFUSED: u8 = 4;
 /// Another run holds the results file (BSD `EX_TEMPFAIL`).
-pub const LOCKED: u8 = 75;
+pub(crate) const LOCKED: u8 = 75;
 /// Interrupted by SIGINT.
-pub const SIGINT: u8 = 130;
+pub(crate) const SIGINT: u8 = 130;
 /// Interrupted by SIGTERM.
-pub const SIGTERM: u8 = 143;
+pub(crate) const SIGTERM: u8 = 143;
 
 /// What `code` means, in words a moderator reads (a `--notify` message).
-pub fn meaning(code: u8) -> &'static str {
+pub(crate) fn meaning(code: u8) -> &'static str {
     match code {
         SUCCESS => "every operation done",
         REJECTED => "some operations were refused by the API; a person should look",

@@ -1,3 +1,4 @@
+#![warn(unreachable_pub)]
 //! greenbatch runs bulk group-moderation jobs against GREEN-API, the HTTP
 //! gateway for WhatsApp and MAX accounts.
 //!
@@ -18,14 +19,14 @@
 pub mod cli;
 pub mod colour;
 pub mod commands;
-pub mod defaults;
-pub mod desired;
-pub mod diagnostic;
-pub mod exit;
-pub mod failure;
+pub(crate) mod defaults;
+pub(crate) mod desired;
+pub(crate) mod diagnostic;
+pub(crate) mod exit;
+pub(crate) mod failure;
 pub mod fuzzing;
 pub mod greenapi;
-pub mod input;
+pub(crate) mod input;
 pub mod instances;
 pub mod job;
 pub mod limits;
@@ -38,6 +39,6 @@ pub mod runner;
 pub mod sandbox;
 pub mod sanitise;
 pub mod secret;
-pub mod trusted_file;
-pub mod words;
+pub(crate) mod trusted_file;
+pub(crate) mod words;
 pub(crate) mod yaml_lines;

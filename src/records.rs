@@ -132,7 +132,7 @@ pub(crate) struct Tokens<R> {
 }
 
 impl<R: Read> Tokens<R> {
-    pub fn new(input: R) -> Tokens<R> {
+    pub(crate) fn new(input: R) -> Tokens<R> {
         Tokens {
             input,
             buf: vec![0; CHUNK].into_boxed_slice(),
@@ -227,7 +227,7 @@ impl<R: Read> Tokens<R> {
     /// returns what `take` made of it; `None` when the input holds no more.
     /// A plain line is handed over in place, without a copy; any other
     /// record through `record`.
-    pub fn next_with<T>(
+    pub(crate) fn next_with<T>(
         &mut self,
         record: &mut csv::ByteRecord,
         take: &mut dyn FnMut(&dyn Fields, At) -> T,
@@ -296,7 +296,7 @@ impl<R: Read> Tokens<R> {
     /// Reads the next record into `record`, positioned where the `csv`
     /// crate positions it (just after the previous record's terminator);
     /// `false` when the input holds no more.
-    pub fn next(&mut self, record: &mut csv::ByteRecord) -> io::Result<bool> {
+    pub(crate) fn next(&mut self, record: &mut csv::ByteRecord) -> io::Result<bool> {
         record.clear();
         let mut position = csv::Position::new();
         position

@@ -18,7 +18,7 @@ use std::path::Path;
 
 /// Why a file was not trusted.
 #[derive(Debug, thiserror::Error)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     #[error("is a symbolic link")]
     Symlink,
     #[error("is not a regular file")]
@@ -33,7 +33,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// A hint for the person who can fix it.
-    pub fn hint(&self, path: &Path) -> String {
+    pub(crate) fn hint(&self, path: &Path) -> String {
         let shown = crate::sanitise::escaped(&path.display().to_string()).into_owned();
         match self {
             Refusal::Symlink => "point at the file itself, not at a link to it".to_owned(),
@@ -52,7 +52,7 @@ impl Refusal {
 /// on a FIFO, and checks the open file: regular, owned by this process's
 /// user, with none of the `forbidden` mode bits (`0o077`: anyone else may
 /// read or write; `0o022`: anyone else may write).
-pub fn open(
+pub(crate) fn open(
     path: &Path,
     options: &mut OpenOptions,
     forbidden: u32,
@@ -74,7 +74,7 @@ pub fn open(
 }
 
 /// The checks on an open file's metadata.
-pub fn check(meta: &Metadata, forbidden: u32) -> Result<(), Refusal> {
+pub(crate) fn check(meta: &Metadata, forbidden: u32) -> Result<(), Refusal> {
     if !meta.is_file() {
         return Err(Refusal::NotRegular);
     }

@@ -2,19 +2,19 @@
 //! groups"), by one rule, everywhere a count is said.
 
 /// `n` and `word`, with an `s` unless `n` is 1: `1 group`, `0 groups`.
-pub fn plural(n: impl Into<u64>, word: &str) -> String {
+pub(crate) fn plural(n: impl Into<u64>, word: &str) -> String {
     let n = n.into();
     format!("{n} {word}{}", s(n))
 }
 
 /// The `s` a noun takes after `n`: none after 1.
-pub fn s(n: impl Into<u64>) -> &'static str {
+pub(crate) fn s(n: impl Into<u64>) -> &'static str {
     if n.into() == 1 { "" } else { "s" }
 }
 
 /// A rate is said only when it means something: over at least 2 s and 10
 /// requests (one request in 15 ms is not "68 requests/s").
-pub fn rate_worth_saying(requests: u64, secs: f64) -> bool {
+pub(crate) fn rate_worth_saying(requests: u64, secs: f64) -> bool {
     requests >= 10 && secs >= 2.0
 }
 

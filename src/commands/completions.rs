@@ -9,13 +9,13 @@ use crate::cli::{Cli, CompletionsArgs};
 use crate::exit;
 
 /// Prints the script for the shell asked for.
-pub fn execute(args: CompletionsArgs) -> anyhow::Result<u8> {
+pub(super) fn execute(args: CompletionsArgs) -> anyhow::Result<u8> {
     io::stdout().lock().write_all(&script(args.shell))?;
     Ok(exit::SUCCESS)
 }
 
 /// The completion script for `shell`.
-pub fn script(shell: clap_complete::Shell) -> Vec<u8> {
+pub(super) fn script(shell: clap_complete::Shell) -> Vec<u8> {
     // Written to memory first: clap_complete gives up with a panic on a
     // failed write, and `completions bash | head` is no reason to panic.
     let mut out = Vec::new();

@@ -28,7 +28,7 @@ const MANIFEST: &str = include_str!("../../examples/manifests/whatsapp-cleanup.c
 /// The sandbox instance that plays `default`.
 const INSTANCE: &str = "1101000001";
 
-pub fn execute(args: DemoArgs, quiet: u8) -> anyhow::Result<u8> {
+pub(super) fn execute(args: DemoArgs, quiet: u8) -> anyhow::Result<u8> {
     let dir = fresh_dir(args.dir.as_deref())?;
     let manifest = dir.join(MANIFEST_NAME);
     write_private(&manifest, MANIFEST)?;

@@ -23,7 +23,7 @@ use crate::sanitise::escaped;
 
 /// Exports the groups; exit 4 when an instance was refused, 3 when a group
 /// could not be read (the others are written), else 0.
-pub fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
+pub(super) fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
     let chats = group_ids(&args.chats)?;
     let read = &args.read;

@@ -66,7 +66,7 @@ fn shown_opt<S: serde::Serializer>(text: &Option<String>, s: S) -> Result<S::Ok,
 
 /// Lists the groups; exit 4 when an instance was refused, 3 when something
 /// could not be read, else 0.
-pub fn execute(args: GroupsArgs, quiet: u8) -> anyhow::Result<u8> {
+pub(super) fn execute(args: GroupsArgs, quiet: u8) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
     let read = &args.read;
     let chosen = reading::choose(

@@ -13,7 +13,7 @@ use crate::exit;
 use crate::failure::Failure;
 
 /// Prints the page, or writes the pages into `--out`.
-pub fn execute(args: ManArgs) -> anyhow::Result<u8> {
+pub(super) fn execute(args: ManArgs) -> anyhow::Result<u8> {
     match &args.out {
         Some(dir) => {
             let pages = write_pages(dir).map_err(|e| {
@@ -34,7 +34,7 @@ fn command() -> clap::Command {
 
 /// The top page followed by a section per subcommand: its synopsis,
 /// description, options and example, as the separate pages have them.
-pub fn one_page() -> io::Result<Vec<u8>> {
+pub(super) fn one_page() -> io::Result<Vec<u8>> {
     let cmd = command();
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
@@ -66,7 +66,7 @@ pub fn one_page() -> io::Result<Vec<u8>> {
 }
 
 /// Writes every page into `dir`; returns how many.
-pub fn write_pages(dir: &Path) -> io::Result<usize> {
+pub(super) fn write_pages(dir: &Path) -> io::Result<usize> {
     std::fs::create_dir_all(dir)?;
     let cmd = command();
     clap_mangen::generate_to(cmd.clone(), dir)?;

@@ -12,7 +12,7 @@ use crate::manifest::{self, plan};
 use crate::report::results;
 
 /// Prints the plan; `quiet` (-q) leaves out warnings and notes.
-pub fn execute(args: PlanArgs, quiet: u8) -> anyhow::Result<u8> {
+pub(super) fn execute(args: PlanArgs, quiet: u8) -> anyhow::Result<u8> {
     let opts = args.manifest.load_options().map_err(Failure::Usage)?;
     let output = args.manifest.output().map_err(Failure::Usage)?;
     let env = |k: &str| std::env::var(k).ok();

@@ -139,7 +139,7 @@ pub(crate) struct Connection {
 
 impl Connection {
     /// Why the instance cannot be read, when it cannot.
-    pub fn refusal(&self) -> Option<&str> {
+    pub(super) fn refusal(&self) -> Option<&str> {
         match &self.preflight {
             Preflight::Refused(why) => Some(why),
             _ => None,
@@ -247,7 +247,7 @@ pub(crate) struct ReadProgress {
 }
 
 impl ReadProgress {
-    pub fn new(mode: ProgressMode, quiet: u8, total: u64) -> ReadProgress {
+    pub(super) fn new(mode: ProgressMode, quiet: u8, total: u64) -> ReadProgress {
         let on_terminal = std::io::stderr().is_terminal();
         let style = progress_style(
             mode,
@@ -272,7 +272,7 @@ impl ReadProgress {
     }
 
     /// One more group read.
-    pub fn read_one(&self) {
+    pub(super) fn read_one(&self) {
         self.bar.inc(1);
         if self.style == ProgressStyle::Lines {
             let mut at = self.lines.lock().unwrap_or_else(|e| e.into_inner());
@@ -284,7 +284,7 @@ impl ReadProgress {
         }
     }
 
-    pub fn finish(&self) {
+    pub(super) fn finish(&self) {
         self.bar.finish_and_clear();
         set_active_bar(None);
     }

@@ -11,7 +11,7 @@ use crate::failure::Failure;
 use crate::report::review::{self, Review, html, markdown, text};
 
 /// Runs the command; `quiet` (-q) leaves out the warnings on stderr.
-pub fn execute(args: ReportArgs, color: ColorMode, quiet: u8) -> anyhow::Result<u8> {
+pub(super) fn execute(args: ReportArgs, color: ColorMode, quiet: u8) -> anyhow::Result<u8> {
     within_size(&args.files, args.max_input_size)?;
     let loaded = match review::load(&args.files) {
         Ok(loaded) => loaded,

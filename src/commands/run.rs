@@ -12,7 +12,7 @@ use crate::report::results;
 use super::live::print_live_plan;
 
 /// Runs the command; the exit code follows the table in the README.
-pub fn execute(args: RunArgs, quiet: u8) -> anyhow::Result<u8> {
+pub(super) fn execute(args: RunArgs, quiet: u8) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
     let options = args.manifest_args.load_options().map_err(Failure::Usage)?;
     if args.dry_run {

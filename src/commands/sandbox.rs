@@ -10,7 +10,7 @@ use crate::exit;
 use crate::failure::Failure;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
-pub fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
+pub(super) fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
     let mut config = match &args.state {
         Some(path) => SandboxConfig::from_file(path).map_err(|e| Failure::Usage(e.to_string()))?,
         None => SandboxConfig::default_state(),

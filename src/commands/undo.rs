@@ -26,7 +26,7 @@ use crate::sanitise::{cell, escaped};
 const HEADER: [&str; 4] = ["action", "chat_id", "participant_id", "instance"];
 
 /// Writes the inverse manifest; exit 0, or 2 for a file that cannot be read.
-pub fn execute(args: UndoArgs, quiet: u8) -> anyhow::Result<u8> {
+pub(super) fn execute(args: UndoArgs, quiet: u8) -> anyhow::Result<u8> {
     super::report::within_size(&args.files, args.max_input_size)?;
     let loaded = review::load(&args.files).map_err(|e| Failure::Usage(e.to_string()))?;
     let now = SystemTime::now();

@@ -14,7 +14,7 @@ use crate::greenapi::{Action, Platform};
 use crate::manifest::{self, Diagnostic, Loaded, Rejected, Severity};
 
 /// Checks the manifests; `quiet` (-q) leaves out warnings and notes.
-pub fn execute(args: ValidateArgs, quiet: u8) -> anyhow::Result<u8> {
+pub(super) fn execute(args: ValidateArgs, quiet: u8) -> anyhow::Result<u8> {
     let opts = args.manifest.load_options().map_err(Failure::Usage)?;
     let output = args.manifest.output().map_err(Failure::Usage)?;
     if args

@@ -32,7 +32,7 @@ use crate::runner::live::predict::Goal;
 
 /// What one group needs, and whom it leaves alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Changes {
+pub(crate) struct Changes {
     pub remove: Vec<String>,
     pub demote: Vec<String>,
     pub add: Vec<String>,
@@ -58,7 +58,7 @@ pub struct Changes {
 
 impl Changes {
     /// Whether nothing is to be sent.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.remove.is_empty()
             && self.demote.is_empty()
             && self.add.is_empty()
@@ -66,14 +66,14 @@ impl Changes {
     }
 
     /// How many operations the changes are.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.remove.len() + self.demote.len() + self.add.len() + self.promote.len()
     }
 
     /// The operations in the order they are written and run: removals,
     /// demotions, additions, promotions (a member added and promoted is
     /// added first; the runner keeps one participant's operations in order).
-    pub fn operations(&self) -> impl Iterator<Item = (Action, &str)> {
+    pub(crate) fn operations(&self) -> impl Iterator<Item = (Action, &str)> {
         self.remove
             .iter()
             .map(|p| (Action::Remove, p.as_str()))
@@ -85,7 +85,7 @@ impl Changes {
 
 /// What `group` needs, given its live `state`; `protect` holds canonical
 /// IDs that are never removed or demoted.
-pub fn diff(group: &DesiredGroup, state: &GroupState, protect: &HashSet<String>) -> Changes {
+pub(crate) fn diff(group: &DesiredGroup, state: &GroupState, protect: &HashSet<String>) -> Changes {
     let admins: HashSet<&str> = group.admins.iter().map(String::as_str).collect();
     // With members unmanaged, the wanted admins are the members wanted.
     let wanted: Vec<&str> = match &group.members {

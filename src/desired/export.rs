@@ -17,11 +17,11 @@ use crate::runner::live::predict::{Goal, Listed};
 use crate::sanitise::{cell, escaped};
 
 /// The export CSV's header, exactly.
-pub const CSV_HEADER: &str = "instance,chat_id,participant_id,role";
+pub(crate) const CSV_HEADER: &str = "instance,chat_id,participant_id,role";
 
 /// One group read for export.
 #[derive(Debug, Clone, Copy)]
-pub struct Exported<'a> {
+pub(crate) struct Exported<'a> {
     pub instance: &'a str,
     pub platform: Platform,
     pub chat_id: &'a str,
@@ -31,7 +31,7 @@ pub struct Exported<'a> {
 }
 
 /// A member's role: `owner`, `admin` or `member`.
-pub fn role(m: &Listed<'_>) -> &'static str {
+pub(crate) fn role(m: &Listed<'_>) -> &'static str {
     if m.owner {
         "owner"
     } else if m.admin {
@@ -44,7 +44,7 @@ pub fn role(m: &Listed<'_>) -> &'static str {
 /// The instance's role in the group (`owner`, `admin`, `member`, or
 /// `none` when the list proves it is not a member); `None` when its own
 /// number is unknown or the list cannot tell.
-pub fn instance_role(state: &GroupState) -> Option<&'static str> {
+pub(crate) fn instance_role(state: &GroupState) -> Option<&'static str> {
     let own = state.own()?;
     if let Some(m) = state.listed().find(|m| m.names.iter().any(|n| n == own)) {
         return Some(role(&m));
@@ -53,7 +53,7 @@ pub fn instance_role(state: &GroupState) -> Option<&'static str> {
 }
 
 /// The owner's ID as the list shows them, or as the answer names them.
-pub fn owner_id(state: &GroupState) -> Option<&str> {
+pub(crate) fn owner_id(state: &GroupState) -> Option<&str> {
     state
         .listed()
         .find(|m| m.owner)
@@ -64,7 +64,7 @@ pub fn owner_id(state: &GroupState) -> Option<&str> {
 impl Exported<'_> {
     /// The members with usable IDs and their roles, in list order, and how
     /// many were left out.
-    pub fn members(&self) -> (Vec<(&str, &'static str)>, usize) {
+    pub(crate) fn members(&self) -> (Vec<(&str, &'static str)>, usize) {
         let mut out = Vec::new();
         let mut bad = 0;
         for m in self.state.listed() {
@@ -80,7 +80,7 @@ impl Exported<'_> {
 }
 
 /// Writes the export CSV of `groups`, header first.
-pub fn write_csv(out: &mut dyn Write, groups: &[Exported<'_>]) -> io::Result<()> {
+pub(crate) fn write_csv(out: &mut dyn Write, groups: &[Exported<'_>]) -> io::Result<()> {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(&mut *out);
@@ -96,7 +96,11 @@ pub fn write_csv(out: &mut dyn Write, groups: &[Exported<'_>]) -> io::Result<()>
 
 /// Writes a desired-state file that describes `groups` as they are;
 /// `when` (RFC 3339) says when they were read.
-pub fn write_yaml(out: &mut dyn Write, groups: &[Exported<'_>], when: &str) -> io::Result<()> {
+pub(crate) fn write_yaml(
+    out: &mut dyn Write,
+    groups: &[Exported<'_>],
+    when: &str,
+) -> io::Result<()> {
     writeln!(
         out,
         "# Written by `greenbatch export` at {when}: each group as it was then."

@@ -22,7 +22,7 @@ use crate::yaml_lines::{Lines, line_no};
 
 /// A valid desired-state file.
 #[derive(Debug, Clone)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub state: DesiredState,
     /// The configured instances, `default` among them once decided.
     pub instances: Instances,
@@ -36,7 +36,7 @@ const TOP_KEYS_HINT: &str = "a desired-state file has `groups` (a list), and opt
 
 /// Whether `bytes` is a desired-state file rather than an operations
 /// manifest: a YAML map with a top-level `groups` key.
-pub fn is_desired_state(bytes: &[u8]) -> bool {
+pub(crate) fn is_desired_state(bytes: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return false;
     };
@@ -53,7 +53,7 @@ pub fn is_desired_state(bytes: &[u8]) -> bool {
 /// `members_file`s relative to its directory, and the instances (the
 /// environment's `default` and `opts.instances_file`). `env` looks up
 /// environment variables.
-pub fn load(
+pub(crate) fn load(
     path: &Path,
     opts: &LoadOptions,
     env: &dyn Fn(&str) -> Option<String>,
@@ -75,7 +75,8 @@ pub fn load(
 
 /// The same for a file held in memory, called `name`, whose
 /// `members_file`s are relative to `base`; instances from `env` alone.
-pub fn load_bytes(
+#[cfg(test)]
+pub(crate) fn load_bytes(
     name: &str,
     bytes: &[u8],
     base: &Path,

@@ -21,7 +21,7 @@
 
 mod ctx;
 mod diff;
-pub mod export;
+pub(crate) mod export;
 mod fields;
 mod group;
 mod limit;
@@ -29,7 +29,9 @@ mod load;
 mod members_file;
 mod model;
 
-pub use diff::{Changes, diff};
-pub use limit::MaxRemovals;
-pub use load::{Loaded, is_desired_state, load, load_bytes};
-pub use model::{DesiredGroup, DesiredState};
+pub(crate) use diff::{Changes, diff};
+pub(crate) use limit::MaxRemovals;
+#[cfg(test)]
+pub(crate) use load::load_bytes;
+pub(crate) use load::{Loaded, is_desired_state, load};
+pub(crate) use model::{DesiredGroup, DesiredState};

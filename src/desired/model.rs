@@ -9,7 +9,7 @@ use crate::manifest::Source;
 
 /// What a desired-state file asks for, validated.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DesiredState {
+pub(crate) struct DesiredState {
     /// The groups in file order.
     pub groups: Vec<DesiredGroup>,
     /// Participants never removed and never demoted, of either platform.
@@ -18,7 +18,7 @@ pub struct DesiredState {
 
 /// One group as the file wants it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DesiredGroup {
+pub(crate) struct DesiredGroup {
     /// Where the group's entry starts (`nightly.yaml:12`).
     pub source: Source,
     /// The instance's name in the configuration.
@@ -34,11 +34,4 @@ pub struct DesiredGroup {
     pub remove_others: bool,
     /// Demote admins who are not wanted.
     pub demote_others: bool,
-}
-
-impl DesiredGroup {
-    /// Whether `id` is named by the file as a member or an admin.
-    pub fn names(&self, id: &str) -> bool {
-        self.admins.iter().any(|a| a == id) || self.members.iter().flatten().any(|m| m == id)
-    }
 }

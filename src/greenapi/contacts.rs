@@ -14,7 +14,7 @@ use super::ids::{self, IdKind};
 
 /// One chat of `getContacts`' answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct Contact {
+pub(crate) struct Contact {
     #[serde(default, deserialize_with = "text")]
     pub id: String,
     #[serde(default, deserialize_with = "text")]
@@ -35,7 +35,7 @@ pub struct KnownGroup {
 
 /// Reads a 200 answer of `getContacts`: a JSON array of chats. Entries that
 /// are not objects are skipped; anything but an array is an error.
-pub fn parse_contacts(body: &[u8]) -> Result<Vec<Contact>, String> {
+pub(crate) fn parse_contacts(body: &[u8]) -> Result<Vec<Contact>, String> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| "the contact list is not JSON".to_owned())?;
     let serde_json::Value::Array(items) = value else {
@@ -55,7 +55,7 @@ pub fn parse_contacts(body: &[u8]) -> Result<Vec<Contact>, String> {
 /// The groups of `platform` among `contacts`, in the answer's order, once
 /// each, and how many entries looked like groups but had an ID that is not
 /// a group ID of that platform (they are left out: nothing could read them).
-pub fn groups(platform: Platform, contacts: &[Contact]) -> (Vec<KnownGroup>, usize) {
+pub(crate) fn groups(platform: Platform, contacts: &[Contact]) -> (Vec<KnownGroup>, usize) {
     let mut out: Vec<KnownGroup> = Vec::new();
     let mut bad = 0;
     for c in contacts {

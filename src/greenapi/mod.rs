@@ -9,7 +9,7 @@
 
 mod action;
 pub mod client;
-pub mod contacts;
+pub(crate) mod contacts;
 pub mod ids;
 mod method;
 mod platform;

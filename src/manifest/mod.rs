@@ -9,7 +9,7 @@
 mod conflicts;
 mod csv;
 pub mod model;
-pub mod plan;
+pub(crate) mod plan;
 pub(crate) mod protect;
 mod validate;
 mod yaml;

@@ -15,7 +15,7 @@ use crate::greenapi::{Action, Platform};
 
 /// One operation as the plan shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Step {
+pub(crate) struct Step {
     pub op_id: OpId,
     pub action: Action,
     pub participant_id: String,
@@ -25,7 +25,7 @@ pub struct Step {
 
 /// The operations on one group through one instance, in manifest order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Group {
+pub(crate) struct Group {
     #[serde(serialize_with = "as_str")]
     pub instance: Arc<str>,
     pub platform: Platform,
@@ -39,7 +39,7 @@ fn as_str<S: serde::Serializer>(s: &Arc<str>, ser: S) -> Result<S::Ok, S::Error>
 
 /// What a run would send.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// In order of each group's first operation in the manifest.
     pub groups: Vec<Group>,
     /// Operations left to send.
@@ -52,7 +52,7 @@ pub struct Plan {
 
 /// The plan for `ops`, leaving out every operation `skip` accepts (the
 /// runner passes "the results file records it as finished").
-pub fn build(ops: &[Operation], skip: &dyn Fn(OpId) -> bool) -> Plan {
+pub(crate) fn build(ops: &[Operation], skip: &dyn Fn(OpId) -> bool) -> Plan {
     let mut plan = Plan::default();
     let mut index: HashMap<(&str, &str), usize> = HashMap::new();
     let mut counts = [0usize; 4];
@@ -92,7 +92,7 @@ pub fn build(ops: &[Operation], skip: &dyn Fn(OpId) -> bool) -> Plan {
 
 /// The plan for people: a heading, then each group with its steps; in
 /// colour when stdout has it (see [`colour`]).
-pub fn render_text(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render_text(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
     let paint = colour::stdout();
     let per: Vec<String> = plan
         .per_action
@@ -163,7 +163,7 @@ fn action_tone(action: Action) -> Tone {
 }
 
 /// The plan for machines: one JSON document with stable field names.
-pub fn render_json(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render_json(plan: &Plan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
     #[derive(Serialize)]
     struct Doc<'a> {
         manifest: &'a str,

@@ -16,7 +16,7 @@ use crate::sanitise;
 use crate::secret::Token;
 
 /// Everything the events are shown in.
-pub struct Views {
+pub(crate) struct Views {
     pub results: ResultsFile,
     pub progress: ProgressView,
     pub tally: Tally,
@@ -50,7 +50,7 @@ const BUSY: usize = 8;
 /// batches, so a row reaches the file at most that much later. A results row that cannot be
 /// written stops the run (`cancel`): an operation whose outcome cannot be
 /// recorded must not be followed by more.
-pub fn consume(
+pub(crate) fn consume(
     mut events: mpsc::Receiver<Event>,
     views: &mut Views,
     cancel: &CancellationToken,

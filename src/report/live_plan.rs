@@ -20,7 +20,7 @@ fn counts(count: impl Fn(&str) -> usize) -> String {
 
 /// A table per group: its counts, then one line per operation; in colour
 /// when stdout has it.
-pub fn render_text(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render_text(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
     let paint = colour::stdout();
     let total = |k: &str| plan.groups.iter().map(|g| g.count(k)).sum::<usize>();
     let ops: usize = plan.groups.iter().map(|g| g.operations.len()).sum();
@@ -75,7 +75,7 @@ fn prediction_tone(prediction: &str) -> Tone {
 }
 
 /// The plan as one JSON document, with totals.
-pub fn render_json(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render_json(plan: &LivePlan, manifest: &str, out: &mut dyn Write) -> io::Result<()> {
     let totals: serde_json::Map<String, serde_json::Value> = KINDS
         .iter()
         .map(|k| {

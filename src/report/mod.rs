@@ -2,12 +2,12 @@
 //! summary. Each consumes the engine's events; none of them drives it. And
 //! what is read after a run: [`review`], behind `greenbatch report`.
 
-pub mod consumer;
-pub mod live_plan;
-pub mod notice;
-pub mod progress;
+pub(crate) mod consumer;
+pub(crate) mod live_plan;
+pub(crate) mod notice;
+pub(crate) mod progress;
 pub mod results;
 pub mod review;
-pub mod summary;
+pub(crate) mod summary;
 pub mod tally;
 pub mod term;

@@ -14,14 +14,14 @@ use crate::exit;
 use crate::sanitise;
 
 /// MAX takes at most 4,000 characters; WhatsApp 20,000 (`GREEN-API.md` §7).
-pub const MAX_CHARS: usize = 4_000;
+pub(crate) const MAX_CHARS: usize = 4_000;
 
 /// The rows that need a person listed, at most.
 const LISTED: usize = 10;
 
 /// The notice for a job over `what` (a manifest or desired file's name)
 /// through `instance`, that ended with `code`, its results file `results`.
-pub fn text(review: &Review, what: &str, instance: &str, code: u8, results: &str) -> String {
+pub(crate) fn text(review: &Review, what: &str, instance: &str, code: u8, results: &str) -> String {
     let one = |t: &str| sanitise::terminal(t).into_owned();
     let mut out = String::new();
     let _ = writeln!(

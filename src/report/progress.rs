@@ -34,7 +34,7 @@ pub(crate) fn steady_bar(total: u64, template: &str, on_terminal: bool) -> Progr
 }
 
 /// Shows how far the operations of this run have got.
-pub struct ProgressView {
+pub(crate) struct ProgressView {
     style: ProgressStyle,
     bar: ProgressBar,
     /// Operations this run will send (not those settled earlier).
@@ -46,7 +46,7 @@ pub struct ProgressView {
 impl ProgressView {
     /// `on_terminal`: stderr is a terminal. When it is not and the bar is
     /// asked for anyway (`--progress always`), it is drawn all the same.
-    pub fn new(style: ProgressStyle, total: u64, on_terminal: bool) -> ProgressView {
+    pub(crate) fn new(style: ProgressStyle, total: u64, on_terminal: bool) -> ProgressView {
         let bar = match style {
             ProgressStyle::Bar => {
                 // The styles after `:` are dropped by indicatif when colour is
@@ -71,7 +71,7 @@ impl ProgressView {
     }
 
     /// Shows the counts after an operation finished.
-    pub fn update(&mut self, tally: &Tally) {
+    pub(crate) fn update(&mut self, tally: &Tally) {
         let done = tally.finished_now();
         match self.style {
             ProgressStyle::Bar => {
@@ -89,7 +89,7 @@ impl ProgressView {
     }
 
     /// One plain progress line: no control characters.
-    pub fn line(&self, tally: &Tally) -> String {
+    pub(crate) fn line(&self, tally: &Tally) -> String {
         let done = tally.finished_now();
         let secs = self.started.elapsed().as_secs_f64().max(1e-3);
         let rate = done as f64 / secs;
@@ -109,7 +109,7 @@ impl ProgressView {
     }
 
     /// Clears the bar so the summary prints on a clean line.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if self.style == ProgressStyle::Bar {
             self.bar.finish_and_clear();
             set_active_bar(None);

@@ -11,7 +11,7 @@ use crate::sanitise;
 
 /// The end-of-run summary: counts per outcome (now and from earlier runs),
 /// elapsed time, achieved rate and where the results are.
-pub fn render(
+pub(crate) fn render(
     tally: &Tally,
     elapsed: Duration,
     results: &Path,

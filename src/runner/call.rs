@@ -44,7 +44,7 @@ impl CallError {
 }
 
 /// What a caller learns of each attempt, for its counters and events.
-pub trait Watch: Sync {
+pub(crate) trait Watch: Sync {
     /// A 429 slowed the pacer.
     fn throttled(&self, _throttle: Throttle) {}
     /// An attempt took this long from leaving to its answer.
@@ -54,7 +54,7 @@ pub trait Watch: Sync {
 impl Watch for () {}
 
 /// The request, and how it is paced and retried.
-pub struct Paced<'a> {
+pub(crate) struct Paced<'a> {
     pub client: &'a Client,
     pub endpoint: &'a Endpoint,
     pub pacer: &'a Pacer,
@@ -65,7 +65,7 @@ impl Paced<'_> {
     /// Sends `method` with `body` until a 200 answers (returned with the
     /// moment the request that got it left), or until it cannot succeed.
     /// `background` requests yield to the pacer's foreground ones.
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         body: &serde_json::Value,

@@ -11,7 +11,7 @@ use crate::greenapi::response::{ActionAnswer, parse_action_answer};
 
 /// What an answer means for its operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// The flag was true and no error came with it.
     Done,
     /// A definite refusal; retrying cannot help. `error` is the API's text.
@@ -35,7 +35,7 @@ pub enum Verdict {
 const MAX_TEXT: usize = 300;
 
 /// Classifies the answer to one attempt of `action`.
-pub fn classify(action: Action, answer: &Result<RawAnswer, TransportError>) -> Verdict {
+pub(crate) fn classify(action: Action, answer: &Result<RawAnswer, TransportError>) -> Verdict {
     match answer {
         Err(e) => Verdict::Transient {
             reason: e.to_string(),
@@ -80,7 +80,7 @@ pub fn classify(action: Action, answer: &Result<RawAnswer, TransportError>) -> V
 
 /// Classifies a non-200 answer of any method by its status and body (the
 /// errors common to every method).
-pub fn classify_status(status: u16, body: &[u8], retry_after: Option<String>) -> Verdict {
+pub(crate) fn classify_status(status: u16, body: &[u8], retry_after: Option<String>) -> Verdict {
     by_status(status, body, retry_after)
 }
 

@@ -36,7 +36,7 @@ impl InstanceRun {
     /// How many operations the send lane dispatches while a read ahead
     /// waits for its slot and comes back: groups nearer than that are
     /// reached by the sends first.
-    pub fn reads_lag(&self, reader: &Reader) -> f64 {
+    pub(crate) fn reads_lag(&self, reader: &Reader) -> f64 {
         let Some(send_rate) = self.send_rate else {
             return f64::INFINITY; // unpaced sends outrun any read
         };

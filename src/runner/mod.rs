@@ -2,14 +2,14 @@
 //! them, classifies every answer, retries what is transient, and emits events
 //! that the views in [`crate::report`] consume. It never prints.
 
-pub mod call;
-pub mod classify;
+pub(crate) mod call;
+pub(crate) mod classify;
 pub mod engine;
-pub mod event;
+pub(crate) mod event;
 mod instance;
-pub mod live;
+pub(crate) mod live;
 pub mod outcome;
-pub mod own;
+pub(crate) mod own;
 pub mod pace;
 mod queue;
 pub mod retry;

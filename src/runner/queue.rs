@@ -62,7 +62,7 @@ impl ReadPlan {
 }
 
 impl Queue {
-    pub fn new(ops: Vec<Operation>) -> Queue {
+    pub(crate) fn new(ops: Vec<Operation>) -> Queue {
         let chains = chains(ops);
         let mut last: HashMap<&str, u64> = HashMap::new();
         let mut position = 0u64;
@@ -84,7 +84,7 @@ impl Queue {
     }
 
     /// The next chain to work on.
-    pub fn pop(&self) -> Option<Vec<Operation>> {
+    pub(crate) fn pop(&self) -> Option<Vec<Operation>> {
         self.chains
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -92,7 +92,7 @@ impl Queue {
     }
 
     /// One more operation was sent or settled unsent.
-    pub fn dispatched(&self) {
+    pub(crate) fn dispatched(&self) {
         self.dispatched.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -100,7 +100,7 @@ impl Queue {
     /// comes at least `ahead` dispatches from now and that `skip` does not
     /// rule out (already read). It is crossed out, as are the skipped ones.
     /// `None`: no group is worth it, now or later.
-    pub fn pick_read(&self, ahead: f64, skip: &dyn Fn(&str) -> bool) -> Option<String> {
+    pub(crate) fn pick_read(&self, ahead: f64, skip: &dyn Fn(&str) -> bool) -> Option<String> {
         let mut plan = self.reads.lock().unwrap_or_else(|e| e.into_inner());
         let reached = self.dispatched.load(Ordering::Relaxed) as f64 + ahead.max(0.0);
         let from = plan

@@ -147,7 +147,7 @@ impl Attempt {
 }
 
 impl Worker {
-    pub fn new(
+    pub(super) fn new(
         client: Client,
         instance: Arc<InstanceRun>,
         retry: RetryPolicy,
@@ -164,7 +164,7 @@ impl Worker {
         }
     }
 
-    pub async fn run(mut self) {
+    pub(super) async fn run(mut self) {
         loop {
             let Some(chain) = self.instance.queue.pop() else {
                 return;

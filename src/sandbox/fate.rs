@@ -36,7 +36,7 @@ pub(crate) struct FaultPlan {
 }
 
 impl FaultPlan {
-    pub fn new(seed: u64, rules: Vec<FaultRule>) -> FaultPlan {
+    pub(super) fn new(seed: u64, rules: Vec<FaultRule>) -> FaultPlan {
         let counters = vec![Counter::default(); rules.len()];
         FaultPlan {
             seed,
@@ -46,16 +46,16 @@ impl FaultPlan {
         }
     }
 
-    pub fn rules(&self) -> &[FaultRule] {
+    pub(super) fn rules(&self) -> &[FaultRule] {
         &self.rules
     }
 
-    pub fn seed(&self) -> u64 {
+    pub(super) fn seed(&self) -> u64 {
         self.seed
     }
 
     /// Chooses the fate of a request arriving `now` seconds after start.
-    pub fn decide(
+    pub(super) fn decide(
         &mut self,
         now: f64,
         instance: &str,

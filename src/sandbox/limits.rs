@@ -19,7 +19,13 @@ pub(crate) struct RateWindows {
 impl RateWindows {
     /// Admits a request at `now` when fewer than `limit` were accepted in
     /// the second before it, and counts it; refuses it otherwise.
-    pub fn admit(&mut self, instance: &str, method: Method, limit: u32, now: Instant) -> bool {
+    pub(super) fn admit(
+        &mut self,
+        instance: &str,
+        method: Method,
+        limit: u32,
+        now: Instant,
+    ) -> bool {
         let times = self
             .accepted
             .entry((instance.to_owned(), method))

@@ -18,7 +18,7 @@ const DEFAULT_STATE: &str = include_str!("default_state.yaml");
 
 /// The largest state file read: far above any real one (the reference state
 /// is a few kB), small enough that reading it cannot exhaust memory.
-pub const MAX_STATE_FILE: u64 = 16 << 20;
+pub(super) const MAX_STATE_FILE: u64 = 16 << 20;
 
 /// Reading a state: the constructors that parse and check one.
 impl SandboxConfig {

@@ -16,7 +16,7 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    pub fn text(status: u16, body: impl Into<String>) -> Reply {
+    pub(super) fn text(status: u16, body: impl Into<String>) -> Reply {
         Reply {
             status,
             body: body.into(),
@@ -25,7 +25,7 @@ impl Reply {
         }
     }
 
-    pub fn json(status: u16, body: &Value) -> Reply {
+    pub(super) fn json(status: u16, body: &Value) -> Reply {
         Reply {
             status,
             body: body.to_string(),
@@ -34,7 +34,7 @@ impl Reply {
         }
     }
 
-    pub fn into_response(self) -> Response<Body> {
+    pub(super) fn into_response(self) -> Response<Body> {
         let mut response = Response::new(Body::from(self.body));
         *response.status_mut() =
             hyper::StatusCode::from_u16(self.status).unwrap_or(hyper::StatusCode::OK);

@@ -36,7 +36,7 @@ pub(crate) struct StateFile {
 /// after its gateway counted the request.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Latency {
+pub(crate) struct Latency {
     pub ms: u64,
     /// A share of `ms`, between 0 and 1: `0.5` spreads answers over 50 %..150 %.
     #[serde(default)]
@@ -45,7 +45,7 @@ pub struct Latency {
 
 impl Latency {
     /// The service time of the request numbered `seq`, with `seed`.
-    pub fn of(&self, seed: u64, seq: u64) -> std::time::Duration {
+    pub(crate) fn of(&self, seed: u64, seq: u64) -> std::time::Duration {
         let unit = (xxhash_rust::xxh3::xxh3_64_with_seed(&seq.to_le_bytes(), seed) >> 11) as f64
             / (1u64 << 53) as f64;
         let share = 1.0 + self.jitter.clamp(0.0, 1.0) * (2.0 * unit - 1.0);
@@ -169,18 +169,18 @@ impl<'de> Deserialize<'de> for ParticipantSpec {
 }
 
 impl ParticipantSpec {
-    pub fn id(&self) -> &str {
+    pub(super) fn id(&self) -> &str {
         match self {
             ParticipantSpec::Plain(id) => id,
             ParticipantSpec::Full(p) => &p.id,
         }
     }
 
-    pub fn admin(&self) -> bool {
+    pub(super) fn admin(&self) -> bool {
         matches!(self, ParticipantSpec::Full(p) if p.admin)
     }
 
-    pub fn full(&self) -> Option<&FullParticipant> {
+    pub(super) fn full(&self) -> Option<&FullParticipant> {
         match self {
             ParticipantSpec::Plain(_) => None,
             ParticipantSpec::Full(p) => Some(p),

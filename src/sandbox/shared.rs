@@ -41,7 +41,7 @@ pub(crate) struct Inner {
 
 impl Shared {
     /// See [`SandboxHandle::declared_limits`](super::SandboxHandle::declared_limits).
-    pub fn declared_limits(&self, id_instance: &str) -> Option<String> {
+    pub(super) fn declared_limits(&self, id_instance: &str) -> Option<String> {
         let inner = self.lock();
         if !inner.limits_enabled {
             return Some("unlimited".to_owned());
@@ -61,7 +61,7 @@ impl Shared {
     }
 
     /// The service time of request `seq`, if the sandbox has one.
-    pub fn service_time(&self, seq: u64) -> Option<std::time::Duration> {
+    pub(super) fn service_time(&self, seq: u64) -> Option<std::time::Duration> {
         self.initial.latency.map(|l| l.of(self.initial.seed, seq))
     }
 }
@@ -81,7 +81,7 @@ impl Inner {
 }
 
 impl Shared {
-    pub fn new(config: SandboxConfig) -> Shared {
+    pub(super) fn new(config: SandboxConfig) -> Shared {
         let started_unix_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
@@ -97,14 +97,14 @@ impl Shared {
 
     /// The state, tolerating a poisoned lock: a panic in one request must
     /// not take the whole sandbox down with it.
-    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Back to the initial state: groups, quotas, windows, fault counters
     /// and the ledger (numbered from 0 again). Fault rules set at runtime
     /// are kept.
-    pub fn reset(&self) {
+    pub(super) fn reset(&self) {
         let mut inner = self.lock();
         let rules = inner.faults.rules().to_vec();
         let seed = inner.faults.seed();
@@ -115,7 +115,7 @@ impl Shared {
     }
 
     /// False when there is no such instance.
-    pub fn set_instance_state(&self, id_instance: &str, state: InstanceState) -> bool {
+    pub(super) fn set_instance_state(&self, id_instance: &str, state: InstanceState) -> bool {
         match self.lock().world.instances.get_mut(id_instance) {
             Some(instance) => {
                 instance.state = state;
@@ -125,7 +125,7 @@ impl Shared {
         }
     }
 
-    pub fn snapshot(&self) -> StateSnapshot {
+    pub(super) fn snapshot(&self) -> StateSnapshot {
         let inner = self.lock();
         let instances = inner
             .world

@@ -33,7 +33,7 @@ pub(crate) struct SandboxInstance {
 /// How `getGroupData` lists a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Listing {
+pub(crate) enum Listing {
     /// By number, with the linked ID beside it.
     #[default]
     Shown,
@@ -67,7 +67,7 @@ pub(crate) struct Group {
 }
 
 impl Group {
-    pub fn new(id: String, platform: Platform, subject: String, owner: String) -> Group {
+    pub(crate) fn new(id: String, platform: Platform, subject: String, owner: String) -> Group {
         Group {
             id,
             platform,
@@ -81,13 +81,13 @@ impl Group {
 
     /// Adds a member shown by number (with a linked ID on WhatsApp); false
     /// when already one.
-    pub fn insert(&mut self, id: &str, admin: bool) -> bool {
+    pub(crate) fn insert(&mut self, id: &str, admin: bool) -> bool {
         let lid = (self.platform == Platform::WhatsApp).then(|| linked_id(id));
         self.insert_listed(id, admin, lid, Listing::Shown)
     }
 
     /// Adds a member with its linked ID and listing; false when already one.
-    pub fn insert_listed(
+    pub(crate) fn insert_listed(
         &mut self,
         id: &str,
         admin: bool,
@@ -136,7 +136,7 @@ impl Group {
     }
 
     /// Members in joining order, with their admin flag.
-    pub fn members(&self) -> Vec<(&str, bool)> {
+    pub(crate) fn members(&self) -> Vec<(&str, bool)> {
         self.roster()
             .into_iter()
             .map(|(id, m)| (id, m.admin))
@@ -144,7 +144,7 @@ impl Group {
     }
 
     /// Members in joining order, with their linked ID and listing.
-    pub fn members_listed(&self) -> Vec<(&str, bool, Option<&str>, Listing)> {
+    pub(crate) fn members_listed(&self) -> Vec<(&str, bool, Option<&str>, Listing)> {
         self.roster()
             .into_iter()
             .map(|(id, m)| (id, m.admin, m.lid.as_deref(), m.listing))
@@ -164,7 +164,7 @@ impl Group {
 
 /// The linked ID the sandbox gives a WhatsApp number that the state file
 /// gives none: 15 digits derived from the number, the same in every run.
-pub fn linked_id(number: &str) -> String {
+pub(super) fn linked_id(number: &str) -> String {
     let n = xxhash_rust::xxh3::xxh3_64(number.as_bytes()) % 900_000_000_000_000;
     format!("{}@lid", 100_000_000_000_000 + n)
 }
@@ -192,7 +192,7 @@ const NOT_FOUND: &str = "participant not found";
 impl World {
     /// Runs one of the four participant methods for `instance`, whose
     /// existence the caller checked. State changes only on a `true` answer.
-    pub fn act(&mut self, instance: &str, method: Method, group: &str, who: &str) -> Answer {
+    pub(crate) fn act(&mut self, instance: &str, method: Method, group: &str, who: &str) -> Answer {
         let inst = &self.instances[instance];
         let (platform, wid) = (inst.platform, inst.wid.clone());
         // A linked ID names the person it belongs to, here or in any group.
@@ -263,7 +263,7 @@ impl World {
     /// `{"error": "item-not-found"}`, the WhatsApp error name for a missing
     /// group, so a lenient parser sees a group without participants and a
     /// strict one sees the error.
-    pub fn group_data(&self, instance: &str, group: &str) -> Value {
+    pub(crate) fn group_data(&self, instance: &str, group: &str) -> Value {
         let inst = &self.instances[instance];
         let Some(g) = self.groups.get(&(inst.platform, group.to_owned())) else {
             return json!({ "error": "item-not-found" });

@@ -38,7 +38,7 @@ use crate::sanitise::escaped;
 
 /// Runs the command; the exit code follows `run`'s table, with 2 for a
 /// refused mass removal and 75 for a desired file another sync holds.
-pub fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
+pub(super) fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
     if args.desired.as_os_str() == "-" {
         return Err(Failure::Usage(
             "sync reads a desired-state file, not standard input: it locks the file and reads members_file beside it".into(),

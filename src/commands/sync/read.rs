@@ -29,7 +29,7 @@ pub(crate) struct GroupPlan<'d> {
 
 impl GroupPlan<'_> {
     /// More removals than `limit` allows: the removals and the limit.
-    pub fn over(&self, limit: MaxRemovals) -> Option<(u64, u64)> {
+    pub(super) fn over(&self, limit: MaxRemovals) -> Option<(u64, u64)> {
         let c = self.changes.as_ref().ok()?;
         let removals = c.remove.len() as u64;
         (!limit.permits(removals, c.members)).then(|| (removals, limit.allowed(c.members)))

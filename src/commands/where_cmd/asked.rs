@@ -25,7 +25,7 @@ pub(crate) struct Asked {
 impl Asked {
     /// Its ID on `platform`; `None` when it is no person there, so that
     /// platform's groups are not searched for it.
-    pub fn id_on(&self, platform: Platform) -> Option<&str> {
+    pub(super) fn id_on(&self, platform: Platform) -> Option<&str> {
         self.ids
             .iter()
             .find(|(p, _)| *p == platform)
@@ -33,7 +33,7 @@ impl Asked {
     }
 
     /// Its IDs, each once (a MAX ID and a WhatsApp one may differ or not).
-    pub fn distinct_ids(&self) -> Vec<&str> {
+    pub(super) fn distinct_ids(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         for (_, id) in &self.ids {
             if !out.contains(&id.as_str()) {

@@ -32,7 +32,7 @@ use crate::runner::retry::RetryPolicy;
 use found::Read;
 
 /// Looks the participants up; the exit code as the module says.
-pub fn execute(args: WhereArgs, quiet: u8) -> anyhow::Result<u8> {
+pub(super) fn execute(args: WhereArgs, quiet: u8) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
     let read = &args.read;
     // A participant's ID may tell an unset GREEN_API_PLATFORM, as a

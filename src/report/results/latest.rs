@@ -17,21 +17,21 @@ const MAX_BITS: u32 = 24;
 
 /// The rows of a results file, in file order, to become a [`Latest`].
 #[derive(Debug, Default)]
-pub struct LatestBuilder {
+pub(super) struct LatestBuilder {
     rows: Vec<(OpId, Outcome)>,
 }
 
 impl LatestBuilder {
-    pub fn reserve(&mut self, rows: usize) {
+    pub(super) fn reserve(&mut self, rows: usize) {
         self.rows.reserve(rows);
     }
 
     /// A row of `id`, later than every row pushed before.
-    pub fn push(&mut self, id: OpId, outcome: Outcome) {
+    pub(super) fn push(&mut self, id: OpId, outcome: Outcome) {
         self.rows.push((id, outcome));
     }
 
-    pub fn build(self) -> Latest {
+    pub(super) fn build(self) -> Latest {
         let mut entries = self.rows;
         entries.sort_by_key(|(id, _)| *id);
         // Keep the last row of each operation.

@@ -16,17 +16,17 @@ const TOP: f64 = 14.0;
 const BOTTOM: f64 = 34.0;
 
 /// The colours of the lines, in series order (wrapping around).
-pub const SERIES_COLOURS: [&str; 8] = [
+pub(super) const SERIES_COLOURS: [&str; 8] = [
     "#1f6fb4", "#e8710a", "#188038", "#a142f4", "#d93025", "#12a4af", "#9e6a03", "#e52592",
 ];
 
 /// The colour of series `i`.
-pub fn colour(i: usize) -> &'static str {
+pub(super) fn colour(i: usize) -> &'static str {
     SERIES_COLOURS[i % SERIES_COLOURS.len()]
 }
 
 /// The SVG of `chart`; `series` names its lines.
-pub fn svg(chart: &RunChart, series: &[Series]) -> Markup {
+pub(super) fn svg(chart: &RunChart, series: &[Series]) -> Markup {
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let buckets = chart.lines.first().map_or(1, |(_, l)| l.len()).max(1);
@@ -88,7 +88,7 @@ pub fn svg(chart: &RunChart, series: &[Series]) -> Markup {
 }
 
 /// `instance · method`.
-pub fn series_name(s: &Series) -> String {
+pub(super) fn series_name(s: &Series) -> String {
     format!(
         "{} · {}",
         crate::sanitise::terminal(&s.instance),

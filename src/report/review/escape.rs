@@ -6,7 +6,7 @@
 /// `text` as a Markdown code span fit for a table cell: nothing inside is
 /// read as Markdown or HTML, e-mail-like IDs are not turned into links, and
 /// `|` is escaped so the cell does not split. Empty text stays empty.
-pub fn md_code(text: &str) -> String {
+pub(super) fn md_code(text: &str) -> String {
     if text.is_empty() {
         return String::new();
     }
@@ -31,7 +31,7 @@ const MD_SPECIAL: &[char] = &[
 
 /// `text` as Markdown prose inside a line: every character that could be
 /// read as syntax backslash-escaped.
-pub fn md_text(text: &str) -> String {
+pub(super) fn md_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if MD_SPECIAL.contains(&c) {

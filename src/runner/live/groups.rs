@@ -27,7 +27,7 @@ use crate::runner::pace::{Pacer, Throttle};
 use crate::runner::retry::RetryPolicy;
 
 /// What is needed to read a group of one instance.
-pub struct Reader {
+pub(crate) struct Reader {
     pub client: Client,
     pub endpoint: Endpoint,
     /// The pace of `getGroupData` for this instance.
@@ -47,7 +47,7 @@ pub struct Reader {
 const DEFAULT_RTT: Duration = Duration::from_millis(500);
 
 impl Reader {
-    pub fn new(
+    pub(crate) fn new(
         client: Client,
         endpoint: Endpoint,
         pacer: Pacer,
@@ -67,7 +67,7 @@ impl Reader {
     }
 
     /// Tells `events` of each 429 a read gets, as instance `name`.
-    pub fn with_events(mut self, name: Arc<str>, events: mpsc::Sender<Event>) -> Reader {
+    pub(crate) fn with_events(mut self, name: Arc<str>, events: mpsc::Sender<Event>) -> Reader {
         self.events = Some((name, events));
         self
     }
@@ -76,7 +76,7 @@ impl Reader {
     /// outage is waited out, as for sends), an error text when the group
     /// cannot be read. Also returns when the read that answered left.
     /// `background` reads yield to the others.
-    pub async fn read(
+    pub(crate) async fn read(
         &self,
         chat: &str,
         background: bool,
@@ -98,7 +98,7 @@ impl Reader {
     }
 
     /// How long a read takes from leaving to its answer, as measured so far.
-    pub fn round_trip(&self) -> Duration {
+    pub(crate) fn round_trip(&self) -> Duration {
         match self.rtt_us.load(Ordering::Relaxed) {
             0 => DEFAULT_RTT,
             us => Duration::from_micros(us),
@@ -135,14 +135,14 @@ impl Watch for Reader {
 }
 
 /// A group's state and when the read behind it left.
-pub struct Known {
+pub(super) struct Known {
     pub state: Result<GroupState, String>,
     pub sent_at: Instant,
 }
 
 /// What a fresh look at the group says about an operation's goal.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reconciled {
+pub(crate) enum Reconciled {
     /// The goal holds: the operation is settled.
     Holds,
     /// It does not; the state's explanation.
@@ -175,7 +175,7 @@ struct SlotState {
 
 /// The groups of one instance.
 #[derive(Default)]
-pub struct Groups {
+pub(crate) struct Groups {
     slots: Mutex<HashMap<String, Arc<Slot>>>,
 }
 
@@ -205,7 +205,7 @@ impl Groups {
     }
 
     /// Whether `chat` was read (or is being read).
-    pub fn is_known_or_reading(&self, chat: &str) -> bool {
+    pub(crate) fn is_known_or_reading(&self, chat: &str) -> bool {
         let Some(slot) = lock(&self.slots).get(chat).cloned() else {
             return false;
         };
@@ -216,7 +216,7 @@ impl Groups {
     /// What the known state predicts for `action` on `participant`. When the
     /// group has not been read but a read is under way, waits for it at most
     /// `wait`; `None` when nothing is known (then the operation is sent).
-    pub async fn predict(
+    pub(crate) async fn predict(
         &self,
         chat: &str,
         action: Action,
@@ -248,7 +248,7 @@ impl Groups {
     }
 
     /// A request for `participant` goes on the wire.
-    pub fn sending(&self, chat: &str, participant: &str) {
+    pub(crate) fn sending(&self, chat: &str, participant: &str) {
         let slot = self.slot(chat);
         let mut st = lock(&slot.state);
         st.on_wire.insert(participant.to_owned());
@@ -260,7 +260,7 @@ impl Groups {
     /// The request for `participant` ended: `holds` names the action whose
     /// goal now holds (the answer was a success), and `maybe_changed` says
     /// that the group may have changed in a way no answer showed.
-    pub fn answered(
+    pub(crate) fn answered(
         &self,
         chat: &str,
         participant: &str,
@@ -287,7 +287,7 @@ impl Groups {
 
     /// Reads `chat` unless a read that left after `since` (or any read, when
     /// `since` is `None`) already answered. `background` reads yield to others.
-    pub async fn refresh(
+    pub(crate) async fn refresh(
         &self,
         chat: &str,
         since: Option<Instant>,
@@ -332,14 +332,14 @@ impl Groups {
     /// the read rather than send blind; the caller reads it next with
     /// [`refresh`](Groups::refresh). Used for the first read ahead, which
     /// starts before any worker does.
-    pub fn expect_read(&self, chat: &str) {
+    pub(crate) fn expect_read(&self, chat: &str) {
         let slot = self.slot(chat);
         lock(&slot.state).read_started = true;
     }
 
     /// Reads `chat` again if needed (see [`refresh`](Groups::refresh)) and
     /// says whether `action`'s goal holds for `participant`.
-    pub async fn reconcile(
+    pub(crate) async fn reconcile(
         &self,
         chat: &str,
         action: Action,

@@ -13,10 +13,10 @@
 //!   and never calls a name missing from an incomplete list absent.
 
 mod groups;
-pub mod plan;
-pub mod predict;
+pub(crate) mod plan;
+pub(crate) mod predict;
 mod preflight;
 
-pub use groups::{Groups, Reader, Reconciled};
-pub use predict::{GroupState, Prediction};
-pub use preflight::{Preflight, preflight};
+pub(crate) use groups::{Groups, Reader, Reconciled};
+pub(crate) use predict::{GroupState, Prediction};
+pub(crate) use preflight::{Preflight, preflight};

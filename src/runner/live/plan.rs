@@ -17,13 +17,13 @@ use crate::runner::setup::InstanceSetup;
 
 /// What the live state predicts for every operation, group by group.
 #[derive(Debug, Clone, Serialize)]
-pub struct LivePlan {
+pub(crate) struct LivePlan {
     pub groups: Vec<LiveGroup>,
 }
 
 /// One group of one instance and its operations, in manifest order.
 #[derive(Debug, Clone, Serialize)]
-pub struct LiveGroup {
+pub(crate) struct LiveGroup {
     pub instance: String,
     pub platform: Platform,
     pub chat_id: String,
@@ -35,7 +35,7 @@ pub struct LiveGroup {
 
 /// One operation's prediction.
 #[derive(Debug, Clone, Serialize)]
-pub struct LiveItem {
+pub(crate) struct LiveItem {
     pub op_id: OpId,
     pub source: String,
     pub action: Action,
@@ -49,7 +49,7 @@ pub struct LiveItem {
 
 impl LiveGroup {
     /// How many operations have this prediction.
-    pub fn count(&self, prediction: &str) -> usize {
+    pub(crate) fn count(&self, prediction: &str) -> usize {
         self.operations
             .iter()
             .filter(|i| i.prediction == prediction)
@@ -59,7 +59,7 @@ impl LiveGroup {
 
 /// Reads every group `ops` touch (paced per instance) and predicts each
 /// operation, as if the earlier ones of the same group had gone through.
-pub async fn build(
+pub(crate) async fn build(
     client: &Client,
     setups: &HashMap<Arc<str>, InstanceSetup>,
     retry: RetryPolicy,

@@ -39,7 +39,7 @@ impl Member {
 /// A group as the runner knows it: read with `getGroupData`, then kept up to
 /// date with the operations that succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupState {
+pub(crate) struct GroupState {
     members: Vec<Option<Member>>,
     /// Every name of every present member, to its slot in `members`.
     names: HashMap<String, usize>,
@@ -65,7 +65,7 @@ pub struct GroupState {
 
 /// What the state predicts for an operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Prediction {
+pub(crate) enum Prediction {
     /// It will change something (or the state cannot tell: send, and let the answer decide).
     Change,
     /// Its goal holds already: nothing to send.
@@ -78,7 +78,7 @@ pub enum Prediction {
 
 /// What a fresh read says about an operation's goal.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Goal {
+pub(crate) enum Goal {
     /// It holds: the operation is settled.
     Holds,
     /// It does not, for this reason.
@@ -89,7 +89,7 @@ pub enum Goal {
 
 /// The guards that need no group state: never remove or demote the
 /// instance's own number, nor the creator a legacy group ID names.
-pub fn static_guard(
+pub(crate) fn static_guard(
     action: Action,
     chat: &str,
     participant: &str,
@@ -111,7 +111,7 @@ pub fn static_guard(
 
 impl GroupState {
     /// Reads `data`; `own` is the instance's own ID, if known.
-    pub fn new(data: &GroupData, own: Option<&str>) -> GroupState {
+    pub(crate) fn new(data: &GroupData, own: Option<&str>) -> GroupState {
         let owner = (!data.owner.is_empty()).then(|| data.owner.clone());
         let mut state = GroupState {
             members: Vec::with_capacity(data.participants.len()),
@@ -206,7 +206,7 @@ impl GroupState {
     }
 
     /// What a fresh read says about `action`'s goal for `participant`.
-    pub fn goal(&self, action: Action, participant: &str) -> Goal {
+    pub(crate) fn goal(&self, action: Action, participant: &str) -> Goal {
         let member = self.find(participant);
         let absent = || match self.proves_absence(participant) {
             true => Goal::Not("not a member of the group".into()),
@@ -226,12 +226,13 @@ impl GroupState {
     }
 
     /// Whether `action`'s goal is proven to hold for `participant`.
-    pub fn goal_holds(&self, action: Action, participant: &str) -> bool {
+    #[cfg(test)]
+    pub(crate) fn goal_holds(&self, action: Action, participant: &str) -> bool {
         self.goal(action, participant) == Goal::Holds
     }
 
     /// Records that `action` on `participant` took effect.
-    pub fn apply(&mut self, action: Action, participant: &str) {
+    pub(crate) fn apply(&mut self, action: Action, participant: &str) {
         self.forget_uncertainty(participant);
         let slot = self.names.get(participant).copied();
         match (action, slot) {
@@ -267,7 +268,7 @@ impl GroupState {
     }
 
     /// Marks `participant` as possibly changed in a way this state does not show.
-    pub fn mark_uncertain(&mut self, participant: &str) {
+    pub(crate) fn mark_uncertain(&mut self, participant: &str) {
         let names = self.find(participant).map(|m| m.names.clone());
         self.uncertain.insert(participant.to_owned());
         self.uncertain.extend(names.into_iter().flatten());
@@ -285,7 +286,7 @@ impl GroupState {
     }
 
     /// What sending `action` for `participant` would do.
-    pub fn predict(&self, action: Action, participant: &str) -> Prediction {
+    pub(crate) fn predict(&self, action: Action, participant: &str) -> Prediction {
         use Prediction::*;
         let guarded = matches!(action, Action::Remove | Action::Demote);
         if guarded && self.own.as_deref() == Some(participant) {
@@ -316,7 +317,7 @@ impl GroupState {
     }
 
     /// Why an operation the API refused did not work, as far as the state tells.
-    pub fn explain(&self, action: Action, participant: &str) -> String {
+    pub(crate) fn explain(&self, action: Action, participant: &str) -> String {
         match self.predict(action, participant) {
             Prediction::Refused(why) | Prediction::Guard(why) | Prediction::Already(why) => why,
             Prediction::Change => match self.goal(action, participant) {
@@ -333,4 +334,4 @@ mod tests;
 
 #[path = "roster.rs"]
 mod roster;
-pub use roster::Listed;
+pub(crate) use roster::Listed;

@@ -8,7 +8,7 @@ use crate::runner::own::OwnReads;
 
 /// What the preflight learned about an instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Preflight {
+pub(crate) enum Preflight {
     /// Authorized; its own ID when `getSettings` told it, else why not.
     Ready { own: Result<String, String> },
     /// It cannot moderate: not authorized, or its credentials are refused.
@@ -20,7 +20,7 @@ pub enum Preflight {
 
 impl Preflight {
     /// The instance's own ID, when it is known.
-    pub fn own(&self) -> Option<&str> {
+    pub(crate) fn own(&self) -> Option<&str> {
         match self {
             Preflight::Ready { own: Ok(own) } => Some(own),
             _ => None,
@@ -28,7 +28,7 @@ impl Preflight {
     }
 
     /// Why the instance's own ID is not known, when it is not.
-    pub fn own_unknown(&self) -> Option<&str> {
+    pub(crate) fn own_unknown(&self) -> Option<&str> {
         match self {
             Preflight::Ready { own: Ok(_) } => None,
             Preflight::Ready { own: Err(why) } => Some(why),
@@ -40,7 +40,7 @@ impl Preflight {
 /// Asks `getStateInstance`, then `getSettings` for the own number, each
 /// paced and retried as `reads` says (a 429, a 5xx or a timeout is tried
 /// again, an outage waited out).
-pub async fn preflight(client: &Client, endpoint: &Endpoint, reads: &OwnReads) -> Preflight {
+pub(crate) async fn preflight(client: &Client, endpoint: &Endpoint, reads: &OwnReads) -> Preflight {
     let state = match reads.call(client, endpoint, Method::GetStateInstance).await {
         Err(CallError::Fatal(reason)) => return Preflight::Refused(reason),
         Err(e) => return Preflight::Unknown(e.into_reason()),

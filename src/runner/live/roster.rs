@@ -7,7 +7,7 @@ use super::{GroupState, Member};
 
 /// One listed member as the state knows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Listed<'a> {
+pub(crate) struct Listed<'a> {
     /// Every name the member is known by: the number and the linked ID
     /// (WhatsApp), or a linked ID alone when the group hides the number.
     pub names: &'a [String],
@@ -25,7 +25,7 @@ impl<'a> Listed<'a> {
     }
 
     /// The member's number (`…@c.us`, or a MAX ID), if the list shows one.
-    pub fn number(&self) -> Option<&'a str> {
+    pub(crate) fn number(&self) -> Option<&'a str> {
         self.names
             .iter()
             .map(String::as_str)
@@ -33,7 +33,7 @@ impl<'a> Listed<'a> {
     }
 
     /// The name to write or send: the number when shown, else the linked ID.
-    pub fn id(&self) -> &'a str {
+    pub(crate) fn id(&self) -> &'a str {
         self.number().unwrap_or(&self.names[0])
     }
 }
@@ -41,7 +41,7 @@ impl<'a> Listed<'a> {
 impl GroupState {
     /// The present members, in the order the group listed them (those
     /// added since the read last).
-    pub fn listed(&self) -> impl Iterator<Item = Listed<'_>> {
+    pub(crate) fn listed(&self) -> impl Iterator<Item = Listed<'_>> {
         self.members.iter().flatten().map(Listed::of)
     }
 
@@ -54,27 +54,27 @@ impl GroupState {
 
     /// How many members the group has: its `size`, or the list's length
     /// when that is longer or `size` is not given.
-    pub fn member_count(&self) -> u64 {
+    pub(crate) fn member_count(&self) -> u64 {
         self.size.map_or(self.listed, |s| s.max(self.listed))
     }
 
     /// How many members the list names.
-    pub fn listed_count(&self) -> u64 {
+    pub(crate) fn listed_count(&self) -> u64 {
         self.listed
     }
 
     /// The owner as the answer names them, if it does.
-    pub fn owner(&self) -> Option<&str> {
+    pub(crate) fn owner(&self) -> Option<&str> {
         self.owner.as_deref()
     }
 
     /// The instance's own ID, when the preflight told it.
-    pub fn own(&self) -> Option<&str> {
+    pub(crate) fn own(&self) -> Option<&str> {
         self.own.as_deref()
     }
 
     /// Whether the instance administers the group, when that is known.
-    pub fn instance_admin(&self) -> Option<bool> {
+    pub(crate) fn instance_admin(&self) -> Option<bool> {
         self.instance_admin
     }
 }
