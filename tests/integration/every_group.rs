@@ -293,3 +293,58 @@ async fn groups_that_cannot_be_listed_leave_the_row_unexpanded_and_the_exit_code
     assert_eq!(seen[PRESENT].0, Outcome::Done);
     assert!(member(&sb, MAX_PRESENT, MAX_SPAMMER));
 }
+
+/// An instance that lists no group (as MAX may always do) leaves its `*`
+/// row unexpanded: an error naming it, exit 3, never a silent nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_that_lists_no_group_is_named_not_silently_done() {
+    let base = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/sandbox/default_state.yaml"
+    ))
+    .unwrap();
+    // The instances alone, and one WhatsApp group: max-main is in none.
+    let instances = &base[..base.find("\ngroups:").expect("a groups key") + 1];
+    let state = format!(
+        "{instances}groups:\n  - id: \"{PRESENT}\"\n    platform: whatsapp\n    subject: \"Spammed\"\n    owner: \"79990000001@c.us\"\n    participants:\n      - {{ id: \"79990000001@c.us\", admin: true }}\n      - \"{SPAMMER}\"\n"
+    );
+    let sb = sandbox(SandboxConfig::from_yaml(&state).unwrap()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (instances, env) = three_instances(dir.path(), &sb, None);
+    let manifest = write(
+        dir.path(),
+        "m.csv",
+        &format!(
+            "action,chat_id,participant_id,instance\nremove,*,{MAX_SPAMMER},max-main\nremove,*,{SPAMMER},wa-main\n"
+        ),
+    );
+    let out = greenbatch(
+        &[
+            "run",
+            manifest.to_str().unwrap(),
+            "--instances",
+            instances.to_str().unwrap(),
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let summary = stdout(&out);
+    assert!(
+        summary.contains("`*` of instance `max-main` (line 2) not expanded, nothing sent for it: it lists no groups"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("on MAX it may not list groups at all"),
+        "{summary}"
+    );
+    let seen = outcomes(&dir.path().join("m.results.csv"));
+    assert_eq!(seen.len(), 1, "wa-main's row ran: {seen:?}");
+    assert_eq!(seen[PRESENT].0, Outcome::Done);
+}
