@@ -19,6 +19,7 @@
 //!
 //! [`GroupState`]: crate::runner::live::GroupState
 
+mod banned;
 mod ctx;
 mod diff;
 pub mod export;
@@ -32,4 +33,5 @@ mod model;
 pub use diff::{Changes, diff};
 pub use limit::MaxRemovals;
 pub use load::{Loaded, is_desired_state, load, load_bytes};
+pub(crate) use model::{Ban, BanRule, EVERY};
 pub use model::{DesiredGroup, DesiredState};
