@@ -30,8 +30,8 @@ mod load;
 mod members_file;
 mod model;
 
+pub(crate) use diff::SpareReason;
 pub use diff::{Changes, diff};
 pub use limit::MaxRemovals;
 pub use load::{Loaded, is_desired_state, load, load_bytes};
-pub(crate) use model::{Ban, BanRule, EVERY};
 pub use model::{DesiredGroup, DesiredState};
