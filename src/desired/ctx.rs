@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::model::Ban;
 use crate::greenapi::Platform;
 use crate::greenapi::ids;
 use crate::instances::{self, Instances};
@@ -27,6 +28,8 @@ pub(crate) struct Ctx {
     pub default_instance: Arc<str>,
     /// Canonical protected IDs and the line that protects them.
     pub protect: HashMap<String, u32>,
+    /// The top-level ban rules, which every group takes after its own.
+    pub(crate) banned: Vec<Ban>,
     /// (instance, chat) of each group seen, and its line.
     pub seen: HashMap<(Arc<str>, String), u32>,
     /// The platform inferred for the environment's `default`, and the line

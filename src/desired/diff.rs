@@ -18,6 +18,15 @@
 //! Members listed under IDs that are no person IDs of the platform are
 //! left alone too: no request could name them.
 //!
+//! The ban rules come first, whatever `members` and `remove_others` say
+//! (a `*` entry has only them): a member a rule names by ID is removed,
+//! even as an admin; one a number prefix matches is removed unless an
+//! admin. Never the owner, the instance itself or a protected participant
+//! (protect wins, also over a rule naming them under another name), and a
+//! member listed only by a linked ID cannot be matched by a number or a
+//! prefix. Each removal keeps its rule, and each member spared is counted
+//! with the rule and the reason.
+//!
 //! A member is known by every name the list gives (number and linked ID),
 //! and the operations name them by number when the list shows one.
 
@@ -25,10 +34,11 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::model::DesiredGroup;
-use crate::greenapi::{Action, ids};
+use super::model::{Ban, BanRule, DesiredGroup};
+use crate::greenapi::{Action, Platform, ids};
 use crate::runner::live::GroupState;
 use crate::runner::live::predict::Goal;
+use crate::runner::live::predict::Listed;
 
 /// What one group needs, and whom it leaves alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -54,6 +64,62 @@ pub(crate) struct Changes {
     pub unlisted: u64,
     /// Members the list names only by a linked ID, wanted or not.
     pub listed_by_linked_id: u64,
+    /// The removals a ban rule sends (they are in `remove` too), each with
+    /// the rule: the dry run and its JSON say why they go.
+    pub(crate) banned: Vec<Banned>,
+    /// Members a ban rule matches (or cannot judge) whom it leaves alone.
+    pub(crate) spared: Vec<Spared>,
+}
+
+/// A member removed by a ban rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Banned {
+    pub participant: String,
+    /// The rule as written: the ID, or `+23480*`.
+    pub rule: String,
+    /// The rule's line in the desired-state file.
+    pub line: u32,
+}
+
+/// A member the ban rules leave alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Spared {
+    pub participant: String,
+    pub reason: SpareReason,
+    /// The rule that matched and its line; none for a member listed only
+    /// by linked ID, whom no number rule can match.
+    pub rule: Option<String>,
+    pub line: Option<u32>,
+}
+
+/// Why a ban rule leaves a member alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum SpareReason {
+    /// An admin matched by a prefix: only a rule naming them removes one.
+    Admin,
+    /// The group's owner, whom nobody can remove.
+    Owner,
+    /// The instance itself, which a sync never removes.
+    Own,
+    /// A protected participant: protect wins.
+    Protected,
+    /// Listed only by a linked ID: numbers and prefixes cannot see them.
+    LinkedOnly,
+}
+
+impl SpareReason {
+    /// `1 admin`, `2 protected members`, as the plan counts them.
+    pub(crate) fn counted(self, n: usize) -> String {
+        let s = if n == 1 { "" } else { "s" };
+        match self {
+            SpareReason::Admin => format!("{n} admin{s}"),
+            SpareReason::Owner => "the owner".to_owned(),
+            SpareReason::Own => "the instance itself".to_owned(),
+            SpareReason::Protected => format!("{n} protected member{s}"),
+            SpareReason::LinkedOnly => format!("{n} member{s} listed only by linked ID"),
+        }
+    }
 }
 
 impl Changes {
@@ -110,17 +176,29 @@ pub(crate) fn diff(group: &DesiredGroup, state: &GroupState, protect: &HashSet<S
                 found.insert(n);
             }
         }
+        let is_own = m.names.iter().any(|n| Some(n.as_str()) == own);
         let untouchable = m.owner
-            || m.names.iter().any(|n| {
-                Some(n.as_str()) == owner
-                    || Some(n) == legacy_owner.as_ref()
-                    || Some(n.as_str()) == own
-            });
+            || is_own
+            || m.names
+                .iter()
+                .any(|n| Some(n.as_str()) == owner || Some(n) == legacy_owner.as_ref());
+        let ban = ban_of(&group.banned, &m, group.platform);
         if untouchable {
+            if let Some(b) = ban {
+                let why = if is_own {
+                    SpareReason::Own
+                } else {
+                    SpareReason::Owner
+                };
+                c.spare(m.id(), why, Some(b));
+            }
             continue;
         }
         if ids::kind_of(group.platform, m.id()) != Some(ids::IdKind::Person) {
             c.unusable.push(m.id().to_owned());
+            continue;
+        }
+        if apply_ban(&mut c, group, &m, ban, protect) {
             continue;
         }
         let is_wanted = named(&wanted_set) || named(&admins);
@@ -157,7 +235,15 @@ pub(crate) fn diff(group: &DesiredGroup, state: &GroupState, protect: &HashSet<S
         .copied()
         .chain(group.admins.iter().map(String::as_str));
     for id in missing {
-        if found.contains(id) || !seen.insert(id) {
+        // Never added when banned (the load refuses a file that wants
+        // whom it bans; the ban wins should one get here).
+        let names = [id.to_owned()];
+        let number = (!ids::is_lid(id)).then_some(id);
+        let banned = group
+            .banned
+            .iter()
+            .any(|b| b.rule.matches(&names, number, group.platform));
+        if found.contains(id) || banned || !seen.insert(id) {
             continue;
         }
         match state.goal(Action::Add, id) {
@@ -171,7 +257,75 @@ pub(crate) fn diff(group: &DesiredGroup, state: &GroupState, protect: &HashSet<S
             Goal::Unproven(_) => c.unproven.push(id.to_owned()),
         }
     }
+    // Spared by a ban, but removed by `remove_others`: not left alone.
+    let removed: HashSet<&str> = c.remove.iter().map(String::as_str).collect();
+    let spared = std::mem::take(&mut c.spared);
+    c.spared = spared
+        .into_iter()
+        .filter(|s| !removed.contains(s.participant.as_str()))
+        .collect();
     c
+}
+
+impl Changes {
+    fn spare(&mut self, id: &str, reason: SpareReason, ban: Option<&Ban>) {
+        self.spared.push(Spared {
+            participant: id.to_owned(),
+            reason,
+            rule: ban.map(|b| b.rule.shown()),
+            line: ban.map(|b| b.line),
+        });
+    }
+}
+
+/// The rule that bans member `m`: the first naming them by ID, else the
+/// first prefix matching their number.
+fn ban_of<'b>(bans: &'b [Ban], m: &Listed<'_>, platform: Platform) -> Option<&'b Ban> {
+    let hits = |b: &&Ban| b.rule.matches(m.names, m.number(), platform);
+    let by_id = |b: &&Ban| matches!(b.rule, BanRule::Id(_));
+    bans.iter()
+        .filter(by_id)
+        .find(hits)
+        .or_else(|| bans.iter().find(hits))
+}
+
+/// Applies `ban` (the rule that matched `m`, if any) to a member whom a
+/// sync may remove: removes them, or counts them left alone. `true` when
+/// nothing else is to be decided about them (removed, or protected).
+fn apply_ban(
+    c: &mut Changes,
+    group: &DesiredGroup,
+    m: &Listed<'_>,
+    ban: Option<&Ban>,
+    protect: &HashSet<String>,
+) -> bool {
+    let Some(b) = ban else {
+        // A number rule cannot see a member whose number is hidden.
+        let numbers_ruled = group
+            .banned
+            .iter()
+            .any(|b| !matches!(&b.rule, BanRule::Id(id) if ids::is_lid(id)));
+        if m.number().is_none() && numbers_ruled {
+            c.spare(m.id(), SpareReason::LinkedOnly, None);
+        }
+        return false;
+    };
+    if m.names.iter().any(|n| protect.contains(n)) {
+        c.spare(m.id(), SpareReason::Protected, Some(b));
+        return true;
+    }
+    if m.admin && matches!(b.rule, BanRule::Prefix(_)) {
+        // Other rules (`remove_others`, `demote_others`) still apply.
+        c.spare(m.id(), SpareReason::Admin, Some(b));
+        return false;
+    }
+    c.remove.push(m.id().to_owned());
+    c.banned.push(Banned {
+        participant: m.id().to_owned(),
+        rule: b.rule.shown(),
+        line: b.line,
+    });
+    true
 }
 
 #[cfg(test)]

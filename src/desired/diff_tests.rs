@@ -1,4 +1,5 @@
 use super::*;
+use crate::desired::model::{Ban, BanRule};
 use crate::greenapi::Platform;
 use crate::greenapi::response::{GroupData, Participant};
 use crate::manifest::Source;
@@ -64,6 +65,7 @@ fn group(members: Option<&[u32]>, admins: &[u32], remove: bool, demote: bool) ->
         admins: admins.iter().map(|k| n(*k)).collect(),
         remove_others: remove,
         demote_others: demote,
+        banned: Vec::new(),
     }
 }
 
@@ -246,4 +248,141 @@ fn the_creator_a_legacy_group_id_names_is_never_removed() {
     g.chat_id = "79000000050-1587570015@g.us".into();
     let c = diff(&g, &s, &none());
     assert!(c.is_empty(), "{c:?}");
+}
+
+fn id_ban(id: &str, line: u32) -> Ban {
+    Ban {
+        rule: BanRule::Id(id.to_owned()),
+        line,
+    }
+}
+
+fn prefix_ban(digits: &str, line: u32) -> Ban {
+    Ban {
+        rule: BanRule::Prefix(digits.to_owned()),
+        line,
+    }
+}
+
+fn spared(c: &Changes) -> Vec<(String, SpareReason, Option<String>)> {
+    c.spared
+        .iter()
+        .map(|s| (s.participant.clone(), s.reason, s.rule.clone()))
+        .collect()
+}
+
+#[test]
+fn a_ban_by_id_removes_even_an_admin_in_an_unmanaged_group() {
+    let mut g = group(None, &[], false, false);
+    g.banned = vec![id_ban(&n(10), 3), id_ban(&n(12), 4)];
+    let c = diff(&g, &state(), &none());
+    assert_eq!(c.remove, ids(&[10, 12]));
+    assert_eq!(c.add, Vec::<String>::new());
+    let rules: Vec<_> = c.banned.iter().map(|b| (b.rule.clone(), b.line)).collect();
+    assert_eq!(rules, vec![(n(10), 3), (n(12), 4)]);
+    assert!(c.spared.is_empty(), "{c:?}");
+}
+
+#[test]
+fn a_prefix_removes_members_and_spares_admins_owner_self_and_the_protected() {
+    let mut g = group(None, &[], false, false);
+    // Matches everyone here: the owner, self, admin 10, members 11..=13.
+    g.banned = vec![prefix_ban("790000000", 4)];
+    let protect: HashSet<String> = [n(12)].into();
+    let c = diff(&g, &state(), &protect);
+    assert_eq!(c.remove, ids(&[11, 13]));
+    let rule = Some("+790000000*".to_owned());
+    assert_eq!(
+        spared(&c),
+        vec![
+            (OWNER.to_owned(), SpareReason::Owner, rule.clone()),
+            (SELF.to_owned(), SpareReason::Own, rule.clone()),
+            (n(10), SpareReason::Admin, rule.clone()),
+            (n(12), SpareReason::Protected, rule.clone()),
+        ]
+    );
+    assert!(c.protected.is_empty(), "counted once, as spared: {c:?}");
+    assert!(
+        c.banned
+            .iter()
+            .all(|b| b.line == 4 && b.rule == "+790000000*")
+    );
+}
+
+#[test]
+fn an_id_ban_beats_a_prefix_and_names_its_own_rule() {
+    let mut g = group(None, &[], false, false);
+    g.banned = vec![prefix_ban("7900000001", 4), id_ban(&n(11), 9)];
+    let c = diff(&g, &state(), &none());
+    assert_eq!(c.remove, ids(&[11, 12, 13]));
+    assert_eq!((c.banned[0].rule.as_str(), c.banned[0].line), (&*n(11), 9));
+    assert_eq!(c.banned[1].rule, "+7900000001*");
+}
+
+#[test]
+fn a_member_listed_only_by_linked_id_is_matched_by_that_id_alone() {
+    let hidden = "100000000000077@lid";
+    let other = "100000000000078@lid";
+    let s = state_with(vec![lid_only(hidden, false), lid_only(other, false)], None);
+    let mut g = group(None, &[], false, false);
+    g.banned = vec![prefix_ban("7", 4), id_ban(hidden, 5)];
+    let c = diff(&g, &s, &none());
+    assert_eq!(c.remove, vec![n(11), n(12), n(13), hidden.to_owned()]);
+    let linked: Vec<_> = spared(&c)
+        .into_iter()
+        .filter(|s| s.1 == SpareReason::LinkedOnly)
+        .collect();
+    assert_eq!(
+        linked,
+        vec![(other.to_owned(), SpareReason::LinkedOnly, None)]
+    );
+}
+
+#[test]
+fn bans_by_linked_id_alone_do_not_count_hidden_members() {
+    let s = state_with(vec![lid_only("100000000000078@lid", false)], None);
+    let mut g = group(None, &[], false, false);
+    g.banned = vec![id_ban("100000000000077@lid", 5)];
+    let c = diff(&g, &s, &none());
+    assert!(c.remove.is_empty() && c.spared.is_empty(), "{c:?}");
+}
+
+#[test]
+fn an_admin_spared_by_a_prefix_is_still_removed_by_remove_others() {
+    let mut g = group(Some(&[20]), &[], true, false);
+    g.banned = vec![prefix_ban("7900000001", 4)];
+    let c = diff(&g, &state(), &none());
+    assert_eq!(c.remove, ids(&[10, 11, 12, 13]));
+    assert_eq!(c.banned.len(), 3, "10 goes by remove_others: {c:?}");
+    assert!(
+        !c.spared.iter().any(|s| s.participant == n(10)),
+        "removed, not left alone: {c:?}"
+    );
+}
+
+#[test]
+fn a_banned_id_is_never_added() {
+    let mut g = group(Some(&[11, 20]), &[], false, false);
+    g.banned = vec![id_ban(&n(20), 3)];
+    let c = diff(&g, &state(), &none());
+    assert!(c.add.is_empty(), "{c:?}");
+}
+
+#[test]
+fn a_prefix_never_matches_on_max() {
+    let data = GroupData {
+        group_id: "-100".into(),
+        owner: "1000".into(),
+        participants: vec![p("1000", true), p("2348000", false)],
+        ..GroupData::default()
+    };
+    let s = GroupState::new(&data, Some("1000"));
+    let mut g = group(None, &[], false, false);
+    g.platform = Platform::Max;
+    g.chat_id = "-100".into();
+    g.banned = vec![prefix_ban("23480", 4)];
+    let c = diff(&g, &s, &none());
+    assert!(c.remove.is_empty() && c.spared.is_empty(), "{c:?}");
+    g.banned = vec![id_ban("2348000", 5)];
+    assert_eq!(diff(&g, &s, &none()).remove, vec!["2348000".to_owned()]);
 }

@@ -9,7 +9,7 @@ use crate::instances;
 use crate::manifest::{Diagnostic, norm, scalar};
 use crate::yaml_lines::{Lines, line_no};
 
-const GROUP_KEYS_HINT: &str = "a group has chat_id, and optionally instance, members, members_file, admins, remove_others and demote_others";
+const GROUP_KEYS_HINT: &str = "a group has chat_id, and optionally instance, members, members_file, admins, remove_others, demote_others and banned";
 
 /// A list's items as written, each with its line.
 pub(super) type Written = Vec<(String, u32)>;
@@ -24,6 +24,7 @@ pub(super) struct Fields {
     pub admins: Option<(Written, u32)>,
     pub remove_others: Option<(bool, u32)>,
     pub demote_others: Option<(bool, u32)>,
+    pub banned: Option<(Written, u32)>,
 }
 
 /// The keys of one group, with their lines, and whether one of them has
@@ -122,6 +123,7 @@ pub(super) fn fields(
             "admins" => list(ctx).map(|v| f.admins = Some(v)),
             "removeothers" => flag(ctx).map(|v| f.remove_others = Some(v)),
             "demoteothers" => flag(ctx).map(|v| f.demote_others = Some(v)),
+            "banned" => list(ctx).map(|v| f.banned = Some(v)),
             _ => {
                 // Reported, but it tells nothing about the keys that are
                 // known: their checks still run.

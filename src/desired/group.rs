@@ -1,20 +1,24 @@
 //! One entry of a desired-state file's `groups`: its keys, its IDs checked
 //! against its instance's platform (numbers written with `+` and cell
 //! guards normalised, with a note; doubtful numbers warned about), its
-//! `members_file`, and the checks between its lists.
+//! `members_file`, its `banned` list, and the checks between its lists.
+//! A `chat_id` of `*` is an entry for every group of its instance, which
+//! takes only `instance` and `banned`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use yaml_serde::Value;
 
+use super::banned;
 use super::ctx::Ctx;
-use super::fields::fields;
+use super::fields::{Fields, fields};
 use super::members_file;
-use super::model::DesiredGroup;
+use super::model::{Ban, DesiredGroup};
 use crate::greenapi::Platform;
 use crate::greenapi::ids::{self, IdKind, IdProblem};
 use crate::instances;
+use crate::manifest::EVERY_GROUP;
 use crate::manifest::{Diagnostic, Source};
 use crate::yaml_lines::{Lines, line_no};
 
@@ -48,6 +52,9 @@ pub(super) fn read(
         None => ctx.default_instance.clone(),
     };
     let instance_line = fields.instance.as_ref().map_or(line, |(_, l)| *l);
+    if ids::trim(&chat_raw) == EVERY_GROUP {
+        return every(ctx, &fields, &name, instance_line, line, errors_before);
+    }
     let resolved = ctx.resolve(&name, Some(&chat_raw), instance_line);
     let platform = platform(ctx, resolved.as_ref(), &chat_raw, chat_line)?;
     let ids = Ids {
@@ -64,6 +71,8 @@ pub(super) fn read(
         wanted.in_file(&ids, ctx, file, *l, chat.as_deref());
     }
     let admins = admins(&ids, ctx, fields.admins.as_ref().map(|(list, _)| list));
+    let banned = bans(&ids, ctx, &fields);
+    banned::check_wanted(ctx, &banned, platform, &wanted.first_line, &admins);
     if malformed {
         // A key of the wrong shape says nothing: judging the lists without
         // it would only add errors that its fix makes moot.
@@ -90,6 +99,85 @@ pub(super) fn read(
         admins: admins.into_iter().map(|(id, _)| id).collect(),
         remove_others: fields.remove_others.is_some_and(|(r, _)| r),
         demote_others: fields.demote_others.is_some_and(|(d, _)| d),
+        banned,
+    })
+}
+
+/// The group's own ban rules (IDs of its platform), then the file's.
+fn bans(ids: &Ids, ctx: &mut Ctx, fields: &Fields) -> Vec<Ban> {
+    let own = fields
+        .banned
+        .as_ref()
+        .map_or(&[][..], |(list, _)| &list[..]);
+    banned::read_group(ctx, own, ids.platform, |ctx, raw, at| {
+        ids.person(ctx, raw, at, "banned")
+    })
+}
+
+/// A `*` entry on `line`: every group its instance `name` lists when the
+/// sync runs, of which only the ban lists are managed (the groups are not
+/// known yet, so neither are members to want). `None` when it has errors.
+fn every(
+    ctx: &mut Ctx,
+    fields: &Fields,
+    name: &Arc<str>,
+    instance_line: u32,
+    line: u32,
+    errors_before: usize,
+) -> Option<DesiredGroup> {
+    let managed = [
+        ("members", fields.members.as_ref().map(|(_, l)| *l)),
+        (
+            "members_file",
+            fields.members_file.as_ref().map(|(_, l)| *l),
+        ),
+        ("admins", fields.admins.as_ref().map(|(_, l)| *l)),
+        ("remove_others", fields.remove_others.map(|(_, l)| l)),
+        ("demote_others", fields.demote_others.map(|(_, l)| l)),
+    ];
+    for (key, at) in managed {
+        if let Some(l) = at {
+            let d = Diagnostic::error(
+                ctx.at(l),
+                "is not for a `*` entry, which stands for every group of its instance",
+            )
+            .field(key)
+            .hint("a `*` entry takes only `instance` and `banned`; give a group an entry of its own to manage its members");
+            ctx.report(d);
+        }
+    }
+    let (instance, platform) = ctx.resolve(name, None, instance_line)?;
+    let ids = Ids {
+        platform,
+        shown_name: instance.clone(),
+    };
+    let banned = bans(&ids, ctx, fields);
+    listed_once(ctx, &instance, EVERY_GROUP, line);
+    if banned.is_empty() {
+        let d = Diagnostic::warning(
+            ctx.at(line),
+            "bans nobody: a `*` entry manages only the ban lists, so it changes nothing",
+        )
+        .field("chat_id")
+        .hint("give it `banned`, or a top-level `banned` list, or take it out");
+        ctx.report(d);
+    }
+    if ctx.error_count() > errors_before {
+        return None;
+    }
+    Some(DesiredGroup {
+        source: Source {
+            file: ctx.file.clone(),
+            line,
+        },
+        instance,
+        platform,
+        chat_id: EVERY_GROUP.to_owned(),
+        members: None,
+        admins: Vec::new(),
+        remove_others: false,
+        demote_others: false,
+        banned,
     })
 }
 

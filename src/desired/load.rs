@@ -1,5 +1,5 @@
 //! Reading a desired-state file: the top level (`instance`, `protect`,
-//! `groups`), the instances its groups name (with the environment's
+//! `banned`, `groups`), the instances its groups name (with the environment's
 //! `default` and its platform told by the groups' IDs, as in manifests), and
 //! every problem at once. One group's entry is [`super::group`]'s business.
 //!
@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use yaml_serde::Value;
 
+use super::banned;
 use super::ctx::{Ctx, MAX_KEPT, finish};
 use super::group;
 use super::model::{DesiredGroup, DesiredState};
@@ -32,7 +33,7 @@ pub(crate) struct Loaded {
     pub name: String,
 }
 
-const TOP_KEYS_HINT: &str = "a desired-state file has `groups` (a list), and optionally `instance` (the default instance) and `protect` (participants never removed or demoted)";
+const TOP_KEYS_HINT: &str = "a desired-state file has `groups` (a list), and optionally `instance` (the default instance), `protect` (participants never removed or demoted) and `banned` (participants or number prefixes never members)";
 
 /// Whether `bytes` is a desired-state file rather than an operations
 /// manifest: a YAML map with a top-level `groups` key.
@@ -110,6 +111,7 @@ fn read(
         instances,
         default_instance: Arc::from(instances::DEFAULT),
         protect: HashMap::new(),
+        banned: Vec::new(),
         seen: HashMap::new(),
         inferred: None,
         unknown: Vec::new(),
@@ -174,6 +176,7 @@ fn walk(bytes: &[u8], ctx: &mut Ctx) -> Vec<DesiredGroup> {
     let key_line = |k: &str| lines.key(0..lines.len(), 0, k).map(|(l, _)| l);
     let mut groups = None;
     let mut protect = None;
+    let mut banned = None;
     for (k, value) in &top {
         let key = scalar(k).unwrap_or_default();
         let line = key_line(&key).map_or(1, line_no);
@@ -185,6 +188,7 @@ fn walk(bytes: &[u8], ctx: &mut Ctx) -> Vec<DesiredGroup> {
                 ),
             },
             "protect" => protect = Some((value, key_line(&key))),
+            "banned" => banned = Some((value, key_line(&key))),
             "groups" => groups = Some((value, key_line(&key))),
             _ if instances::is_token_key(&key) => {
                 let d = Diagnostic::error(ctx.at(line), "a token is written literally")
@@ -206,9 +210,13 @@ fn walk(bytes: &[u8], ctx: &mut Ctx) -> Vec<DesiredGroup> {
             }
         }
     }
-    // `protect` first: the groups are checked against it.
+    // `protect` first: the bans and the groups are checked against it;
+    // then `banned`, which every group takes.
     if let Some((value, at)) = protect {
         protect::read(ctx, value, at, &lines);
+    }
+    if let Some((value, at)) = banned {
+        banned::read_top(ctx, value, at, &lines);
     }
     let mut valid = Vec::new();
     match groups {

@@ -195,3 +195,91 @@ fn hostile_yaml_is_an_error_not_a_hang() {
     .unwrap_err();
     assert!(!err.to_string().contains('\u{1b}'), "{err}");
 }
+
+#[test]
+fn ban_lists_at_the_top_and_in_a_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"banned:
+  - 79005550001@c.us
+  - "+23480*"
+groups:
+  - chat_id: "*"
+  - chat_id: 120363043968066561@g.us
+    banned: ["+7 900 555-00-02"]
+    members: [79001234560@c.us]
+    remove_others: true
+"#;
+    let loaded = load_in(dir.path(), text, Some("whatsapp")).unwrap();
+    let g = &loaded.state.groups;
+    assert!(g[0].is_every() && g[0].members.is_none());
+    let rules = |k: usize| -> Vec<(String, u32)> {
+        g[k].banned
+            .iter()
+            .map(|b| (b.rule.shown(), b.line))
+            .collect()
+    };
+    assert_eq!(
+        rules(0),
+        vec![
+            ("79005550001@c.us".to_owned(), 2),
+            ("+23480*".to_owned(), 3)
+        ]
+    );
+    assert_eq!(
+        rules(1),
+        vec![
+            ("79005550002@c.us".to_owned(), 7),
+            ("79005550001@c.us".to_owned(), 2),
+            ("+23480*".to_owned(), 3)
+        ]
+    );
+}
+
+#[test]
+fn contradictory_or_malformed_bans_are_errors_naming_both_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"protect: [79005550001@c.us]
+banned:
+  - 79005550001@c.us
+  - "+2348*0"
+  - "23480*"
+groups:
+  - chat_id: "*"
+    members: [79001234560@c.us]
+  - chat_id: 120363043968066561@g.us
+    members: [79001234560@c.us, 79001234561@c.us]
+    banned: ["+7900123456*", 79001234561@c.us]
+"#;
+    let shown = shown(&load_in(dir.path(), text, Some("whatsapp")).unwrap_err());
+    let expected = [
+        "d.yaml:3: error: banned: `79005550001@c.us` is banned (line 3) and protected (line 1)",
+        "d.yaml:4: error: banned: `+2348*0` is not a number prefix",
+        "d.yaml:5: error: banned: `23480*` is not a number prefix",
+        "d.yaml:8: error: members: is not for a `*` entry",
+        "d.yaml:11: error: banned: `79001234560@c.us` is banned by `+7900123456*` (line 11) and a wanted member of this group (line 10)",
+        "d.yaml:11: error: banned: `79001234561@c.us` is banned by `+7900123456*` (line 11) and a wanted member of this group (line 10)",
+        "d.yaml:11: error: banned: `79001234561@c.us` is banned (line 11) and a wanted member of this group (line 10)",
+    ];
+    for e in expected {
+        assert!(shown.iter().any(|s| s.starts_with(e)), "{e}\n{shown:#?}");
+    }
+}
+
+#[test]
+fn a_prefix_in_a_max_group_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "banned: [\"+23480*\"]\ngroups:\n  - chat_id: \"-10000000000000\"\n    banned: [\"+23480*\", 10000001]\n";
+    let shown = shown(&load_in(dir.path(), text, Some("max")).unwrap_err());
+    assert!(
+        shown.iter().any(|s| s.starts_with(
+            "d.yaml:4: error: banned: `+23480*` is a number prefix, and MAX person IDs are no phone numbers"
+        )),
+        "{shown:#?}"
+    );
+    // The top-level prefix is no error: it never matches on MAX.
+    assert_eq!(
+        shown.iter().filter(|s| s.contains("error")).count(),
+        1,
+        "{shown:#?}"
+    );
+}

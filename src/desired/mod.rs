@@ -19,6 +19,7 @@
 //!
 //! [`GroupState`]: crate::runner::live::GroupState
 
+mod banned;
 mod ctx;
 mod diff;
 pub(crate) mod export;
@@ -29,9 +30,10 @@ mod load;
 mod members_file;
 mod model;
 
+pub(crate) use diff::SpareReason;
 pub(crate) use diff::{Changes, diff};
 pub(crate) use limit::MaxRemovals;
 #[cfg(test)]
 pub(crate) use load::load_bytes;
 pub(crate) use load::{Loaded, is_desired_state, load};
-pub(crate) use model::{DesiredGroup, DesiredState};
+pub(crate) use model::DesiredGroup;

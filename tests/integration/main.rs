@@ -57,6 +57,7 @@ mod security_flags;
 mod security_mask;
 mod security_terminal;
 mod support;
+mod sync_bans;
 mod sync_protect;
 mod sync_rules;
 mod sync_runs;

@@ -2,8 +2,9 @@
 //!
 //! 1. Lock the desired file (a second sync of it exits 75 at once), load
 //!    and validate it (exit 2 with every problem).
-//! 2. Preflight each instance and read each group; compute each group's
-//!    changes with [`crate::desired::diff()`].
+//! 2. Preflight each instance, list the groups of each `*` entry's
+//!    instance, and read each group; compute each group's changes with
+//!    [`crate::desired::diff()`].
 //! 3. Refuse a mass removal (`--max-removals`): nothing is sent anywhere.
 //! 4. Write the operations as an operations manifest beside the results
 //!    (the audit record: `validate`, `plan` and `run` read it), then run
@@ -106,12 +107,12 @@ fn load(args: &SyncArgs, quiet: u8) -> Result<(desired::Loaded, Vec<Arc<str>>), 
 }
 
 /// Preflights each instance and reads each group, computing its changes.
-fn read_plans<'d>(
+fn read_plans(
     args: &SyncArgs,
-    loaded: &'d desired::Loaded,
+    loaded: &desired::Loaded,
     names: &[Arc<str>],
     quiet: u8,
-) -> anyhow::Result<Vec<read::GroupPlan<'d>>> {
+) -> anyhow::Result<Vec<read::GroupPlan>> {
     // Reads go at their own pace, under getGroupData's limit; --rate is the
     // moderation pace, the job's to choose (and warn about) when the
     // operations run.
@@ -131,8 +132,9 @@ fn read_plans<'d>(
     Ok(runtime.block_on(async {
         let conns = reading::connect(&client, &setups, names, retry, args.outage_patience).await;
         let conns: HashMap<_, _> = conns.into_iter().map(|c| (c.name.clone(), c)).collect();
-        let progress = ReadProgress::new(args.progress, quiet, loaded.state.groups.len() as u64);
-        let plans = read::plan(&loaded.state, conns, &progress).await;
+        let entries = read::expand(&loaded.state.groups, &conns, &client).await;
+        let progress = ReadProgress::new(args.progress, quiet, entries.len() as u64);
+        let plans = read::plan(entries, &loaded.state.protect, conns, &progress).await;
         progress.finish();
         plans
     }))
@@ -142,7 +144,7 @@ fn read_plans<'d>(
 fn print_dry_run(
     args: &SyncArgs,
     name: &str,
-    plans: &[read::GroupPlan<'_>],
+    plans: &[read::GroupPlan],
     read_code: u8,
 ) -> anyhow::Result<u8> {
     let mut out = io::stdout().lock();
@@ -182,12 +184,21 @@ fn print_dry_run(
 fn apply(
     args: &SyncArgs,
     loaded: &desired::Loaded,
-    plans: &[read::GroupPlan<'_>],
+    plans: &[read::GroupPlan],
     read_code: u8,
     quiet: u8,
 ) -> anyhow::Result<u8> {
     for p in plans.iter().filter(|p| p.changes.is_err()) {
         let why = p.changes.as_ref().err().map_or("", String::as_str);
+        if p.group.is_every() {
+            eprintln!(
+                "error: {}: the `*` entry of instance `{}` syncs no group: {}",
+                p.group.source,
+                escaped(&p.group.instance),
+                escaped(why)
+            );
+            continue;
+        }
         eprintln!(
             "error: {}: group {} of instance `{}` could not be read, so it is not synced: {}",
             p.group.source,

@@ -1,17 +1,23 @@
-//! A sync's first half: read every group of the desired state (instances
-//! at once, each one's groups at `getGroupData`'s pace) and compute what
-//! each needs with [`diff`](crate::desired::diff()).
+//! A sync's first half: turn each `*` entry into the groups its instance
+//! lists, read every group of the desired state (instances at once, each
+//! one's groups at `getGroupData`'s pace) and compute what each needs with
+//! [`diff`](crate::desired::diff()).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::commands::reading::{Connection, ReadProgress};
-use crate::desired::{Changes, DesiredGroup, DesiredState, MaxRemovals, diff};
+use crate::commands::reading::{self, Connection, ReadProgress};
+use crate::desired::{Changes, DesiredGroup, MaxRemovals, diff};
+use crate::greenapi::Platform;
+use crate::greenapi::client::Client;
+use crate::sanitise::escaped;
 
 /// One group's plan.
 #[derive(Debug, Clone)]
-pub(crate) struct GroupPlan<'d> {
-    pub group: &'d DesiredGroup,
+pub(crate) struct GroupPlan {
+    /// The group as the file wants it; for a `*` entry, one of the groups
+    /// its instance lists (or the entry itself when none could be listed).
+    pub group: DesiredGroup,
     /// The changes, or why the group could not be read.
     pub changes: Result<Changes, String>,
     /// Whether the instance administers the group, when that is known.
@@ -27,7 +33,7 @@ pub(crate) struct GroupPlan<'d> {
     pub refused: bool,
 }
 
-impl GroupPlan<'_> {
+impl GroupPlan {
     /// More removals than `limit` allows: the removals and the limit.
     pub(super) fn over(&self, limit: MaxRemovals) -> Option<(u64, u64)> {
         let c = self.changes.as_ref().ok()?;
@@ -36,18 +42,102 @@ impl GroupPlan<'_> {
     }
 }
 
-/// Reads the groups of `state` through `conns` (by instance name).
-pub(crate) async fn plan<'d>(
-    state: &'d DesiredState,
+/// A group of the file to read, or a `*` entry whose instance listed
+/// none: why, and whether the instance was refused.
+pub(crate) enum Entry {
+    Group(DesiredGroup),
+    Unlisted(DesiredGroup, String, bool),
+}
+
+impl Entry {
+    fn group(&self) -> &DesiredGroup {
+        match self {
+            Entry::Group(g) | Entry::Unlisted(g, ..) => g,
+        }
+    }
+}
+
+/// The groups to read, in file order: each `*` entry becomes one group per
+/// group its instance lists (`getContacts`) that the file does not name
+/// for that instance, with only the entry's ban rules. An instance that
+/// lists none, or whose listing fails, makes the entry an error naming
+/// it: a `*` that silently syncs nothing would let the banned stay.
+pub(crate) async fn expand(
+    groups: &[DesiredGroup],
+    conns: &HashMap<Arc<str>, Connection>,
+    client: &Client,
+) -> Vec<Entry> {
+    let named: HashSet<(&str, &str)> = groups
+        .iter()
+        .map(|g| (&*g.instance, g.chat_id.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for g in groups {
+        if !g.is_every() {
+            out.push(Entry::Group(g.clone()));
+            continue;
+        }
+        let conn = &conns[&g.instance];
+        if let Some(why) = conn.refusal() {
+            let why = format!("the instance was refused: {why}");
+            out.push(Entry::Unlisted(g.clone(), why, true));
+            continue;
+        }
+        let name = escaped(&g.instance);
+        let listed = match reading::known_groups(client, conn).await {
+            Ok((listed, _)) => listed,
+            Err(e) => {
+                let why = format!(
+                    "getContacts failed, so the groups of instance `{name}` are unknown: {}",
+                    escaped(&e)
+                );
+                out.push(Entry::Unlisted(g.clone(), why, false));
+                continue;
+            }
+        };
+        if listed.is_empty() {
+            let max = match g.platform {
+                Platform::Max => "on MAX it may not list groups at all (unconfirmed)",
+                Platform::WhatsApp => {
+                    "it may not have loaded them yet (it lags by minutes after a change)"
+                }
+            };
+            let why = format!(
+                "getContacts lists no groups of instance `{name}`: {max}; name the groups' IDs instead of `*`"
+            );
+            out.push(Entry::Unlisted(g.clone(), why, false));
+            continue;
+        }
+        for known in listed {
+            if named.contains(&(&*g.instance, known.id.as_str())) {
+                continue;
+            }
+            out.push(Entry::Group(DesiredGroup {
+                chat_id: known.id,
+                ..g.clone()
+            }));
+        }
+    }
+    out
+}
+
+/// Reads the groups of `entries` through `conns` (by instance name).
+pub(crate) async fn plan(
+    entries: Vec<Entry>,
+    protect: &HashSet<String>,
     conns: HashMap<Arc<str>, Connection>,
     progress: &ReadProgress,
-) -> Vec<GroupPlan<'d>> {
+) -> Vec<GroupPlan> {
     let conns = Arc::new(conns);
     let mut tasks = tokio::task::JoinSet::new();
     // Each instance's groups (their index in the file, their ID), in order.
     type Chats = Vec<(usize, String)>;
     let mut by_instance: Vec<(Arc<str>, Chats)> = Vec::new();
-    for (k, g) in state.groups.iter().enumerate() {
+    let readable = entries.iter().enumerate().filter_map(|(k, e)| match e {
+        Entry::Group(g) => Some((k, g)),
+        Entry::Unlisted(..) => None,
+    });
+    for (k, g) in readable {
         match by_instance.iter_mut().find(|(n, _)| *n == g.instance) {
             Some((_, list)) => list.push((k, g.chat_id.clone())),
             None => by_instance.push((g.instance.clone(), vec![(k, g.chat_id.clone())])),
@@ -69,13 +159,25 @@ pub(crate) async fn plan<'d>(
             out
         });
     }
-    let mut reads: Vec<_> = tasks.join_all().await.into_iter().flatten().collect();
-    reads.sort_by_key(|(k, _)| *k);
-    reads
+    let mut reads: HashMap<usize, _> = tasks.join_all().await.into_iter().flatten().collect();
+    entries
         .into_iter()
-        .map(|(k, read)| {
-            let group = &state.groups[k];
-            let conn = &conns[&group.instance];
+        .enumerate()
+        .map(|(k, entry)| {
+            let conn = &conns[&entry.group().instance];
+            let (group, read) = match entry {
+                Entry::Group(g) => (g, reads.remove(&k).unwrap_or(Err(String::new()))),
+                Entry::Unlisted(g, why, refused) => {
+                    return GroupPlan {
+                        group: g,
+                        changes: Err(why),
+                        instance_admin: None,
+                        withheld: 0,
+                        own_unknown: None,
+                        refused,
+                    };
+                }
+            };
             let refused = conn.refusal();
             match (read, refused) {
                 (_, Some(why)) => GroupPlan {
@@ -97,7 +199,7 @@ pub(crate) async fn plan<'d>(
                 (Ok(live), None) => {
                     // Computed in full whatever the own number: the
                     // mass-removal guard judges what the file asks.
-                    let changes = diff(group, &live, &state.protect);
+                    let changes = diff(&group, &live, protect);
                     let needs_own = changes.remove.len() + changes.demote.len();
                     let own_unknown = conn.preflight.own_unknown().filter(|_| needs_own > 0);
                     GroupPlan {

@@ -7,8 +7,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::read::GroupPlan;
-use crate::desired::{Changes, MaxRemovals};
-use crate::greenapi::Platform;
+use crate::desired::{Changes, MaxRemovals, SpareReason};
+use crate::greenapi::{Action, Platform};
 use crate::sanitise::escaped;
 
 fn plural(n: usize, word: &str) -> String {
@@ -55,14 +55,14 @@ fn some(ids: &[String], max: usize) -> String {
 /// The text plan: a line per group with its counts, the participants when
 /// `detailed`, and what is left alone.
 pub(crate) fn render_text(
-    plans: &[GroupPlan<'_>],
+    plans: &[GroupPlan],
     limit: MaxRemovals,
     detailed: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut total = 0;
     for p in plans {
-        let g = p.group;
+        let g = &p.group;
         let head = format!("{} {}", escaped(&g.instance), g.chat_id);
         let c = match &p.changes {
             Ok(c) => c,
@@ -75,7 +75,11 @@ pub(crate) fn render_text(
         writeln!(out, "{head} ({} members): {}", c.members, counts(c))?;
         if detailed {
             for (action, who) in c.operations() {
-                writeln!(out, "  {:<8} {}", action.as_str(), escaped(who))?;
+                let why = match action {
+                    Action::Remove => banned_by(c, who),
+                    _ => String::new(),
+                };
+                writeln!(out, "  {:<8} {}{why}", action.as_str(), escaped(who))?;
             }
         }
         if let Some((removals, _)) = p.over(limit) {
@@ -117,6 +121,7 @@ pub(crate) fn render_text(
                 some(&c.protected, max)
             )?;
         }
+        spared(c, max, out)?;
         if !c.unusable.is_empty() {
             writeln!(
                 out,
@@ -165,10 +170,51 @@ pub(crate) fn render_text(
     Ok(())
 }
 
+/// `  (banned: line 3)`, `  (banned: +23480*, line 4)`: the rule that
+/// removes `who`, or nothing when no ban rule does.
+fn banned_by(c: &Changes, who: &str) -> String {
+    match c.banned.iter().find(|b| b.participant == who) {
+        Some(b) if b.rule == who => format!("  (banned: line {})", b.line),
+        Some(b) => format!("  (banned: {}, line {})", escaped(&b.rule), b.line),
+        None => String::new(),
+    }
+}
+
+/// A line per ban rule and reason for the members the rules leave alone:
+/// `  left alone: 1 admin matching +23480* (line 4): 2348012345@c.us`.
+fn spared(c: &Changes, max: usize, out: &mut dyn Write) -> io::Result<()> {
+    let mut kinds: Vec<(SpareReason, Option<&str>, Option<u32>)> = Vec::new();
+    for s in &c.spared {
+        let kind = (s.reason, s.rule.as_deref(), s.line);
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    for (reason, rule, line) in kinds {
+        let who: Vec<String> = c
+            .spared
+            .iter()
+            .filter(|s| (s.reason, s.rule.as_deref(), s.line) == (reason, rule, line))
+            .map(|s| s.participant.clone())
+            .collect();
+        let why = match (rule, line) {
+            (Some(rule), Some(line)) => format!("matching {} (line {line})", escaped(rule)),
+            _ => "whom no number or prefix of the ban list can match".to_owned(),
+        };
+        writeln!(
+            out,
+            "  left alone: {} {why}: {}",
+            reason.counted(who.len()),
+            some(&who, max)
+        )?;
+    }
+    Ok(())
+}
+
 /// `; left alone by the file's rules: 2 protected, 1 listed only by linked
 /// ID; not added: 1 the list cannot show`, or nothing: what a sync leaves
 /// undone under exit 0, and why.
-fn left_alone(plans: &[GroupPlan<'_>]) -> String {
+fn left_alone(plans: &[GroupPlan]) -> String {
     let sum = |f: fn(&Changes) -> usize| -> usize {
         plans
             .iter()
@@ -180,6 +226,7 @@ fn left_alone(plans: &[GroupPlan<'_>]) -> String {
         (sum(|c| c.protected.len()), "protected"),
         (sum(|c| c.linked_only.len()), "listed only by linked ID"),
         (sum(|c| c.unusable.len()), "under an ID no request can name"),
+        (sum(|c| c.spared.len()), "spared by a ban rule"),
     ]
     .into_iter()
     .filter(|(n, _)| *n > 0)
@@ -201,7 +248,7 @@ fn left_alone(plans: &[GroupPlan<'_>]) -> String {
 
 /// The stop of a sync whose removals or demotions need an own number
 /// that could not be learned: each instance once, with why.
-pub(crate) fn own_unknown(plans: &[GroupPlan<'_>]) -> Option<String> {
+pub(crate) fn own_unknown(plans: &[GroupPlan]) -> Option<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for p in plans {
@@ -232,7 +279,7 @@ pub(crate) fn own_unknown(plans: &[GroupPlan<'_>]) -> Option<String> {
 }
 
 /// The refusal of a mass removal, when some group is over the limit.
-pub(crate) fn refusal(plans: &[GroupPlan<'_>], limit: MaxRemovals) -> Option<String> {
+pub(crate) fn refusal(plans: &[GroupPlan], limit: MaxRemovals) -> Option<String> {
     let over: Vec<String> = plans
         .iter()
         .filter_map(|p| {
@@ -261,10 +308,84 @@ pub(crate) fn refusal(plans: &[GroupPlan<'_>], limit: MaxRemovals) -> Option<Str
     ))
 }
 
+/// Changes with every server-given ID escaped.
+#[derive(Serialize)]
+struct Shown {
+    members: u64,
+    unlisted: u64,
+    remove: Vec<String>,
+    demote: Vec<String>,
+    add: Vec<String>,
+    promote: Vec<String>,
+    left_alone_linked_only: Vec<String>,
+    left_alone_protected: Vec<String>,
+    left_alone_unusable: Vec<String>,
+    not_added: Vec<String>,
+    /// Added with ban lists; absent without them, so the document
+    /// of a file without bans stays as it was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    banned: Vec<Banned>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    left_alone_banned: Vec<Spared>,
+}
+/// A removal a ban rule sends.
+#[derive(Serialize)]
+struct Banned {
+    participant: String,
+    rule: String,
+    line: u32,
+}
+/// A member a ban rule matches and leaves alone.
+#[derive(Serialize)]
+struct Spared {
+    participant: String,
+    reason: SpareReason,
+    rule: Option<String>,
+    line: Option<u32>,
+}
+
+impl Shown {
+    fn of(c: &Changes) -> Shown {
+        let esc =
+            |v: &[String]| -> Vec<String> { v.iter().map(|s| escaped(s).into_owned()).collect() };
+        Shown {
+            members: c.members,
+            unlisted: c.unlisted,
+            remove: esc(&c.remove),
+            demote: esc(&c.demote),
+            add: esc(&c.add),
+            promote: esc(&c.promote),
+            left_alone_linked_only: esc(&c.linked_only),
+            left_alone_protected: esc(&c.protected),
+            left_alone_unusable: esc(&c.unusable),
+            not_added: esc(&c.unproven),
+            banned: c
+                .banned
+                .iter()
+                .map(|b| Banned {
+                    participant: escaped(&b.participant).into_owned(),
+                    rule: escaped(&b.rule).into_owned(),
+                    line: b.line,
+                })
+                .collect(),
+            left_alone_banned: c
+                .spared
+                .iter()
+                .map(|s| Spared {
+                    participant: escaped(&s.participant).into_owned(),
+                    reason: s.reason,
+                    rule: s.rule.as_deref().map(|r| escaped(r).into_owned()),
+                    line: s.line,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The JSON plan (`--dry-run --format json`).
 pub(crate) fn render_json(
     desired: &str,
-    plans: &[GroupPlan<'_>],
+    plans: &[GroupPlan],
     limit: MaxRemovals,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -294,21 +415,6 @@ pub(crate) fn render_json(
         removal_limit: Option<u64>,
         refused: bool,
     }
-    /// Changes with every server-given ID escaped.
-    #[derive(Serialize)]
-    struct Shown {
-        members: u64,
-        unlisted: u64,
-        remove: Vec<String>,
-        demote: Vec<String>,
-        add: Vec<String>,
-        promote: Vec<String>,
-        left_alone_linked_only: Vec<String>,
-        left_alone_protected: Vec<String>,
-        left_alone_unusable: Vec<String>,
-        not_added: Vec<String>,
-    }
-    let esc = |v: &[String]| -> Vec<String> { v.iter().map(|s| escaped(s).into_owned()).collect() };
     let groups: Vec<Group<'_>> = plans
         .iter()
         .map(|p| {
@@ -319,18 +425,7 @@ pub(crate) fn render_json(
                 chat_id: &p.group.chat_id,
                 source: p.group.source.to_string(),
                 error: p.changes.as_ref().err().map(|e| escaped(e).into_owned()),
-                changes: c.map(|c| Shown {
-                    members: c.members,
-                    unlisted: c.unlisted,
-                    remove: esc(&c.remove),
-                    demote: esc(&c.demote),
-                    add: esc(&c.add),
-                    promote: esc(&c.promote),
-                    left_alone_linked_only: esc(&c.linked_only),
-                    left_alone_protected: esc(&c.protected),
-                    left_alone_unusable: esc(&c.unusable),
-                    not_added: esc(&c.unproven),
-                }),
+                changes: c.map(Shown::of),
                 instance_admin: p.instance_admin,
                 withheld: p.withheld,
                 own_unknown: p.own_unknown.as_ref().map(|w| escaped(w).into_owned()),
