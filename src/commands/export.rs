@@ -6,7 +6,6 @@
 //! instance of its platform, or by `--instance`; with `--all`, every group
 //! `greenbatch groups` lists, each by the first instance that lists it.
 
-use crate::runner::pace::DEFAULT_PATIENCE;
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -58,7 +57,14 @@ pub(super) fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
         .build()?;
     let (targets, mut code) = runtime.block_on(async {
         let retry = RetryPolicy::default();
-        let conns = reading::connect(&client, &setups, &used, retry, DEFAULT_PATIENCE).await;
+        let conns = reading::connect(
+            &client,
+            &setups,
+            &used,
+            retry,
+            crate::defaults::OUTAGE_PATIENCE,
+        )
+        .await;
         let (wanted, code) = match args.all {
             true => reading::listed(&client, &conns, "exported", quiet).await,
             false => {

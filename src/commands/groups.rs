@@ -2,7 +2,6 @@
 //! so a group's ID can be found by its name; `--details` reads each group
 //! (at `getGroupData`'s pace) for its size, owner and the instance's role.
 
-use crate::runner::pace::DEFAULT_PATIENCE;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -88,8 +87,14 @@ pub(super) fn execute(args: GroupsArgs, quiet: u8) -> anyhow::Result<u8> {
         .build()?;
     let retry = RetryPolicy::default();
     let listings = runtime.block_on(async {
-        let conns =
-            reading::connect(&client, &setups, &chosen.names, retry, DEFAULT_PATIENCE).await;
+        let conns = reading::connect(
+            &client,
+            &setups,
+            &chosen.names,
+            retry,
+            crate::defaults::OUTAGE_PATIENCE,
+        )
+        .await;
         let mut listings = Vec::new();
         for conn in &conns {
             listings.push(list(&client, conn, quiet).await);

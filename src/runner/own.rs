@@ -43,7 +43,7 @@ impl OwnReads {
             settings: pace(Method::GetSettings),
             contacts: pace(Method::GetContacts),
             retry: RetryPolicy::default(),
-            patience: crate::runner::pace::DEFAULT_PATIENCE,
+            patience: crate::defaults::OUTAGE_PATIENCE,
         }
     }
 

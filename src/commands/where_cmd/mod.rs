@@ -27,7 +27,6 @@ use crate::exit;
 use crate::failure::Failure;
 use crate::greenapi::Platform;
 use crate::greenapi::client::{Client, ClientConfig};
-use crate::runner::pace::DEFAULT_PATIENCE;
 use crate::runner::retry::RetryPolicy;
 use found::Read;
 
@@ -119,7 +118,14 @@ fn read_groups(
         .build()?;
     Ok(runtime.block_on(async {
         let retry = RetryPolicy::default();
-        let conns = reading::connect(&client, &setups, used, retry, DEFAULT_PATIENCE).await;
+        let conns = reading::connect(
+            &client,
+            &setups,
+            used,
+            retry,
+            crate::defaults::OUTAGE_PATIENCE,
+        )
+        .await;
         let (wanted, code) = reading::listed(&client, &conns, "read", quiet).await;
         let code = reading::say_refusals(&conns, code);
         let progress = ReadProgress::new(read.progress, quiet, wanted.len() as u64);

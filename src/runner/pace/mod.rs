@@ -44,8 +44,6 @@ const MAX_GUARD: Duration = Duration::from_millis(20);
 /// The window over which the server counts, and over which the pacer counts
 /// what it sent to read a 429.
 const WINDOW: Duration = Duration::from_secs(1);
-/// The default patience with an outage.
-pub const DEFAULT_PATIENCE: Duration = crate::defaults::OUTAGE_PATIENCE;
 
 /// governor's clock, read from tokio's: time since the pacer was made.
 #[derive(Debug, Clone)]
@@ -120,9 +118,9 @@ struct State {
 impl Pacer {
     /// A pacer at `rate` requests per second; `None` sends as fast as the
     /// workers can (for benchmarks against a local server only). An outage
-    /// is waited out for [`DEFAULT_PATIENCE`].
+    /// is waited out for [`crate::defaults::OUTAGE_PATIENCE`].
     pub fn new(rate: Option<f64>) -> Pacer {
-        Pacer::with_patience(rate, DEFAULT_PATIENCE)
+        Pacer::with_patience(rate, crate::defaults::OUTAGE_PATIENCE)
     }
 
     /// A pacer that waits out an outage for at most `patience` (zero: never).
