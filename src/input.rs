@@ -23,7 +23,8 @@ impl InputFormat {
     pub fn from_path(path: &Path) -> Option<InputFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "csv" => Some(InputFormat::Csv),
+            // `.txt` and `.tsv`: what spreadsheets save delimited text as.
+            "csv" | "txt" | "tsv" => Some(InputFormat::Csv),
             "yaml" | "yml" => Some(InputFormat::Yaml),
             _ => None,
         }

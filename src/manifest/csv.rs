@@ -51,6 +51,11 @@ impl Column {
     }
 }
 
+/// Whether a header cell names a column greenbatch reads.
+pub(crate) fn is_column(header: &str) -> bool {
+    Column::of(header).is_some()
+}
+
 const HEADER_HINT: &str =
     "the first line names the columns: action,chat_id,participant_id and optionally instance";
 

@@ -11,9 +11,11 @@ mod csv;
 pub mod model;
 pub(crate) mod plan;
 pub(crate) mod protect;
+mod text;
 mod validate;
 mod yaml;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -112,7 +114,7 @@ pub fn load(
                 {
                     v.expect_bytes(meta.len().min(opts.max_size));
                 }
-                csv::read(reader, &mut v, opts.max_size)
+                read_csv(reader, &mut v, opts.max_size)
             }
             Err(d) => return Err(reject(d)),
         },
@@ -140,10 +142,42 @@ pub fn load_bytes(
         v.report(d);
     }
     match format {
-        InputFormat::Csv => csv::read(bytes, &mut v, u64::MAX),
+        InputFormat::Csv => read_csv(bytes, &mut v, u64::MAX),
         InputFormat::Yaml => yaml::read(bytes, &mut v),
     }
     finish(v, name.to_owned())
+}
+
+/// How much of a CSV manifest is looked at to know its encoding and
+/// separator: the header line and then some.
+const HEAD: usize = 64 * 1024;
+
+/// Reads a CSV manifest in whatever text a spreadsheet saved it as (see
+/// [`text`]): comma-separated UTF-8 streams as it is; the rest is read
+/// whole and converted first, with a note saying how it was read.
+fn read_csv(mut reader: impl Read, v: &mut validate::Validator, cap: u64) {
+    let mut head = Vec::with_capacity(HEAD);
+    let complete = match (&mut reader).take(HEAD as u64).read_to_end(&mut head) {
+        Ok(_) => head.len() < HEAD,
+        Err(e) => return v.report(input::read_error(&e, cap)),
+    };
+    match text::sniff(&head, complete) {
+        text::Sniffed::Plain => csv::read((&head[..]).chain(reader), v, cap),
+        text::Sniffed::Convert {
+            encoding,
+            separator,
+        } => {
+            if let Err(e) = reader.read_to_end(&mut head) {
+                return v.report(input::read_error(&e, cap));
+            }
+            let (converted, how) = text::convert(&head, encoding, separator);
+            v.report(Diagnostic::note(v.at(1), how));
+            csv::read(&converted[..], v, cap)
+        }
+        text::Sniffed::Unreadable { message, hint } => {
+            v.report(Diagnostic::error(v.at(1), message).hint(hint))
+        }
+    }
 }
 
 fn finish(v: validate::Validator, manifest_name: String) -> Result<Loaded, Rejected> {

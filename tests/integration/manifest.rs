@@ -381,3 +381,50 @@ fn a_group_number_without_its_suffix_is_told_to_add_it() {
         "{text}"
     );
 }
+
+/// Files as spreadsheets save them (issue 24): a semicolon CSV with a BOM,
+/// CRLF and a blank line; Excel's "Unicode Text" (UTF-16LE, tabs, `.txt`);
+/// and a CP1251 file, refused with the line that converts it.
+#[test]
+fn files_as_spreadsheets_save_them_are_read_or_refused_with_a_hint() {
+    let env: &[(&str, &str)] = &[
+        ("GREEN_API_URL", "http://127.0.0.1:7700/"),
+        ("GREEN_API_ID_INSTANCE", WA_MAIN),
+        ("GREEN_API_PLATFORM", "whatsapp"),
+    ];
+    let semicolons = "\u{feff}action;chat_id;participant_id\r\nremove;120363043968066561@g.us;79001234561@c.us\r\n\r\nremove;120363043968066561@g.us;79001234562@c.us\r\n";
+    let l = load("excel.csv", semicolons, env).expect("read");
+    assert_eq!(l.operations.len(), 2);
+    assert_eq!(l.operations[1].source.line, 4, "the blank line counts");
+    assert!(shown(&Ok(l)).contains("note: read as separated by semicolons"));
+    // An error in such a file names the line a person sees.
+    let bad = semicolons.replace("79001234562@c.us", "nobody");
+    let text = shown(&load("excel.csv", &bad, env));
+    assert!(
+        text.contains("excel.csv:4: error: participant_id"),
+        "{text}"
+    );
+
+    let d = dir(&[]);
+    let mut utf16 = vec![0xFF, 0xFE];
+    let unicode_text =
+        "action\tchat_id\tparticipant_id\r\nremove\t120363043968066561@g.us\t79001234561@c.us\r\n";
+    utf16.extend(unicode_text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(d.path().join("unicode.txt"), &utf16).unwrap();
+    let l = load_in(d.path(), "unicode.txt", env, None).expect("read");
+    assert_eq!(l.operations.len(), 1);
+    assert_eq!(l.operations[0].participant_id.as_str(), "79001234561@c.us");
+    assert!(shown(&Ok(l)).contains("read as UTF-16LE text, separated by tabs"));
+
+    std::fs::write(
+        d.path().join("cp1251.csv"),
+        b"action,chat_id,participant_id\n\xd3\xe4\xe0\xeb\xe8\xf2\xfc,120363043968066561@g.us,79001234561@c.us\n",
+    )
+    .unwrap();
+    let text = shown(&load_in(d.path(), "cp1251.csv", env, None));
+    assert!(
+        text.contains("is not UTF-8 text: it looks like a single-byte encoding such as CP1251"),
+        "{text}"
+    );
+    assert!(text.contains("iconv -f CP1251 -t UTF-8"), "{text}");
+}
