@@ -85,7 +85,10 @@ mod tests {
         let wa = Platform::WhatsApp;
         assert!(parse(wa, body("120363043968066561@g.us", "hi").as_bytes()).is_ok());
         assert!(parse(wa, body("79001234567@c.us", "hi").as_bytes()).is_ok());
-        assert!(parse(wa, body("-10000000000000", "hi").as_bytes()).is_err(), "a MAX group");
+        assert!(
+            parse(wa, body("-10000000000000", "hi").as_bytes()).is_err(),
+            "a MAX group"
+        );
         assert!(parse(wa, body("79001234567@c.us", "").as_bytes()).is_err());
         let max = Platform::Max;
         assert!(parse(max, body("-10000000000000", "hi").as_bytes()).is_ok());
