@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -361,6 +362,65 @@ def section_distant(gb, work, quick):
     print("|---|---|---|---|---|---|---|---|")
     for seed in ((1,) if quick else (1, 2, 3, 4, 5)):
         distant_case(gb, work, seed)
+    # What any pace can get on this link: a fixed schedule that never adapts
+    # (each send on its own thread, a refused removal sent again in a later
+    # slot), at a few paces around the limit.
+    for pace in ((10, 9.1) if quick else (11, 10, 9.5, 9.1, 8.7)):
+        for seed in ((1,) if quick else (1, 2, 3)):
+            job = removals(150)
+            sb = Sandbox(gb, work, job.state_yaml(), [*LATENCY, *LATENCY_IN, "--seed", str(seed)])
+            start = time.monotonic()
+            fixed_schedule(job, sb.url, pace)
+            wall = time.monotonic() - start
+            led = sb.ledger()
+            sb.stop()
+            pacing_row(f"fixed schedule at {pace}/s, no adaptation (seed {seed})", led, 10,
+                       f"{wall:.1f} s", wall=wall)
+
+
+def fixed_schedule(job, url, pace):
+    """Sends `job`'s removals one per 1/pace seconds, whatever the answers;
+    a 429 puts the removal back at the end of the queue."""
+    import queue
+    import threading
+    todo = queue.Queue()
+    for op in job.ops:
+        todo.put(op)
+    pending = [len(job.ops)]
+    lock = threading.Lock()
+    inst = job.inst
+
+    def send(op):
+        _, g, p = op
+        u = f'{url}/waInstance{inst["id"]}/removeGroupParticipant/{inst["token"]}'
+        req = urllib.request.Request(u, data=json.dumps({"groupId": g, "participantChatId": p}).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            urllib.request.urlopen(req, timeout=30).read()
+            with lock:
+                pending[0] -= 1
+        except urllib.error.HTTPError as e:
+            if e.code != 429:
+                raise
+            todo.put(op)
+
+    start = time.monotonic()
+    slot, threads = 0, []
+    while True:
+        with lock:
+            if pending[0] == 0:
+                break
+        time.sleep(max(0.0, start + slot / pace - time.monotonic()))
+        slot += 1
+        try:
+            op = todo.get_nowait()
+        except queue.Empty:
+            continue
+        t = threading.Thread(target=send, args=(op,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
 
 
 def pacing_row(label, ledger, limit, note, after=None, wall=None):
