@@ -3,7 +3,7 @@
 with the documented rate limits and a jittered service time, next to the
 peers a user would otherwise write. Prints markdown tables on stdout.
 
-    jobs.py GREENBATCH_BINARY WORKDIR [--quick] [shapes|pacing|outage|instances|star ...]
+    jobs.py GREENBATCH_BINARY WORKDIR [--quick] [shapes|pacing|outage|instances|star|distant ...]
 
 For each job: the whole process's wall time (start-up, preflight, reads
 included), the sends' own time at the chosen pace (operations / pace: the
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,6 +37,9 @@ MAX = dict(
     wid="39888725",
 )
 LATENCY = ["--latency", "150ms", "--latency-jitter", "0.5"]
+# A distant link: the request leg jitters too, so requests sent evenly reach
+# the limiter bunched (the answer leg alone admits each on arrival).
+LATENCY_IN = ["--latency-in", "150ms", "--latency-in-jitter", "0.5"]
 CHANGES = ("removeGroupParticipant", "addGroupParticipant", "setGroupAdmin", "removeAdmin")
 METHOD = {"remove": "removeGroupParticipant", "add": "addGroupParticipant",
           "promote": "setGroupAdmin", "demote": "removeAdmin"}
@@ -333,9 +337,96 @@ def section_pacing(gb, work, quick):
     led = sb.ledger()
     sb.stop()
     pacing_row("pace = limit, 4 s stall at 5 s: from 9 s on", led, 10, f"exit {code}, {wall:.1f} s", after=9.0)
+    # 4. A distant link (issue 22): the request leg jitters as well.
+    distant_case(gb, work, seed=1)
 
 
-def pacing_row(label, ledger, limit, note, after=None):
+def distant_case(gb, work, seed):
+    """pace = limit = 10/s, 150 removals, 150 ms ± 50 % on the request leg
+    as well as the answer's: arrivals bunch at the limiter. The share of the
+    limit over the sends (first to last accepted) and over the process
+    (accepted / wall time, start-up and preflight included)."""
+    job = removals(150)
+    sb = Sandbox(gb, work, job.state_yaml(), [*LATENCY, *LATENCY_IN, "--seed", str(seed)])
+    wall, code, _ = greenbatch(gb, work, job, sb.url)
+    led = sb.ledger()
+    sb.stop()
+    pacing_row(f"pace = limit = 10/s, 150 ms ± 50 % on the request leg too (seed {seed})", led, 10,
+               f"exit {code}, {wall:.1f} s", wall=wall)
+
+
+def section_distant(gb, work, quick):
+    """The distant-link case alone, over several seeds (issue 22)."""
+    print("\n### The pace on a distant link: 150 ms ± 50 % on both legs, 150 removals at 10/s\n")
+    print("| case | requests | 429s | 429 share | accepted /s | of the server's limit | most in 1 s | note |")
+    print("|---|---|---|---|---|---|---|---|")
+    for seed in ((1,) if quick else (1, 2, 3, 4, 5)):
+        distant_case(gb, work, seed)
+    # What any pace can get on this link: a fixed schedule that never adapts
+    # (each send on its own thread, a refused removal sent again in a later
+    # slot), at a few paces around the limit.
+    for pace in ((10, 9.1) if quick else (11, 10, 9.5, 9.1, 8.7)):
+        for seed in ((1,) if quick else (1, 2, 3)):
+            job = removals(150)
+            sb = Sandbox(gb, work, job.state_yaml(), [*LATENCY, *LATENCY_IN, "--seed", str(seed)])
+            start = time.monotonic()
+            fixed_schedule(job, sb.url, pace)
+            wall = time.monotonic() - start
+            led = sb.ledger()
+            sb.stop()
+            pacing_row(f"fixed schedule at {pace}/s, no adaptation (seed {seed})", led, 10,
+                       f"{wall:.1f} s", wall=wall)
+
+
+def fixed_schedule(job, url, pace):
+    """Sends `job`'s removals one per 1/pace seconds, whatever the answers;
+    a 429 puts the removal back at the end of the queue."""
+    import queue
+    import threading
+    todo = queue.Queue()
+    for op in job.ops:
+        todo.put(op)
+    pending = [len(job.ops)]
+    lock = threading.Lock()
+    inst = job.inst
+
+    def send(op):
+        _, g, p = op
+        u = f'{url}/waInstance{inst["id"]}/removeGroupParticipant/{inst["token"]}'
+        req = urllib.request.Request(u, data=json.dumps({"groupId": g, "participantChatId": p}).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            urllib.request.urlopen(req, timeout=30).read()
+            with lock:
+                pending[0] -= 1
+        except urllib.error.HTTPError as e:
+            if e.code != 429:
+                raise
+            todo.put(op)
+
+    start = time.monotonic()
+    slot, threads = 0, []
+    while True:
+        with lock:
+            if pending[0] == 0:
+                break
+        time.sleep(max(0.0, start + slot / pace - time.monotonic()))
+        slot += 1
+        try:
+            op = todo.get_nowait()
+        except queue.Empty:
+            continue
+        t = threading.Thread(target=send, args=(op,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+
+
+def pacing_row(label, ledger, limit, note, after=None, wall=None):
+    """One row: requests, 429s, accepted per second between the first and the
+    last accepted request (times are when each was sent, `at_secs`) as a
+    share of the limit; with `wall`, also accepted over the whole process."""
     reqs = [e for e in ledger if e.get("method") == "removeGroupParticipant"]
     if after is not None:
         start = min(e["at_secs"] for e in reqs)
@@ -344,6 +435,8 @@ def pacing_row(label, ledger, limit, note, after=None):
     limited = sum(1 for e in reqs if e.get("status") == 429)
     span = ok[-1] - ok[0] if len(ok) > 1 else 0
     rate = (len(ok) - 1) / span if span else 0
+    if wall:
+        note += f", over the process **{100 * len(ok) / wall / limit:.1f} %**"
     print(f"| {label} | {len(reqs)} | {limited} | {100 * limited / max(1, len(reqs)):.1f} % | {rate:.2f} | "
           f"**{100 * rate / limit:.1f} %** | {max_window(ok)} | {note} |")
     sys.stdout.flush()
@@ -467,7 +560,7 @@ def main():
     work = tempfile.mkdtemp(dir=work, prefix="jobs-")
     for section in wanted:
         {"shapes": section_shapes, "pacing": section_pacing, "outage": section_outage,
-         "instances": section_instances, "star": section_star}[section](gb, work, quick)
+         "instances": section_instances, "star": section_star, "distant": section_distant}[section](gb, work, quick)
 
 
 if __name__ == "__main__":

@@ -773,6 +773,16 @@ pub struct SandboxArgs {
     /// it, drawn per request from the seed (`0.5`: 50 % to 150 %).
     #[arg(long, value_name = "SHARE", default_value_t = 0.0, requires = "latency", value_parser = parse_share)]
     pub latency_jitter: f64,
+    /// A request leg for every request, like `150ms`: the request waits
+    /// this long *before* it is admitted to the rate window, as on a
+    /// distant link, so evenly sent requests can meet the limit bunched.
+    /// Overrides the state file's `latency_in`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_patience)]
+    pub latency_in: Option<Duration>,
+    /// With --latency-in: spread each request leg by this share of it,
+    /// drawn per request from the seed (`0.5`: 50 % to 150 %).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0, requires = "latency_in", value_parser = parse_share)]
+    pub latency_in_jitter: f64,
     /// Ledger entries kept (the most recent); counts cover every request.
     #[arg(long, value_name = "N", default_value_t = crate::sandbox::DEFAULT_LEDGER_CAPACITY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000_000))]
     pub ledger_capacity: usize,

@@ -25,6 +25,10 @@ pub(super) fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
         let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
         config = config.with_latency(ms, args.latency_jitter);
     }
+    if let Some(latency) = args.latency_in {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        config = config.with_latency_in(ms, args.latency_in_jitter);
+    }
     config = config.with_ledger_capacity(args.ledger_capacity);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1,4 +1,7 @@
-//! One API request from path to answer, in the order the checks happen:
+//! One API request from path to answer, in the order the checks happen,
+//! after the request leg (`latency_in`: the request reaches the server, and
+//! its rate window, that much after it was sent; `at_secs` in the ledger is
+//! the sending, `limited_at_secs` the meeting with the limiter):
 //!
 //! 1. the path's shape and method name (404 `Not Found`);
 //! 2. the idInstance (403 `Forbidden`), then its token (401 `Unauthorized`);
@@ -38,8 +41,18 @@ pub(crate) async fn handle(
 ) -> Decision {
     let arrived = Instant::now();
     let at_secs = arrived.duration_since(shared.started).as_secs_f64();
+    let seq = shared.seq.fetch_add(1, Ordering::Relaxed);
+    // The request leg of a distant link: the server meets the request (its
+    // fault, its rate window) only after it, so evenly sent requests can
+    // meet the limiter bunched. `at_secs` stays the moment it was sent.
+    if let Some(wait) = shared.request_leg(seq) {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shared.shutdown.cancelled() => return Decision::Kill(Kill::Drop),
+        }
+    }
     let mut entry = LedgerEntry {
-        seq: shared.seq.fetch_add(1, Ordering::Relaxed),
+        seq,
         at_secs,
         at_unix_ms: shared.started_unix_ms + (at_secs * 1000.0) as u64,
         verb: verb.to_owned(),
@@ -55,12 +68,19 @@ pub(crate) async fn handle(
         fault: None,
         limited_at_secs: None,
     };
-    let admitted = admit(&mut shared.lock(), &mut entry, verb, path, body);
+    let reached_secs = shared.started.elapsed().as_secs_f64();
+    let admitted = admit(
+        &mut shared.lock(),
+        &mut entry,
+        reached_secs,
+        verb,
+        path,
+        body,
+    );
     let (instance, method, fate) = match admitted {
         Ok(admitted) => admitted,
         Err(reply) => return finish(shared, entry, Decision::Answer(reply)),
     };
-    let seq = entry.seq;
     // The real service's work for this request, now.
     let serve_now = |entry: &mut LedgerEntry| {
         run(
@@ -133,10 +153,13 @@ async fn serve(shared: &Arc<Shared>, seq: u64, outcome: Decision) -> Decision {
 }
 
 /// Steps 1 to 5: the route, the credentials, the verb, and the request's
-/// fate. `Err` is the answer to a request that goes no further.
+/// fate, decided at `reached_secs` (when the request reached the server,
+/// after any request leg). `Err` is the answer to a request that goes no
+/// further.
 fn admit(
     inner: &mut Inner,
     entry: &mut LedgerEntry,
+    reached_secs: f64,
     verb: &str,
     path: &str,
     body: &[u8],
@@ -164,7 +187,7 @@ fn admit(
         return Err(Reply::text(405, "Method Not Allowed"));
     }
     let instance = route.instance.to_owned();
-    let fate = inner.faults.decide(entry.at_secs, &instance, method, body);
+    let fate = inner.faults.decide(reached_secs, &instance, method, body);
     Ok((instance, method, fate))
 }
 

@@ -42,6 +42,8 @@ pub struct SandboxConfig {
     pub(crate) limits_enabled: bool,
     pub(crate) rates: HashMap<Method, u32>,
     pub(crate) latency: Option<Latency>,
+    /// The request leg: a delay before admission.
+    pub(crate) latency_in: Option<Latency>,
     /// How many ledger entries are kept (the most recent).
     pub(crate) ledger_capacity: usize,
 }
@@ -69,6 +71,14 @@ impl SandboxConfig {
     /// (a share of it), after the request is admitted.
     pub fn with_latency(mut self, ms: u64, jitter: f64) -> SandboxConfig {
         self.latency = Some(Latency { ms, jitter });
+        self
+    }
+
+    /// Delays every request by `ms` milliseconds ± `jitter` (a share of it)
+    /// *before* it is admitted to the rate window: the request leg of a
+    /// distant link, where evenly sent requests can arrive bunched.
+    pub fn with_latency_in(mut self, ms: u64, jitter: f64) -> SandboxConfig {
+        self.latency_in = Some(Latency { ms, jitter });
         self
     }
 

@@ -73,13 +73,15 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
         add_group(&format!("groups[{i}]"), spec, &mut world, &mut problems);
     }
     let rates = method_rates(&file.limits.rates, "limits: rates", &mut problems);
-    if let Some(l) = &file.latency
-        && !(0.0..=1.0).contains(&l.jitter)
-    {
-        problems.push(format!(
-            "latency: jitter {} is not between 0 and 1",
-            l.jitter
-        ));
+    for (name, latency) in [("latency", &file.latency), ("latency_in", &file.latency_in)] {
+        if let Some(l) = latency
+            && !(0.0..=1.0).contains(&l.jitter)
+        {
+            problems.push(format!(
+                "{name}: jitter {} is not between 0 and 1",
+                l.jitter
+            ));
+        }
     }
     for (i, rule) in file.faults.iter().enumerate() {
         if let Err(e) = rule.check() {
@@ -96,6 +98,7 @@ pub(crate) fn build(file: StateFile) -> Result<SandboxConfig, ConfigError> {
         limits_enabled: file.limits.enabled,
         rates,
         latency: file.latency,
+        latency_in: file.latency_in,
         ledger_capacity: super::ledger::DEFAULT_CAPACITY,
     })
 }
@@ -297,6 +300,8 @@ groups:
         let config = SandboxConfig::from_yaml(include_str!("state_reference.yaml")).unwrap();
         assert_eq!((config.seed, config.faults.len()), (42, 5));
         assert_eq!(config.rates[&Method::RemoveGroupParticipant], 20);
+        let leg = config.latency_in.expect("the reference has a request leg");
+        assert_eq!((leg.ms, leg.jitter), (150, 0.5));
     }
 
     #[test]
@@ -327,5 +332,8 @@ groups:
         let fault = format!("{MINIMAL}faults: [{{ fault: {{ kind: hang }}, probability: 2 }}]\n");
         let err = SandboxConfig::from_yaml(&fault).unwrap_err().to_string();
         assert!(err.contains("faults[0]"), "{err}");
+        let leg = format!("{MINIMAL}latency_in: {{ ms: 150, jitter: 1.5 }}\n");
+        let err = SandboxConfig::from_yaml(&leg).unwrap_err().to_string();
+        assert!(err.contains("latency_in: jitter 1.5"), "{err}");
     }
 }

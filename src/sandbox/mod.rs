@@ -5,6 +5,9 @@
 //! It answers the group-moderation methods of both platforms as
 //! `GREEN-API.md` documents them, keeps each group's members and admins,
 //! enforces the per-instance, per-method rate limits over a sliding window,
+//! delays answers by a service time (`latency`) and, on a distant link,
+//! requests by a request leg before they meet that window (`latency_in`, so
+//! evenly sent requests can arrive bunched), both drawn from a seed,
 //! injects faults deterministically from a seed, and records every request in
 //! a ledger that never holds a token. Start one with [`Sandbox::start`] (port
 //! 0 is fine) and inspect it through the [`SandboxHandle`] or over HTTP under

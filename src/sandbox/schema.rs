@@ -28,12 +28,19 @@ pub(crate) struct StateFile {
     /// How long every answer takes after the request is admitted.
     #[serde(default)]
     pub latency: Option<Latency>,
+    /// How long every request takes to reach the server before it is
+    /// admitted: the request leg of a distant link.
+    #[serde(default)]
+    pub latency_in: Option<Latency>,
 }
 
-/// A service time: every API answer leaves `ms` milliseconds (± `jitter`
-/// of that, drawn per request from the seed) after the request was admitted
-/// and counted against the rate limit, as a real server's work takes time
-/// after its gateway counted the request.
+/// A delay of `ms` milliseconds (± `jitter` of that, drawn per request from
+/// the seed). As `latency`, a service time: every API answer leaves that long
+/// after the request was admitted and counted against the rate limit, as a
+/// real server's work takes time after its gateway counted the request. As
+/// `latency_in`, the request leg: every request waits that long *before* it
+/// is admitted, as on a distant link, so requests sent evenly can reach the
+/// limiter bunched.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Latency {
@@ -44,7 +51,7 @@ pub(crate) struct Latency {
 }
 
 impl Latency {
-    /// The service time of the request numbered `seq`, with `seed`.
+    /// The delay of the request numbered `seq`, with `seed`.
     pub(crate) fn of(&self, seed: u64, seq: u64) -> std::time::Duration {
         let unit = (xxhash_rust::xxh3::xxh3_64_with_seed(&seq.to_le_bytes(), seed) >> 11) as f64
             / (1u64 << 53) as f64;

@@ -64,6 +64,16 @@ impl Shared {
     pub(super) fn service_time(&self, seq: u64) -> Option<std::time::Duration> {
         self.initial.latency.map(|l| l.of(self.initial.seed, seq))
     }
+
+    /// The request leg of request `seq` (its delay before admission), if
+    /// the sandbox has one. Drawn from the same seed as the service time,
+    /// salted: the two legs of one request are independent, as on a link.
+    pub(super) fn request_leg(&self, seq: u64) -> Option<std::time::Duration> {
+        const SALT: u64 = 0x9e37_79b9_7f4a_7c15;
+        self.initial
+            .latency_in
+            .map(|l| l.of(self.initial.seed ^ SALT, seq))
+    }
 }
 
 impl Inner {

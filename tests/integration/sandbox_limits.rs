@@ -134,3 +134,77 @@ limits: { rates: { getGroupData: 3 } }
         assert_eq!(api.call(MAX_MAIN, "getGroupData", &body).await.status, 200);
     }
 }
+
+#[tokio::test]
+async fn a_request_leg_shifts_the_admission() {
+    // The request meets the rate window (and is admitted) 300 ms after it
+    // was sent: `at_secs` is the sending, `limited_at_secs` the admission.
+    let api = Api::start(SandboxConfig::default_state().with_latency_in(300, 0.0)).await;
+    let start = Instant::now();
+    let who = "79001234561@c.us";
+    assert_eq!(
+        api.act(WA_MAIN, "removeGroupParticipant", MARKET, who)
+            .await
+            .status,
+        200
+    );
+    assert!(start.elapsed() >= Duration::from_millis(300));
+    let ledger = api.sb.ledger();
+    let shift = ledger[0].limited_at_secs.expect("limits are on") - ledger[0].at_secs;
+    assert!(
+        (0.299..1.0).contains(&shift),
+        "admitted {shift} s after it was sent"
+    );
+}
+
+#[tokio::test]
+async fn a_jittered_request_leg_bunches_evenly_sent_requests() {
+    // Ten removals sent 100 ms apart over a leg of 0 to 400 ms (drawn from
+    // the seed, so the same every run): some reach the limiter closer
+    // together than they left, as on a distant link, and some overtake.
+    let api = std::sync::Arc::new(
+        Api::start(SandboxConfig::default_state().with_latency_in(200, 1.0)).await,
+    );
+    let mut sends = Vec::new();
+    for n in 61..71 {
+        let api = api.clone();
+        sends.push(tokio::spawn(async move {
+            let who = format!("790012345{n}@c.us");
+            api.act(WA_MAIN, "removeGroupParticipant", MARKET, &who)
+                .await
+                .status
+        }));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for send in sends {
+        send.await.unwrap();
+    }
+    let mut ledger = api.sb.ledger();
+    ledger.sort_by_key(|e| e.seq);
+    let sent: Vec<f64> = ledger.iter().map(|e| e.at_secs).collect();
+    let met: Vec<f64> = ledger
+        .iter()
+        .map(|e| e.limited_at_secs.expect("limits are on"))
+        .collect();
+    for (s, m) in sent.iter().zip(&met) {
+        assert!((0.0..0.5).contains(&(m - s)), "a leg of {} s", m - s);
+    }
+    let least_sent = sent
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::MAX, f64::min);
+    let mut sorted = met.clone();
+    sorted.sort_by(f64::total_cmp);
+    let least_met = sorted
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::MAX, f64::min);
+    assert!(
+        least_met + 0.05 < least_sent,
+        "bunched: {least_met:.3} s apart at the limiter, {least_sent:.3} s when sent: {met:?}"
+    );
+    assert!(
+        met.windows(2).any(|w| w[1] < w[0]),
+        "a later request overtakes: {met:?}"
+    );
+}
