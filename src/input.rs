@@ -19,7 +19,8 @@ pub enum InputFormat {
 }
 
 impl InputFormat {
-    /// The format a file name's extension tells (`.csv`, `.yaml`, `.yml`).
+    /// The format a file name's extension tells (`.csv`, `.txt`, `.tsv`,
+    /// `.yaml`, `.yml`).
     pub fn from_path(path: &Path) -> Option<InputFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -164,6 +165,15 @@ mod tests {
             InputFormat::from_path(Path::new("a.yml")),
             Some(InputFormat::Yaml)
         );
-        assert_eq!(InputFormat::from_path(Path::new("a.txt")), None);
+        // What spreadsheets save delimited text as.
+        assert_eq!(
+            InputFormat::from_path(Path::new("a.txt")),
+            Some(InputFormat::Csv)
+        );
+        assert_eq!(
+            InputFormat::from_path(Path::new("a.tsv")),
+            Some(InputFormat::Csv)
+        );
+        assert_eq!(InputFormat::from_path(Path::new("a.json")), None);
     }
 }

@@ -93,7 +93,7 @@ pub fn load(
             return Err(reject(
                 Diagnostic::error(
                     None,
-                    format!("{manifest_name} has no .csv, .yaml or .yml extension"),
+                    format!("{manifest_name} has no .csv, .txt, .tsv, .yaml or .yml extension"),
                 )
                 .hint("rename it, or say `--input-format csv` or `--input-format yaml`"),
             ));

@@ -207,7 +207,7 @@ fn usage_errors_exit_2() {
         .code(2)
         .stderr(predicate::str::contains("cannot open no-such.csv"));
     cmd().args(["validate"]).assert().code(2);
-    cmd().args(["validate", "Cargo.toml"]).assert().code(2).stderr(predicate::str::contains("error: Cargo.toml has no .csv, .yaml or .yml extension\n  hint: rename it, or say `--input-format csv`"));
+    cmd().args(["validate", "Cargo.toml"]).assert().code(2).stderr(predicate::str::contains("error: Cargo.toml has no .csv, .txt, .tsv, .yaml or .yml extension\n  hint: rename it, or say `--input-format csv`"));
     cmd()
         .args([
             "validate",
