@@ -15,7 +15,6 @@ use crate::cli::{ExportArgs, ExportFormat};
 use crate::desired::export::{Exported, write_csv, write_yaml};
 use crate::exit;
 use crate::failure::Failure;
-use crate::greenapi::client::{Client, ClientConfig};
 use crate::greenapi::ids::{self, IdKind};
 use crate::runner::retry::RetryPolicy;
 use crate::sanitise::escaped;
@@ -26,14 +25,7 @@ pub(super) fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
     let chats = group_ids(&args.chats)?;
     let read = &args.read;
-    let chosen = reading::choose(
-        read.instances.as_deref(),
-        &read.trust_api_host,
-        read.instance.as_deref(),
-        &chats,
-        &env,
-        quiet,
-    )?;
+    let chosen = reading::choose(read, &chats, &env, quiet)?;
     let named = readers(&chats, &chosen, read.instance.is_some())?;
     let used: Vec<Arc<str>> = if args.all {
         chosen.names.clone()
@@ -47,14 +39,7 @@ pub(super) fn execute(args: ExportArgs, quiet: u8) -> anyhow::Result<u8> {
         used
     };
     let setups = crate::job::reading_setups(&chosen.instances, &used, read.rate)?;
-    let client = Client::new(&ClientConfig {
-        timeout: read.timeout,
-        ..ClientConfig::default()
-    })
-    .map_err(|e| Failure::Usage(e.to_string()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let (client, runtime) = reading::client_and_runtime(read.timeout)?;
     let (targets, mut code) = runtime.block_on(async {
         let retry = RetryPolicy::default();
         let conns = reading::connect(

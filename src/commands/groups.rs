@@ -10,9 +10,8 @@ use super::reading::{self, Connection, ReadProgress};
 use crate::cli::{GroupsArgs, ListFormat};
 use crate::desired::export::{instance_role, owner_id};
 use crate::exit;
-use crate::failure::Failure;
 use crate::greenapi::Platform;
-use crate::greenapi::client::{Client, ClientConfig};
+use crate::greenapi::client::Client;
 use crate::runner::retry::RetryPolicy;
 use crate::sanitise::{cell, escaped};
 
@@ -68,23 +67,9 @@ fn shown_opt<S: serde::Serializer>(text: &Option<String>, s: S) -> Result<S::Ok,
 pub(super) fn execute(args: GroupsArgs, quiet: u8) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
     let read = &args.read;
-    let chosen = reading::choose(
-        read.instances.as_deref(),
-        &read.trust_api_host,
-        read.instance.as_deref(),
-        &[],
-        &env,
-        quiet,
-    )?;
+    let chosen = reading::choose(read, &[], &env, quiet)?;
     let setups = crate::job::reading_setups(&chosen.instances, &chosen.names, read.rate)?;
-    let client = Client::new(&ClientConfig {
-        timeout: read.timeout,
-        ..ClientConfig::default()
-    })
-    .map_err(|e| Failure::Usage(e.to_string()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let (client, runtime) = reading::client_and_runtime(read.timeout)?;
     let retry = RetryPolicy::default();
     let listings = runtime.block_on(async {
         let conns = reading::connect(

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 
+use crate::cli::ReadArgs;
 use crate::exit;
 use crate::failure::Failure;
 use crate::greenapi::Platform;
-use crate::greenapi::client::{Client, Endpoint};
+use crate::greenapi::client::{Client, ClientConfig, Endpoint};
 use crate::greenapi::contacts::KnownGroup;
 use crate::instances::{self, Instances};
 use crate::manifest::Diagnostic;
@@ -40,13 +41,16 @@ pub(crate) struct Chosen {
 /// GREEN_API_PLATFORM is unset. Warnings are printed; the errors are the
 /// [`Failure`], every one of them.
 pub(crate) fn choose(
-    file: Option<&std::path::Path>,
-    trusted_hosts: &[String],
-    only: Option<&str>,
+    read: &ReadArgs,
     chats: &[String],
     env: &dyn Fn(&str) -> Option<String>,
     quiet: u8,
 ) -> Result<Chosen, Failure> {
+    let (file, trusted_hosts, only) = (
+        read.instances.as_deref(),
+        &read.trust_api_host,
+        read.instance.as_deref(),
+    );
     let mut diags = Vec::new();
     let mut instances = Instances::load(file, env, &mut diags);
     instances.trusted_hosts = trusted_hosts.to_vec();
@@ -123,6 +127,22 @@ pub(crate) fn choose(
         return Err(crate::job::rejected(&errors));
     }
     Ok(Chosen { instances, names })
+}
+
+/// The client and runtime a reading command works with: requests bounded
+/// by `timeout`, a multi-threaded runtime for its instances side by side.
+pub(crate) fn client_and_runtime(
+    timeout: Duration,
+) -> anyhow::Result<(Client, tokio::runtime::Runtime)> {
+    let client = Client::new(&ClientConfig {
+        timeout,
+        ..ClientConfig::default()
+    })
+    .map_err(|e| Failure::Usage(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    Ok((client, runtime))
 }
 
 /// One instance, ready to read groups (or why it is not).

@@ -24,11 +24,7 @@ const MAX_PRESENT: &str = "-10000000000101";
 /// The default state and groups where the spammer is, is not, is where
 /// wa-main is no admin, and is where wa-main is not yet (wa-second is).
 fn state() -> SandboxConfig {
-    let base = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/sandbox/default_state.yaml"
-    ))
-    .unwrap();
+    let base = crate::support::DEFAULT_STATE.to_owned();
     let extra = format!(
         r#"  - id: "{PRESENT}"
     platform: whatsapp
@@ -298,11 +294,7 @@ async fn groups_that_cannot_be_listed_leave_the_row_unexpanded_and_the_exit_code
 /// row unexpanded: an error naming it, exit 3, never a silent nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_that_lists_no_group_is_named_not_silently_done() {
-    let base = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/sandbox/default_state.yaml"
-    ))
-    .unwrap();
+    let base = crate::support::DEFAULT_STATE.to_owned();
     // The instances alone, and one WhatsApp group: max-main is in none.
     let instances = &base[..base.find("\ngroups:").expect("a groups key") + 1];
     let state = format!(

@@ -36,11 +36,7 @@ pub(super) fn instances(sb: &SandboxHandle, dir: &Path) -> (PathBuf, Vec<(String
 /// The built-in state plus a group that hides every number and one with a
 /// member the list leaves out, both with wa-main as an admin.
 fn state_with_hidden_members() -> SandboxConfig {
-    let base = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/sandbox/default_state.yaml"
-    ))
-    .unwrap();
+    let base = crate::support::DEFAULT_STATE.to_owned();
     let extra = r#"  - id: "120363000000000077@g.us"
     platform: whatsapp
     subject: "Hidden numbers"

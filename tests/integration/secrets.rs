@@ -19,11 +19,7 @@ const G1: &str = "120363043968066561@g.us";
 
 /// The default state with wa-main's token replaced by the sentinel.
 fn sentinel_config() -> SandboxConfig {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/sandbox/default_state.yaml"
-    ))
-    .unwrap();
+    let text = crate::support::DEFAULT_STATE.to_owned();
     let original = SandboxConfig::default_state()
         .instances()
         .into_iter()

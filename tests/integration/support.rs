@@ -24,6 +24,12 @@ pub const WA_MAIN: &str = "1101000001";
 pub const WA_SECOND: &str = "1101000002";
 pub const MAX_MAIN: &str = "3100000001";
 
+/// The sandbox's built-in state as text, for tests that add groups to it.
+pub const DEFAULT_STATE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/src/sandbox/default_state.yaml"
+));
+
 pub async fn sandbox(config: SandboxConfig) -> SandboxHandle {
     Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
         .await

@@ -24,11 +24,7 @@ const KEPT: &str = "79000000303@c.us";
 /// prefix `+23480*` matches (one protected, one hidden behind a linked ID).
 /// The top-level ban's `79005550001` is in the Book club too.
 fn state() -> SandboxConfig {
-    let base = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/sandbox/default_state.yaml"
-    ))
-    .unwrap();
+    let base = crate::support::DEFAULT_STATE.to_owned();
     let extra = format!(
         r#"  - id: "{G}"
     platform: whatsapp
@@ -215,11 +211,7 @@ async fn on_max_a_star_entry_removes_by_id_and_a_top_level_prefix_matches_nobody
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_star_entry_whose_instance_lists_no_groups_is_an_error_naming_it() {
-    let base = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/sandbox/default_state.yaml"
-    ))
-    .unwrap();
+    let base = crate::support::DEFAULT_STATE.to_owned();
     // A MAX instance in no group: getContacts lists nothing, as on MAX.
     let lonely = "  - id_instance: \"3100000002\"\n    token: \"0123456789abcdef0123456789abcdef0123456789abcdef01\"\n    platform: max\n    state: authorized\n    wid: \"39888799\"\ngroups:\n";
     let config = SandboxConfig::from_yaml(&base.replacen("groups:\n", lonely, 1)).unwrap();

@@ -17,11 +17,7 @@ const HIDDEN: &str = "120363000000000078@g.us";
 /// The built-in state's YAML, `edit`ed, plus a group where wa-main's number
 /// is an admin and one member is listed by linked ID alone.
 fn state(edit: impl Fn(String) -> String) -> SandboxConfig {
-    let base = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/sandbox/default_state.yaml"
-    ))
-    .unwrap();
+    let base = crate::support::DEFAULT_STATE.to_owned();
     let extra = format!(
         r#"  - id: "{HIDDEN}"
     platform: whatsapp

@@ -30,7 +30,6 @@ use crate::cli::{OutputArg, SyncArgs};
 use crate::desired;
 use crate::exit;
 use crate::failure::Failure;
-use crate::greenapi::client::{Client, ClientConfig};
 use crate::job::{self, Job, JobConfig, Results};
 use crate::manifest::{InputFormat, LoadOptions};
 use crate::report::results;
@@ -117,18 +116,11 @@ fn read_plans(
     // moderation pace, the job's to choose (and warn about) when the
     // operations run.
     let setups = job::reading_setups(&loaded.instances, names, None)?;
-    let client = Client::new(&ClientConfig {
-        timeout: args.timeout,
-        ..ClientConfig::default()
-    })
-    .map_err(|e| Failure::Usage(e.to_string()))?;
+    let (client, runtime) = reading::client_and_runtime(args.timeout)?;
     let retry = RetryPolicy {
         max_attempts: args.max_attempts,
         ..RetryPolicy::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     Ok(runtime.block_on(async {
         let conns = reading::connect(&client, &setups, names, retry, args.outage_patience).await;
         let conns: HashMap<_, _> = conns.into_iter().map(|c| (c.name.clone(), c)).collect();

@@ -24,9 +24,7 @@ use std::sync::Arc;
 use super::reading::{self, Chosen, ReadProgress, Target};
 use crate::cli::{ListFormat, ReadArgs, WhereArgs};
 use crate::exit;
-use crate::failure::Failure;
 use crate::greenapi::Platform;
-use crate::greenapi::client::{Client, ClientConfig};
 use crate::runner::retry::RetryPolicy;
 use found::Read;
 
@@ -36,14 +34,7 @@ pub(super) fn execute(args: WhereArgs, quiet: u8) -> anyhow::Result<u8> {
     let read = &args.read;
     // A participant's ID may tell an unset GREEN_API_PLATFORM, as a
     // group's does for `export`.
-    let chosen = reading::choose(
-        read.instances.as_deref(),
-        &read.trust_api_host,
-        read.instance.as_deref(),
-        &args.participants,
-        &env,
-        quiet,
-    )?;
+    let chosen = reading::choose(read, &args.participants, &env, quiet)?;
     let asked = asked::check_all(&args.participants, &platforms(&chosen), quiet)?;
     let used: Vec<Arc<str>> = (chosen.names.iter())
         .filter(|n| {
@@ -108,14 +99,7 @@ fn read_groups(
     quiet: u8,
 ) -> anyhow::Result<(Vec<Target>, u8)> {
     let setups = crate::job::reading_setups(&chosen.instances, used, read.rate)?;
-    let client = Client::new(&ClientConfig {
-        timeout: read.timeout,
-        ..ClientConfig::default()
-    })
-    .map_err(|e| Failure::Usage(e.to_string()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let (client, runtime) = reading::client_and_runtime(read.timeout)?;
     Ok(runtime.block_on(async {
         let retry = RetryPolicy::default();
         let conns = reading::connect(
