@@ -18,9 +18,35 @@ pub(crate) fn rate_worth_saying(requests: u64, secs: f64) -> bool {
     requests >= 10 && secs >= 2.0
 }
 
+/// A wait or a length of time as a person says it, whole seconds rounded
+/// up (a countdown never shows 0 while it still waits): `12 s`,
+/// `1 min 30 s`, `11 h 5 min`.
+pub(crate) fn secs(d: std::time::Duration) -> String {
+    let total = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    match total {
+        0..60 => format!("{total} s"),
+        60..3600 if total.is_multiple_of(60) => format!("{} min", total / 60),
+        60..3600 => format!("{} min {} s", total / 60, total % 60),
+        _ if total % 3600 < 60 => format!("{} h", total / 3600),
+        _ => format!("{} h {} min", total / 3600, total % 3600 / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_said_in_whole_units() {
+        use std::time::Duration;
+        assert_eq!(secs(Duration::ZERO), "0 s");
+        assert_eq!(secs(Duration::from_millis(300)), "1 s");
+        assert_eq!(secs(Duration::from_secs(59)), "59 s");
+        assert_eq!(secs(Duration::from_secs(60)), "1 min");
+        assert_eq!(secs(Duration::from_secs(90)), "1 min 30 s");
+        assert_eq!(secs(Duration::from_secs(3600)), "1 h");
+        assert_eq!(secs(Duration::from_secs(11 * 3600 + 300)), "11 h 5 min");
+    }
 
     #[test]
     fn one_is_singular_and_everything_else_plural() {

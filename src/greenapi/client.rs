@@ -31,6 +31,22 @@ pub struct Endpoint {
     pub token: Token,
 }
 
+impl Endpoint {
+    /// The API's host, with its port when the URL names one
+    /// (`7105.api.greenapi.com`, `127.0.0.1:7700`): what a message may say
+    /// of where requests go. Never the path, which holds the token.
+    pub fn host(&self) -> String {
+        match reqwest::Url::parse(&self.api_url) {
+            Ok(url) => match (url.host_str(), url.port()) {
+                (Some(host), Some(port)) => format!("{host}:{port}"),
+                (Some(host), None) => host.to_owned(),
+                (None, _) => "the API".to_owned(),
+            },
+            Err(_) => "the API".to_owned(),
+        }
+    }
+}
+
 /// Timeouts and caps for [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -199,7 +215,7 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.to_string())
         };
-        let scrub = |e: reqwest::Error| endpoint.token.scrub(&error_chain(&e.without_url()));
+        let scrub = |e: reqwest::Error| endpoint.token.scrub(&cause(&e.without_url()));
         let mut response = request.send().await.map_err(|e| {
             if e.is_timeout() {
                 TransportError::Timeout
@@ -259,20 +275,32 @@ impl Client {
     }
 }
 
-/// The error and its causes in one line: reqwest's own message is often just
-/// "error sending request", with the useful part in the source chain.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
+/// What went wrong in a person's words: the innermost cause of the
+/// chain (reqwest's own message is only "error sending request"; hyper's
+/// "client error (Connect)" and "tcp connect error" say nothing more), its
+/// `(os error 111)` left out and its first letter small, as in
+/// "connection refused".
+fn cause(e: &dyn std::error::Error) -> String {
+    let mut innermost = e.to_string();
     let mut source = e.source();
-    while let Some(cause) = source {
-        let message = cause.to_string();
-        if !text.contains(&message) {
-            text.push_str(": ");
-            text.push_str(&message);
-        }
-        source = cause.source();
+    while let Some(next) = source {
+        innermost = next.to_string();
+        source = next.source();
     }
-    text
+    let trimmed = match innermost.rfind(" (os error ") {
+        Some(at) if innermost.ends_with(')') => &innermost[..at],
+        _ => innermost.as_str(),
+    };
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        // Only a capital followed by a small letter: "TLS …" stays as it is.
+        Some(first)
+            if first.is_uppercase() && chars.clone().next().is_some_and(char::is_lowercase) =>
+        {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => trimmed.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -84,6 +84,10 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
         quiet > 0,
     );
     let tokens = setups.values().map(|s| s.endpoint.token.clone()).collect();
+    let hosts = setups
+        .iter()
+        .map(|(name, s)| (name.clone(), s.endpoint.host()))
+        .collect();
     // Something to send this run, or `*` rows that could not be: a notice
     // has news (else only with --notify-always).
     let planned = !ops.is_empty() || !tally.unexpanded.is_empty();
@@ -94,6 +98,7 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
         progress: ProgressView::new(style, ops.len() as u64, on_terminal),
         tally,
         tokens,
+        hosts,
     };
     let (tx, rx) = mpsc::channel(1024);
     let engine = tokio::spawn(engine::run(client, setups, config, ops, tx, cancel.clone()));
@@ -126,14 +131,8 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
             .await
         {
             // Never the job's exit code: the job is done either way.
-            tracing::warn!(reason = %why, "the notice could not be sent");
-            if quiet == 0 {
-                eprintln!(
-                    "{}: the notice could not be sent: {}",
-                    crate::colour::stderr().paint(crate::colour::Tone::Warning, "warning"),
-                    crate::sanitise::terminal(&why)
-                );
-            }
+            let why = crate::sanitise::terminal(&why);
+            tracing::warn!("the notice could not be sent: {why}");
         }
     }
     Ok(Ran { tally, interrupt })

@@ -2,18 +2,21 @@
 //! views: a results row for every finished operation (written before
 //! anything else looks at it), the tally, the progress view and the logs.
 
+use std::collections::HashMap;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::held::Why;
 use super::progress::ProgressView;
 use super::results::{ResultRow, ResultsFile};
 use super::tally::Tally;
 use crate::runner::event::{Event, Finished};
-use crate::sanitise;
 use crate::secret::Token;
+use crate::{sanitise, words};
 
 /// Everything the events are shown in.
 pub(crate) struct Views {
@@ -23,9 +26,16 @@ pub(crate) struct Views {
     /// Every token of the run: any text that reaches a view is scrubbed of them
     /// (defence in depth: the client never puts them in a message).
     pub tokens: Vec<Token>,
+    /// Each instance's API host (`host:port`, never the URL's path, which
+    /// holds the token), for the warnings that say whom they could not reach.
+    pub hosts: HashMap<Arc<str>, String>,
 }
 
 impl Views {
+    fn host(&self, instance: &str) -> &str {
+        self.hosts.get(instance).map_or("", String::as_str)
+    }
+
     fn scrub(&self, text: &str) -> String {
         if text.is_empty() {
             return String::new(); // most rows: no error to scrub
@@ -128,22 +138,52 @@ fn log(views: &mut Views, event: Event) {
             instance,
             method,
             reason,
+            next_try,
         } => {
             views.tally.outages += 1;
             let reason = views.scrub(&reason);
-            tracing::warn!(instance = %instance, method = %method, reason = %sanitise::terminal(&reason), "every request fails: holding the instance's {method} requests and probing now and then");
+            let first = words::secs(next_try);
+            tracing::warn!(instance = %instance, host = %views.host(&instance), method = %method, reason = %sanitise::terminal(&reason), "every {method} request fails: holding them and trying one now and then (the first in {first})");
+            views
+                .progress
+                .held(&instance, method, Why::Outage, next_try);
+        }
+        Event::Probed {
+            instance,
+            method,
+            next_try,
+        } => {
+            tracing::debug!(instance = %instance, method = %method, next_try_ms = next_try.as_millis() as u64, "the probe failed too");
+            views
+                .progress
+                .held(&instance, method, Why::Outage, next_try);
+        }
+        Event::Paused {
+            instance,
+            method,
+            wait,
+        } => {
+            tracing::info!(instance = %instance, method = %method, wait_ms = wait.as_millis() as u64, "the server asked to wait (Retry-After)");
+            views
+                .progress
+                .held(&instance, method, Why::Asked(wait), wait);
+        }
+        Event::PauseEnded { instance, method } => {
+            tracing::info!(instance = %instance, method = %method, "the server's wait is over");
+            views.progress.released(&instance, method, true);
         }
         Event::OutageEnded {
             instance,
             method,
             lasted,
         } => {
+            views.progress.released(&instance, method, false);
             let secs = lasted.as_secs_f64();
-            tracing::warn!(instance = %instance, method = %method, lasted_s = format_args!("{secs:.1}"), "the server answers again after {secs:.1} s: going on at the pace");
+            tracing::warn!(instance = %instance, host = %views.host(&instance), method = %method, lasted_s = format_args!("{secs:.1}"), "{} answers again after {secs:.1} s: going on with its {method} requests at the pace", views.host(&instance));
         }
         Event::PreflightUnknown { instance, reason } => {
             let reason = views.scrub(&reason);
-            tracing::warn!(instance = %instance, reason = %sanitise::terminal(&reason), "could not read the instance's state; going on");
+            tracing::warn!(instance = %instance, host = %views.host(&instance), reason = %sanitise::terminal(&reason), "could not read the instance's state; going on");
         }
         Event::InstanceRefused { instance, reason } => {
             let reason = views.scrub(&reason);
@@ -151,7 +191,7 @@ fn log(views: &mut Views, event: Event) {
                 .tally
                 .refused
                 .push((instance.to_string(), reason.to_string()));
-            tracing::error!(instance = %instance, reason = %sanitise::terminal(&reason), "instance refused: its remaining operations are not sent");
+            tracing::error!(instance = %instance, host = %views.host(&instance), reason = %sanitise::terminal(&reason), "instance refused: its remaining operations are not sent");
         }
     }
 }

@@ -1,13 +1,16 @@
 //! The progress view on stderr: an indicatif bar on a terminal, a plain line
 //! now and then elsewhere, nothing when asked for quiet.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle as BarStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle as BarStyle};
 
+use super::held::{self, Holds, Why};
 use super::tally::Tally;
 use super::term::{ForcedStderr, ProgressStyle, set_active_bar};
 use crate::colour;
+use crate::greenapi::Method;
 use crate::runner::Outcome;
 
 /// How often the plain view prints a line.
@@ -18,6 +21,11 @@ const LINE_EVERY: Duration = Duration::from_secs(10);
 /// is not a terminal (the bar was asked for with `--progress always`) it is
 /// drawn all the same, where indicatif alone would hide it.
 pub(crate) fn steady_bar(total: u64, template: &str, on_terminal: bool) -> ProgressBar {
+    steady_bar_with(total, template, on_terminal, Holds::default())
+}
+
+/// [`steady_bar`] whose `{held}` shows what waits, counting down.
+fn steady_bar_with(total: u64, template: &str, on_terminal: bool, holds: Holds) -> ProgressBar {
     let target = match on_terminal {
         true => ProgressDrawTarget::stderr(),
         false => ProgressDrawTarget::term_like(Box::new(ForcedStderr::new())),
@@ -26,6 +34,12 @@ pub(crate) fn steady_bar(total: u64, template: &str, on_terminal: bool) -> Progr
     bar.set_style(
         BarStyle::with_template(template)
             .expect("valid template")
+            .with_key(
+                "held",
+                move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&holds.render(Instant::now()));
+                },
+            )
             .progress_chars("=> "),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
@@ -41,22 +55,25 @@ pub(crate) struct ProgressView {
     total: u64,
     started: Instant,
     last_line: Instant,
+    /// What waits now (the bar reads it at each redraw).
+    holds: Holds,
 }
 
 impl ProgressView {
     /// `on_terminal`: stderr is a terminal. When it is not and the bar is
     /// asked for anyway (`--progress always`), it is drawn all the same.
     pub(crate) fn new(style: ProgressStyle, total: u64, on_terminal: bool) -> ProgressView {
+        let holds = Holds::default();
         let bar = match style {
             ProgressStyle::Bar => {
                 // The styles after `:` are dropped by indicatif when colour is
                 // off for stderr; the plain template says so outright.
                 let template = if colour::stderr().is_on() {
-                    "{spinner:.cyan} {elapsed_precise} [{wide_bar:.cyan/blue}] {pos}/{len} {msg} eta {eta}"
+                    "{spinner:.cyan} {elapsed_precise} [{wide_bar:.cyan/blue}] {pos}/{len} {msg}{held:.yellow} eta {eta}"
                 } else {
-                    "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} {msg} eta {eta}"
+                    "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} {msg}{held} eta {eta}"
                 };
-                steady_bar(total, template, on_terminal)
+                steady_bar_with(total, template, on_terminal, holds.clone())
             }
             _ => ProgressBar::hidden(),
         };
@@ -67,6 +84,31 @@ impl ProgressView {
             total,
             started: now,
             last_line: now,
+            holds,
+        }
+    }
+
+    /// `instance`'s `method` waits `next_try` for the reason `why`. The bar
+    /// shows it counting down; off a terminal a wait the server asked for
+    /// is said in a line (an outage has its warning line already).
+    pub(crate) fn held(
+        &mut self,
+        instance: &Arc<str>,
+        method: Method,
+        why: Why,
+        next_try: Duration,
+    ) {
+        let fresh = !self.holds.release(instance, method);
+        self.holds.hold(instance, method, why, next_try);
+        if let (ProgressStyle::Lines, Why::Asked(wait), true) = (self.style, why, fresh) {
+            eprintln!("{}", held::wait_began(instance, method, wait));
+        }
+    }
+
+    /// The wait of `instance`'s `method` is over.
+    pub(crate) fn released(&mut self, instance: &Arc<str>, method: Method, asked: bool) {
+        if self.holds.release(instance, method) && asked && self.style == ProgressStyle::Lines {
+            eprintln!("{}", held::wait_ended(instance, method));
         }
     }
 

@@ -53,7 +53,24 @@ pub enum Event {
         instance: Arc<str>,
         method: Method,
         reason: String,
+        /// When the first probe leaves.
+        next_try: Duration,
     },
+    /// The outage's probe failed too; the next leaves after `next_try`.
+    Probed {
+        instance: Arc<str>,
+        method: Method,
+        next_try: Duration,
+    },
+    /// A 429 asked to wait (`Retry-After`): the (instance, method) sends
+    /// nothing for `wait`.
+    Paused {
+        instance: Arc<str>,
+        method: Method,
+        wait: Duration,
+    },
+    /// The wait a [`Event::Paused`] announced is over.
+    PauseEnded { instance: Arc<str>, method: Method },
     /// The server answers again; the held requests go on at the pace.
     OutageEnded {
         instance: Arc<str>,

@@ -47,6 +47,9 @@ pub(crate) struct Worker {
     events: mpsc::Sender<Event>,
     cancel: CancellationToken,
     rng: fastrand::Rng,
+    /// This worker's 429 made its instance wait (`Retry-After`) and said
+    /// so; it says when the wait is over too.
+    announced_pause: Option<Method>,
 }
 
 /// Whether `op` must know the group's owner before it is sent: a removal or
@@ -161,6 +164,7 @@ impl Worker {
             events,
             cancel,
             rng: fastrand::Rng::new(),
+            announced_pause: None,
         }
     }
 
@@ -445,16 +449,28 @@ impl Worker {
         }
         match self.instance.pacers[&method].failed(sent_at, &failure.reason) {
             Failure::Scattered => false,
-            Failure::Tripped => {
+            Failure::Tripped { next_try } => {
                 self.event(Event::OutageBegan {
                     instance: self.instance.name.clone(),
                     method,
                     reason: failure.reason.clone(),
+                    next_try,
                 })
                 .await;
                 true
             }
-            Failure::During => true,
+            Failure::During {
+                next_try: Some(next_try),
+            } => {
+                self.event(Event::Probed {
+                    instance: self.instance.name.clone(),
+                    method,
+                    next_try,
+                })
+                .await;
+                true
+            }
+            Failure::During { next_try: None } => true,
         }
     }
 
@@ -508,7 +524,13 @@ impl Worker {
                 let error = format!("{reason} (interrupted before retrying)");
                 ControlFlow::Break(End::Row(Outcome::Failed, error))
             }
-            _ = tokio::time::sleep(delay) => ControlFlow::Continue(()),
+            _ = tokio::time::sleep(delay) => {
+                if let Some(method) = self.announced_pause.take() {
+                    let instance = self.instance.name.clone();
+                    self.event(Event::PauseEnded { instance, method }).await;
+                }
+                ControlFlow::Continue(())
+            }
         }
     }
 
@@ -531,6 +553,15 @@ impl Worker {
                 news: throttle.news,
             })
             .await;
+            if let Some(wait) = throttle.paused {
+                self.announced_pause = Some(at.method);
+                self.event(Event::Paused {
+                    instance: self.instance.name.clone(),
+                    method: at.method,
+                    wait,
+                })
+                .await;
+            }
         }
         // A 429 already slowed the pacer down, which is what cuts the
         // load; the budget guards against failures, so it is not charged.

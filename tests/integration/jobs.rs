@@ -347,11 +347,11 @@ async fn an_outage_is_waited_out_with_a_probe_per_step_and_charges_no_attempt() 
         ran.rows()
     );
     assert!(
-        stderr(&ran.out).contains("every request fails"),
+        stderr(&ran.out).contains("every removeGroupParticipant request fails"),
         "{}",
         stderr(&ran.out)
     );
-    assert!(stderr(&ran.out).contains("the server answers again"));
+    assert!(stderr(&ran.out).contains("answers again after"));
     assert!(
         stdout(&ran.out).contains("1 outage"),
         "{}",

@@ -91,3 +91,47 @@ async fn greenbatch_log_overrides_verbosity() {
         stderr(&out)
     );
 }
+
+/// A warning on a terminal or in a cron log is one sentence: the level as a
+/// word, the instance, the host (never the URL, whose path holds the
+/// token), what is done about it; no timestamp, no module path. `-v` keeps
+/// tracing's structured form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_are_said_in_a_persons_words() {
+    // A loopback port nobody listens on: every connection is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write(
+        dir.path(),
+        "m.csv",
+        &csv(&[format!("remove,{G1},79001234561@c.us")]),
+    );
+    let token = "0123456789abcdef0123456789abcdef0123456789abcdef01";
+    let args = [
+        "run",
+        manifest.to_str().unwrap(),
+        "--outage-patience",
+        "2s",
+        "--progress",
+        "never",
+    ];
+    let out = greenbatch(&args, &env_for(&url, token)).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let said = stderr(&out).replace(&port.to_string(), "PORT");
+    assert!(!said.contains(token));
+    insta::assert_snapshot!(said);
+
+    let mut verbose = args.to_vec();
+    verbose.push("-v");
+    let out = greenbatch(&verbose, &env_for(&url, token)).await;
+    let said = stderr(&out);
+    assert!(
+        said.contains(" WARN greenbatch::report::consumer: "),
+        "-v keeps the structured form:\n{said}"
+    );
+}

@@ -308,3 +308,33 @@ async fn a_refused_instance_stops_only_its_own_operations() {
         .unwrap();
     assert!(max.v3 && max.field("chatId") == Some("-10000000000000"));
 }
+
+/// Off a terminal a wait the server asks for is said when it starts and
+/// when it ends, so a quiet stretch in a cron log has its reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_the_server_asks_for_is_said_when_it_starts_and_when_it_ends() {
+    let rule = FaultRule {
+        first_n: Some(1),
+        ..on_removals(Fault::TooManyRequests {
+            retry_after: Some(3),
+        })
+    };
+    let sb = sandbox(
+        SandboxConfig::default_state()
+            .with_seed(7)
+            .with_faults(vec![rule]),
+    )
+    .await;
+    let ran = run_rows(&sb, WA_MAIN, &removals(61..63), &[]).await;
+    assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
+    let err = stderr(&ran.out);
+    let began = err
+        .find("default: waiting 3 s before more removeGroupParticipant requests, as the server asked (HTTP 429 with Retry-After)\n")
+        .unwrap_or_else(|| panic!("the wait is said when it starts:\n{err}"));
+    let ended = err
+        .find("default: the server's wait is over; going on with its removeGroupParticipant requests\n")
+        .unwrap_or_else(|| panic!("and when it ends:\n{err}"));
+    assert!(began < ended, "{err}");
+    let ledger = sent(&sb);
+    assert!(ledger[1].at_secs - ledger[0].at_secs >= 2.95, "{ledger:?}");
+}

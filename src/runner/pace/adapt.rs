@@ -67,6 +67,9 @@ pub struct Throttle {
     pub news: bool,
     /// The pace now, in requests per second.
     pub rate: f64,
+    /// The 429's `Retry-After` made the pacer wait this long from now
+    /// (`None`: it asked for no wait, or for one already kept).
+    pub paused: Option<Duration>,
 }
 
 impl Adaptive {
@@ -100,6 +103,7 @@ impl Adaptive {
             return Throttle {
                 news: false,
                 rate: self.rate,
+                paused: None,
             };
         }
         let before = self.rate;
@@ -129,6 +133,7 @@ impl Adaptive {
         Throttle {
             news: true,
             rate: self.rate,
+            paused: None,
         }
     }
 

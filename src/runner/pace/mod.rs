@@ -305,23 +305,27 @@ impl Pacer {
         let mut s = self.lock();
         // The server answered: whatever else, it is up.
         let ended = s.health.answered(now);
+        let mut paused = None;
         if let Some(wait) = retry_after {
             let until = now + wait;
             if s.paused_until.is_none_or(|p| p < until) {
                 let from = s.paused_until.filter(|p| *p > now).unwrap_or(now);
                 s.paused_total += until - from;
                 s.paused_until = Some(until);
+                paused = Some(wait).filter(|w| !w.is_zero());
             }
         }
         s.settle(sent_at, now, true);
         let admitted = s.admitted_before(sent_at);
-        let throttle = match &mut s.adapt {
+        let mut throttle = match &mut s.adapt {
             Some(adapt) => adapt.throttled(sent_at, now, admitted),
             None => Throttle {
                 news: false,
                 rate: f64::INFINITY,
+                paused: None,
             },
         };
+        throttle.paused = paused;
         drop(s);
         if ended.is_some() {
             self.wake.notify_waiters();

@@ -65,10 +65,12 @@ pub enum Gate {
 pub enum Failure {
     /// One operation's bad luck: retry it as usual.
     Scattered,
-    /// This failure made the outage (the caller says so once).
-    Tripped,
-    /// Part of an outage already known: not the operation's fault.
-    During,
+    /// This failure made the outage (the caller says so once); the first
+    /// probe leaves after `next_try`.
+    Tripped { next_try: Duration },
+    /// Part of an outage already known: not the operation's fault. When it
+    /// was the outage's probe that failed, the next leaves after `next_try`.
+    During { next_try: Option<Duration> },
 }
 
 impl Default for Health {
@@ -119,14 +121,15 @@ impl Health {
                 if *failures < TRIP_AFTER {
                     return Failure::Scattered;
                 }
+                let next_try = probe_interval(0, jitter);
                 *self = Health::Down {
                     since: now,
                     probes: 0,
-                    probe_at: now + probe_interval(0, jitter),
+                    probe_at: now + next_try,
                     probing: false,
                     last: reason.to_owned(),
                 };
-                Failure::Tripped
+                Failure::Tripped { next_try }
             }
             Health::Down {
                 probes,
@@ -135,13 +138,16 @@ impl Health {
                 last,
                 ..
             } => {
+                let mut next_try = None;
                 if *probing {
                     *probing = false;
                     *probes += 1;
-                    *probe_at = now + probe_interval(*probes, jitter);
+                    let wait = probe_interval(*probes, jitter);
+                    *probe_at = now + wait;
+                    next_try = Some(wait);
                 }
                 reason.clone_into(last);
-                Failure::During
+                Failure::During { next_try }
             }
         }
     }
@@ -194,7 +200,10 @@ mod tests {
             assert_eq!(h.failed(t0, "HTTP 502", 0.5), Failure::Scattered);
         }
         assert_eq!(h.gate(t0, PATIENCE), Gate::Go);
-        assert_eq!(h.failed(t0, "HTTP 502", 0.5), Failure::Tripped);
+        assert!(matches!(
+            h.failed(t0, "HTTP 502", 0.5),
+            Failure::Tripped { .. }
+        ));
         assert!(h.is_down());
     }
 
@@ -216,10 +225,20 @@ mod tests {
             assert_eq!(h.gate(now, PATIENCE), Gate::Probe);
             // Only one probe at a time.
             assert!(matches!(h.gate(now, PATIENCE), Gate::Wait(_)));
-            assert_eq!(h.failed(now, "HTTP 502 Bad Gateway", 0.0), Failure::During);
+            let Failure::During {
+                next_try: Some(said),
+            } = h.failed(now, "HTTP 502 Bad Gateway", 0.0)
+            else {
+                panic!("a failed probe says when the next leaves")
+            };
             let Gate::Wait(next) = h.gate(now, PATIENCE) else {
                 panic!("waits after a failed probe")
             };
+            assert_eq!(
+                next.duration_since(now),
+                said,
+                "the wait said is the wait kept"
+            );
             gaps.push(next.duration_since(now).as_millis());
             now = next;
         }
