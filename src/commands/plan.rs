@@ -8,7 +8,7 @@ use crate::cli::{OutputFormat, PlanArgs};
 use crate::colour::{self, Tone};
 use crate::exit;
 use crate::failure::Failure;
-use crate::manifest::{self, plan};
+use crate::manifest::{self, estimate, plan};
 use crate::report::results;
 
 /// Prints the plan; `quiet` (-q) leaves out warnings and notes.
@@ -60,7 +60,10 @@ pub(super) fn execute(args: PlanArgs, quiet: u8) -> anyhow::Result<u8> {
         };
         return super::live::print_live_plan(&loaded, &skip, args.rate, bounds, output);
     }
-    let plan = plan::build(&loaded.operations, &|id| prior.is_settled(id, false));
+    let skip = |id| prior.is_settled(id, false);
+    let mut plan = plan::build(&loaded.operations, &skip);
+    let left = loaded.operations.iter().filter(|o| !skip(o.op_id));
+    plan.estimates = estimate::estimate(left, &loaded.instances, None);
     // Stdout is line-buffered: one write per line would cost a system call
     // per operation on a million-row plan.
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());

@@ -74,7 +74,9 @@ fn dry_run(
         };
         return print_live_plan(&loaded, &skip, args.rate, bounds, output);
     }
-    let plan = manifest::plan::build(&loaded.operations, &skip);
+    let mut plan = manifest::plan::build(&loaded.operations, &skip);
+    let left = loaded.operations.iter().filter(|o| !skip(o.op_id));
+    plan.estimates = manifest::estimate::estimate(left, &loaded.instances, args.rate);
     manifest::plan::render_text(&plan, &loaded.manifest_name, &mut std::io::stdout().lock())?;
     Ok(exit::SUCCESS)
 }

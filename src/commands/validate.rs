@@ -11,6 +11,7 @@ use crate::cli::{OutputFormat, ValidateArgs};
 use crate::exit;
 use crate::failure::Failure;
 use crate::greenapi::{Action, Platform};
+use crate::manifest::estimate::{self, Estimate};
 use crate::manifest::{self, Diagnostic, Loaded, Rejected, Severity};
 
 /// Checks the manifests; `quiet` (-q) leaves out warnings and notes.
@@ -94,6 +95,8 @@ pub(crate) struct Report<'a> {
     platforms: BTreeMap<&'static str, usize>,
     instances: BTreeMap<&'a str, usize>,
     groups: usize,
+    /// How long each instance's share takes at its pace.
+    estimates: Vec<Estimate>,
     errors: usize,
     warnings: usize,
     notes: usize,
@@ -120,6 +123,10 @@ impl<'a> Report<'a> {
             platforms: BTreeMap::new(),
             instances: BTreeMap::new(),
             groups: 0,
+            estimates: match result {
+                Ok(l) => estimate::estimate(&l.operations, &l.instances, None),
+                Err(_) => Vec::new(),
+            },
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             notes: count(Severity::Note),
@@ -181,6 +188,7 @@ impl<'a> Report<'a> {
             platforms: BTreeMap::new(),
             instances: BTreeMap::new(),
             groups: groups.len(),
+            estimates: Vec::new(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             notes: count(Severity::Note),
@@ -249,6 +257,10 @@ pub(crate) fn render_text(
             writeln!(out, "  actions:   {}", counts(&r.actions))?;
             writeln!(out, "  platforms: {}", counts(&r.platforms))?;
             writeln!(out, "  instances: {}", counts(&r.instances))?;
+        }
+        for (i, e) in r.estimates.iter().enumerate() {
+            let label = if i == 0 { "time:" } else { "" };
+            writeln!(out, "  {label:<10} {}", e.sentence())?;
         }
         if r.warnings + r.notes > 0 {
             writeln!(

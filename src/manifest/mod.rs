@@ -8,6 +8,7 @@
 
 mod conflicts;
 mod csv;
+pub(crate) mod estimate;
 pub mod model;
 pub(crate) mod plan;
 pub(crate) mod protect;

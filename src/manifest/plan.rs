@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::estimate::Estimate;
 use super::{EVERY_GROUP, OpId, Operation};
 use crate::colour::{self, Tone};
 use crate::greenapi::{Action, Platform};
@@ -38,7 +39,7 @@ fn as_str<S: serde::Serializer>(s: &Arc<str>, ser: S) -> Result<S::Ok, S::Error>
 }
 
 /// What a run would send.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub(crate) struct Plan {
     /// In order of each group's first operation in the manifest.
     pub groups: Vec<Group>,
@@ -48,6 +49,9 @@ pub(crate) struct Plan {
     pub skipped: usize,
     /// Operations per action, over `to_send`, in [`Action::ALL`] order.
     pub per_action: Vec<(Action, usize)>,
+    /// How long each instance's share takes at its pace (set by the
+    /// caller, who knows the instances).
+    pub estimates: Vec<Estimate>,
 }
 
 /// The plan for `ops`, leaving out every operation `skip` accepts (the
@@ -118,6 +122,9 @@ pub(crate) fn render_text(plan: &Plan, manifest: &str, out: &mut dyn Write) -> i
             String::new()
         },
     )?;
+    for e in &plan.estimates {
+        writeln!(out, "  {}", e.sentence())?;
+    }
     for g in &plan.groups {
         writeln!(out)?;
         let group = match g.chat_id == EVERY_GROUP {
@@ -170,6 +177,7 @@ pub(crate) fn render_json(plan: &Plan, manifest: &str, out: &mut dyn Write) -> i
         to_send: usize,
         skipped: usize,
         per_action: BTreeMap<&'static str, usize>,
+        estimates: &'a [Estimate],
         groups: &'a [Group],
     }
     let doc = Doc {
@@ -181,6 +189,7 @@ pub(crate) fn render_json(plan: &Plan, manifest: &str, out: &mut dyn Write) -> i
             .iter()
             .map(|(a, n)| (a.as_str(), *n))
             .collect(),
+        estimates: &plan.estimates,
         groups: &plan.groups,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

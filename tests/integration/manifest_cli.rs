@@ -34,11 +34,13 @@ fn validate_prints_a_summary_and_exits_0() {
       actions:   remove 12
       platforms: whatsapp 12
       instances: default 12
+      time:      about 3 s at 5/s for default (12 operations)
       0 warnings, 1 note
     examples/manifests/promote-moderators.yaml: valid, 7 operations in 2 groups
       actions:   demote 1, promote 6
       platforms: whatsapp 7
       instances: default 7
+      time:      about 2 s at 5/s for default (7 operations)
     ");
 }
 
@@ -388,4 +390,66 @@ fn quiet_validation_of_a_good_manifest_says_nothing_on_stderr() {
         .assert()
         .success()
         .stderr(predicate::str::contains("note: participant_id"));
+}
+
+/// A job that cannot be what was meant is told before it runs: more people
+/// in one WhatsApp group than it can have members, and how long each
+/// instance's share takes at its pace, in `validate`, `plan` (text and
+/// JSON) and `run --dry-run`.
+#[test]
+fn an_oversized_group_is_warned_of_and_the_time_at_the_pace_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("instance,action,chat_id,participant_id\n");
+    for i in 0..1100 {
+        text.push_str(&format!(
+            "wa-main,remove,120363043968066561@g.us,7900{i:07}@c.us\n"
+        ));
+    }
+    let manifest = dir.path().join("big.csv");
+    std::fs::write(&manifest, text).unwrap();
+    let manifest = manifest.to_str().unwrap();
+    let instances = format!("{EX}/instances.yaml");
+    let out = cmd()
+        .args(["validate", "--instances", &instances, manifest])
+        .assert()
+        .success();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned(),
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned(),
+    );
+    assert!(
+        stderr.contains(&format!("{manifest}:1026: warning: chat_id: `120363043968066561@g.us` gets operations for more than 1,024 people")),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("  time:      about 3 min 40 s at 5/s for wa-main (1100 operations)\n"),
+        "{stdout}"
+    );
+    for args in [vec!["plan"], vec!["run", "--dry-run"]] {
+        let out = cmd()
+            .args(&args)
+            .args(["--instances", &instances, manifest])
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout);
+        assert!(
+            stdout.contains("\n  about 3 min 40 s at 5/s for wa-main (1100 operations)\n"),
+            "{args:?}: {stdout}"
+        );
+    }
+    let out = cmd()
+        .args([
+            "plan",
+            "--format",
+            "json",
+            "--instances",
+            &instances,
+            manifest,
+        ])
+        .assert()
+        .success();
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(doc["estimates"][0]["instance"], "wa-main");
+    assert_eq!(doc["estimates"][0]["seconds"], 220);
+    assert_eq!(doc["estimates"][0]["rate"], 5.0);
 }

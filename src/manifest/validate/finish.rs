@@ -98,6 +98,10 @@ impl Validator {
     /// decided) and every diagnostic, in line order.
     pub(crate) fn finish(mut self) -> (Vec<Operation>, Instances, Vec<Diagnostic>, usize) {
         self.judge_conflicts();
+        let oversized = crate::manifest::estimate::oversized_groups(&self.ops, &|l| self.at(l));
+        for d in oversized {
+            self.report(d);
+        }
         if !self.pending.is_empty() {
             let lines: Vec<u32> = self.pending.iter().map(|r| r.line).collect();
             let d = Diagnostic::error(
