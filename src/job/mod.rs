@@ -26,7 +26,7 @@ use std::time::Instant;
 pub use config::JobConfig;
 pub use expand::{ListPolicy, Unexpanded, expand};
 pub use manifest::{default_results_path, load_manifest, rejected, say_settled};
-pub use notify::{NotifyTo, check as check_notify};
+pub use notify::{NotifyTo, check as check_notify, tell};
 pub use setup::{reading_setups, setups, used_by};
 
 use crate::failure::Failure;

@@ -138,7 +138,12 @@ impl Notice {
             code,
             &results.display().to_string(),
         );
-        let text = crate::secret::scrub_all(&text);
+        self.send_text(client, &text).await
+    }
+
+    /// Sends `text`, masked of every token, as the notice.
+    async fn send_text(&self, client: &Client, text: &str) -> Result<(), String> {
+        let text = crate::secret::scrub_all(text);
         let body = json!({ "chatId": self.to.chat_id, "message": text });
         let pacer = Pacer::with_patience(Some(pace(self.setup.endpoint.platform)), PATIENCE);
         let paced = Paced {
@@ -158,6 +163,36 @@ impl Notice {
             Err(_) => Err(format!("no answer within {}s", PATIENCE.as_secs())),
         }
     }
+}
+
+/// Tells the chat about a job that sent nothing and so has no results file
+/// to read back: a sync that found every group as desired (with
+/// `--notify-always`) or that refused a mass removal. `headline` is what
+/// happened; the notice leads with the job's name and sending instance and
+/// ends with the exit code, as a job's own notice does. Why it
+/// could not be sent, when it could not (a warning for the caller: the
+/// exit code stays the job's).
+pub fn tell(
+    to: &NotifyTo,
+    instances: &Instances,
+    used: &[Arc<str>],
+    headline: &str,
+    code: u8,
+) -> Result<(), String> {
+    let notice = resolve(to, instances, used, &HashMap::new()).map_err(|e| e.to_string())?;
+    let text = format!(
+        "greenbatch: {} via `{}`: {} (exit {code})\n",
+        crate::sanitise::terminal(&to.what),
+        crate::sanitise::terminal(&notice.instance),
+        crate::sanitise::terminal(headline)
+    );
+    let client = Client::new(&crate::greenapi::client::ClientConfig::default())
+        .map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(notice.send_text(&client, &text))
 }
 
 /// sendMessage has no documented limit: a little under one a second.

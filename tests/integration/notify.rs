@@ -210,3 +210,74 @@ async fn a_sync_tells_the_chat_and_its_dry_run_does_not() {
     assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
     assert_eq!(sb.ledger_totals().requests, before);
 }
+
+/// A sync that sent nothing has no results file to read back, yet the chat
+/// hears of it: a refused mass removal always (with --notify), a night with
+/// nothing to change only with --notify-always; neither writes a file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_that_sends_nothing_tells_the_chat_why() {
+    let sb = sandbox(SandboxConfig::default_state()).await;
+    let env = default_env(&sb, WA_MAIN);
+    let dir = tempfile::tempdir().unwrap();
+    let desired = |yaml: &str| write(dir.path(), "nightly.yaml", yaml);
+    // Already a member: nothing to change.
+    let path = desired(&format!(
+        "groups:\n  - chat_id: {GROUP}\n    members: [79001234561@c.us]\n"
+    ));
+    let sync = |extra: &'static [&'static str]| {
+        let mut a = vec![
+            "sync".to_owned(),
+            path.to_str().unwrap().to_owned(),
+            "--notify".to_owned(),
+            MODERATORS.to_owned(),
+        ];
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a
+    };
+    let files = || std::fs::read_dir(dir.path()).unwrap().count();
+    let before = files();
+    let args = sync(&[]);
+    let quiet = greenbatch(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert!(sb.messages().is_empty(), "nothing to change: no news");
+    let args = sync(&["--notify-always"]);
+    let always = greenbatch(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    assert_eq!(always.status.code(), Some(0), "{}", stderr(&always));
+    let sent = sb.messages();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].message.starts_with("greenbatch: ")
+            && sent[0].message.ends_with(
+                "nightly.yaml via `default`: no change: 1 group as desired; nothing sent, no files written (exit 0)\n"
+            ),
+        "{}",
+        sent[0].message
+    );
+    assert_eq!(files(), before, "no file written");
+
+    // Everyone but one taken out: the guard refuses, and says so.
+    write(
+        dir.path(),
+        "nightly.yaml",
+        &format!(
+            "groups:\n  - chat_id: {GROUP}\n    members: [79001234561@c.us]\n    remove_others: true\n"
+        ),
+    );
+    let args = sync(&[]);
+    let refused = greenbatch(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    let sent = sb.messages();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let text = &sent[1].message;
+    assert!(
+        text.starts_with("greenbatch: ")
+            && text.contains("nightly.yaml via `default`: ")
+            && text.ends_with("(exit 2)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--max-removals"),
+        "the refusal's own words: {text}"
+    );
+    assert_eq!(files(), before, "no file written");
+}

@@ -127,7 +127,14 @@ async fn a_sync_runs_its_operations_as_run_does_and_leaves_an_audit_trail() {
     let fresh = dir.path().join("tonight.results.csv");
     let out = sync(&sb, &path, &["--results", fresh.to_str().unwrap(), "-vv"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(dir.path().join("tonight.ops.csv").exists());
+    // The changes hold: nothing to send, so no file is written.
+    assert!(
+        stdout(&out).contains("no change: 2 groups as desired; nothing sent, no files written"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!dir.path().join("tonight.ops.csv").exists());
+    assert!(!fresh.exists());
     // The token appears nowhere: not in the output (debug logs included),
     // not in any file the syncs wrote.
     let token = sb.instance(WA_MAIN).unwrap().token.expose().to_owned();

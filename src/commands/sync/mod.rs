@@ -85,12 +85,7 @@ fn load(args: &SyncArgs, quiet: u8) -> Result<(desired::Loaded, Vec<Arc<str>>), 
     };
     let loaded = desired::load(&args.desired, &options, &env)
         .map_err(|rejected| Failure::Rejected(format!("{rejected}\n")))?;
-    let mut names: Vec<Arc<str>> = Vec::new();
-    for g in &loaded.state.groups {
-        if !names.contains(&g.instance) {
-            names.push(g.instance.clone());
-        }
-    }
+    let names = instance_names(&loaded);
     let missing = loaded.instances.missing_tokens(names.iter().map(|n| &**n));
     if quiet == 0 {
         let repeated =
@@ -103,6 +98,17 @@ fn load(args: &SyncArgs, quiet: u8) -> Result<(desired::Loaded, Vec<Arc<str>>), 
         return Err(job::rejected(&missing));
     }
     Ok((loaded, names))
+}
+
+/// The instances the desired file's groups name, in order of first use.
+fn instance_names(loaded: &desired::Loaded) -> Vec<Arc<str>> {
+    let mut names: Vec<Arc<str>> = Vec::new();
+    for g in &loaded.state.groups {
+        if !names.contains(&g.instance) {
+            names.push(g.instance.clone());
+        }
+    }
+    names
 }
 
 /// Preflights each instance and reads each group, computing its changes.
@@ -200,6 +206,9 @@ fn apply(
         );
     }
     if let Some(refusal) = show::refusal(plans, args.max_removals) {
+        // Nothing was sent; the chat hears why (the night's log has the
+        // error line whatever -q says).
+        tell(args, loaded, &refusal, exit::USAGE);
         return Err(Failure::Rejected(format!("{refusal}\n")).into());
     }
     // Transient, unlike the refusal above: the next sync may learn it.
@@ -231,6 +240,9 @@ fn apply(
             })
         })
         .collect();
+    if rows.is_empty() {
+        return nothing_to_do(args, loaded, plans, read_code, quiet);
+    }
     files::write_operations(&paths.operations, &rows).map_err(|e| {
         Failure::Usage(format!(
             "cannot write the operations manifest {}: {e}",
@@ -265,6 +277,51 @@ fn apply(
         .run()?
         .exit_code();
     Ok(worst(code, read_code))
+}
+
+/// Every group read is as desired: nothing is sent and no file written (a
+/// nightly sync would otherwise leave two empty dated files a night).
+fn nothing_to_do(
+    args: &SyncArgs,
+    loaded: &desired::Loaded,
+    plans: &[read::GroupPlan],
+    read_code: u8,
+    quiet: u8,
+) -> anyhow::Result<u8> {
+    let read = plans.iter().filter(|p| p.changes.is_ok()).count();
+    let headline = match read_code {
+        exit::SUCCESS => format!(
+            "no change: {} as desired; nothing sent, no files written",
+            crate::words::plural(read as u64, "group")
+        ),
+        _ => format!(
+            "nothing to change in the {} read; nothing sent, no files written",
+            crate::words::plural(read as u64, "group")
+        ),
+    };
+    if quiet < 2 {
+        let mut out = io::stdout().lock();
+        show::render_text(plans, args.max_removals, false, &mut out)?;
+        writeln!(out, "{headline}")?;
+        out.flush()?;
+    }
+    if args.notify.notify_always {
+        tell(args, loaded, &headline, read_code);
+    }
+    Ok(read_code)
+}
+
+/// A notice for a sync that ran no job, when `--notify` asks for one; a
+/// notice that cannot be sent is a warning.
+fn tell(args: &SyncArgs, loaded: &desired::Loaded, headline: &str, code: u8) {
+    let Some(to) = args.notify.to(loaded.name.clone()) else {
+        return;
+    };
+    let names = instance_names(loaded);
+    if let Err(why) = job::tell(&to, &loaded.instances, &names, headline, code) {
+        let why = crate::sanitise::terminal(&why);
+        tracing::warn!("the notice could not be sent: {why}");
+    }
 }
 
 /// The exit code that sums up both: the first of 130/143, 4, 3, 1 wins.
