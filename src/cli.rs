@@ -387,12 +387,13 @@ pub struct ManifestArgs {
     /// Largest manifest accepted, like `64MiB`, `200MB` or a byte count.
     #[arg(long, value_name = "SIZE", default_value = defaults::MAX_MANIFEST_SIZE_TEXT, value_parser = parse_size)]
     pub max_manifest_size: u64,
-    /// Output `text` or `json`; `csv` or `yaml` is the input format when the
-    /// manifest is `-` (standard input). May be given twice, as in
-    /// `--format yaml --format json`.
+    /// Output: `text` or `json`. (The manifests' own format is
+    /// `--input-format`; `--format csv` and `--format yaml`, its older
+    /// spelling, are still read as that.)
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Vec<FormatArg>,
-    /// The manifests' format, whatever their names say.
+    /// The manifests' format, whatever their names say (needed for `-`,
+    /// standard input, which has no name).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormatArg>,
     /// An api_url host that is meant although it is not one of GREEN-API's
@@ -411,12 +412,15 @@ pub struct ManifestArgs {
     pub trust_api_host: Vec<String>,
 }
 
-/// A value of `--format`: an output format or an input format.
+/// A value of `--format`: an output format, or (the older spelling, kept
+/// for scripts but not shown) an input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     Text,
     Json,
+    #[value(hide = true)]
     Csv,
+    #[value(hide = true)]
     Yaml,
 }
 
@@ -608,7 +612,7 @@ pub struct DemoArgs {
 /// `greenbatch report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Results files written by `greenbatch run`; several are merged.
+    /// Results files written by `greenbatch run` or `greenbatch sync`; several are merged.
     #[arg(required = true, value_name = "RESULTS.csv")]
     pub files: Vec<PathBuf>,
     /// `text` for a terminal, `json` for monitoring, `markdown` for a ticket

@@ -233,23 +233,58 @@ fn render_text(listings: &[Listing], details: bool, out: &mut dyn Write) -> io::
             if n == 1 { "" } else { "s" }
         )?;
         let width = l.groups.iter().map(|g| g.chat_id.len()).max().unwrap_or(0);
-        for g in &l.groups {
-            let subject = escaped(&g.subject);
-            match g.details.as_ref().filter(|_| details) {
-                Some(Details { error: Some(_), .. }) => {
-                    writeln!(out, "  {:<width$}  (not read)  {subject}", g.chat_id)?
-                }
-                Some(d) => writeln!(
-                    out,
-                    "  {:<width$}  {:>5} members  {:<6}  owner {}  {subject}",
-                    g.chat_id,
-                    d.size.map_or("?".to_owned(), |s| s.to_string()),
-                    d.instance_role.unwrap_or("?"),
-                    d.owner.as_deref().map_or("?".into(), escaped),
-                )?,
-                None => writeln!(out, "  {:<width$}  {subject}", g.chat_id)?,
-            }
+        if details {
+            details_table(l, width, out)?;
+            continue;
         }
+        for g in &l.groups {
+            writeln!(out, "  {:<width$}  {}", g.chat_id, escaped(&g.subject))?;
+        }
+    }
+    Ok(())
+}
+
+/// `groups --details` as a table under its column headings: the group, its
+/// size, the instance's role in it, its owner and its subject.
+fn details_table(l: &Listing, width: usize, out: &mut dyn Write) -> io::Result<()> {
+    let cells: Vec<[String; 3]> = l
+        .groups
+        .iter()
+        .map(|g| match &g.details {
+            Some(Details {
+                error: None,
+                size,
+                instance_role,
+                owner,
+                ..
+            }) => [
+                size.map_or("?".to_owned(), |s| s.to_string()),
+                instance_role.unwrap_or("?").to_owned(),
+                owner
+                    .as_deref()
+                    .map_or("?".into(), |o| escaped(o).into_owned()),
+            ],
+            _ => ["?".into(), "?".into(), "(not read)".into()],
+        })
+        .collect();
+    let owner_width = cells
+        .iter()
+        .map(|c| c[2].chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    writeln!(
+        out,
+        "  {:<width$}  {:>7}  {:<6}  {:<owner_width$}  subject",
+        "group", "members", "role", "owner"
+    )?;
+    for (g, [size, role, owner]) in l.groups.iter().zip(cells) {
+        writeln!(
+            out,
+            "  {:<width$}  {size:>7}  {role:<6}  {owner:<owner_width$}  {}",
+            g.chat_id,
+            escaped(&g.subject)
+        )?;
     }
     Ok(())
 }

@@ -48,6 +48,46 @@ pub(super) fn execute(args: SandboxArgs) -> anyhow::Result<u8> {
     })
 }
 
+/// The built-in state's instances as `examples/manifests/instances.yaml`
+/// names them: its `token_env` variable for each.
+pub(crate) const EXAMPLE_INSTANCES: [(&str, &str); 3] = [
+    ("1101000001", "GREEN_API_SANDBOX_WA_MAIN_TOKEN"),
+    ("1101000002", "GREEN_API_SANDBOX_WA_SECOND_TOKEN"),
+    ("3100000001", "GREEN_API_SANDBOX_MAX_MAIN_TOKEN"),
+];
+/// Where that file says the sandbox is.
+const EXAMPLE_LISTEN: &str = "127.0.0.1:7700";
+
+/// The exports that make `examples/manifests/instances.yaml` (and the
+/// example manifests and desired file that name its instances) work
+/// against this sandbox as they are, when it serves the built-in state.
+fn example_instances(handle: &SandboxHandle, out: &mut impl Write) -> std::io::Result<()> {
+    let instances = handle.instances();
+    let tokens: Vec<String> = EXAMPLE_INSTANCES
+        .iter()
+        .filter_map(|(id, var)| {
+            let i = instances.iter().find(|i| i.id_instance == *id)?;
+            Some(format!("{var}={}", i.token.expose()))
+        })
+        .collect();
+    if tokens.len() != EXAMPLE_INSTANCES.len() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let listening = handle.api_url().ends_with(EXAMPLE_LISTEN);
+    match listening {
+        true => writeln!(
+            out,
+            "For examples/manifests/instances.yaml (wa-main, wa-second, max-main):"
+        )?,
+        false => writeln!(
+            out,
+            "For examples/manifests/instances.yaml (wa-main, wa-second, max-main), which names {EXAMPLE_LISTEN}, start the sandbox with --listen {EXAMPLE_LISTEN}, then:"
+        )?,
+    }
+    writeln!(out, "export {}", tokens.join(" "))
+}
+
 /// The apiUrl, every instance's credentials, and ready-to-paste exports for
 /// the first one. The tokens are the sandbox's own, worthless elsewhere,
 /// which is why showing them here is fine.
@@ -87,6 +127,7 @@ fn print_instructions(handle: &SandboxHandle, out: &mut impl Write) -> std::io::
             first.platform.as_str()
         )?;
     }
+    example_instances(handle, out)?;
     writeln!(out)?;
     writeln!(
         out,

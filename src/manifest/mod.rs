@@ -86,8 +86,9 @@ pub fn load(
         Some(f) => f,
         None if input::is_stdin(path) => {
             return Err(reject(
-                Diagnostic::error(None, "standard input needs a format")
-                    .hint("say `--format csv` or `--format yaml` when reading standard input"),
+                Diagnostic::error(None, "standard input needs a format").hint(
+                    "say `--input-format csv` or `--input-format yaml` when reading standard input",
+                ),
             ));
         }
         None => {

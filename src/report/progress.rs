@@ -42,6 +42,10 @@ fn steady_bar_with(total: u64, template: &str, on_terminal: bool, holds: Holds) 
             )
             .progress_chars("=> "),
     );
+    // Drawn at once, before the ticker thread takes over (a manual tick is
+    // ignored after that): a short job would otherwise finish before the
+    // ticker's first draw and show no bar at all, depending on the load.
+    bar.tick();
     bar.enable_steady_tick(Duration::from_millis(200));
     set_active_bar(Some(bar.clone()));
     bar

@@ -169,6 +169,26 @@ async fn groups_lists_each_instance_s_groups_as_csv() {
         "{}",
         stdout(&text)
     );
+    // The details in text come under their column headings.
+    let table = greenbatch(
+        &[
+            "groups",
+            "--instances",
+            file,
+            "--instance",
+            "max-main",
+            "--details",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(
+        stdout(&table),
+        "max-main (max): 2 groups\n  \
+         group            members  role    owner     subject\n  \
+         -10000000000000       21  owner   39888725  Городской чат\n  \
+         -10000000000001        7  member  20000000  Соседи (max-main is not an admin here)\n",
+    );
     // A MAX group ID on the command line is a value, not a flag; its
     // platform picks the one MAX instance.
     let max = greenbatch(&["export", "-10000000000001", "--instances", file], &env).await;

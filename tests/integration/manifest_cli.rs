@@ -147,7 +147,7 @@ fn standard_input_needs_a_format() {
         .write_stdin(csv)
         .assert()
         .code(2)
-        .stderr("error: standard input needs a format\n  hint: say `--format csv` or `--format yaml` when reading standard input\n<stdin>: 1 problem; nothing was sent\n");
+        .stderr("error: standard input needs a format\n  hint: say `--input-format csv` or `--input-format yaml` when reading standard input\n<stdin>: 1 problem; nothing was sent\n");
     // A pipe is bounded by the cap as it is read.
     cmd()
         .args([

@@ -119,3 +119,93 @@ fn a_bad_state_file_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("groopz"));
 }
+
+/// The example files work on the sandbox as they are: the sandbox prints
+/// the exports `examples/manifests/instances.yaml` names (one per
+/// `token_env`, each the token of its `id_instance`), and with them a dry
+/// run of the example desired file reads the sandbox's groups and exits 0.
+#[test]
+fn the_example_instances_file_works_on_the_sandbox_with_the_exports_it_prints() {
+    let mut child = greenbatch_std()
+        .args(["sandbox", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut printed = Vec::new();
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        let done = line.starts_with("Inspect: ");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let api_url = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("apiUrl: "))
+        .expect("an apiUrl line")
+        .to_owned();
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains("start the sandbox with --listen 127.0.0.1:7700")),
+        "{printed:?}"
+    );
+    let exports: Vec<(String, String)> = printed
+        .iter()
+        .filter(|l| l.starts_with("export GREEN_API_SANDBOX_"))
+        .flat_map(|l| l["export ".len()..].split(' '))
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let examples = format!("{root}/examples/manifests");
+    let file = std::fs::read_to_string(format!("{examples}/instances.yaml")).unwrap();
+    let listed: Vec<yaml_serde::Value> = yaml_serde::from_str(&file).unwrap();
+    assert_eq!(listed.len(), 3);
+    for i in &listed {
+        let var = i["token_env"].as_str().unwrap();
+        let id = i["id_instance"].as_str().unwrap();
+        assert_eq!(i["api_url"].as_str(), Some("http://127.0.0.1:7700"));
+        let token = &exports
+            .iter()
+            .find(|(k, _)| k == var)
+            .unwrap_or_else(|| panic!("{var} is printed: {printed:?}"))
+            .1;
+        assert!(
+            printed
+                .iter()
+                .any(|l| l.starts_with(id) && l.ends_with(token.as_str())),
+            "{var} is the token of {id}"
+        );
+    }
+    // The file as it is, but for the port this sandbox took.
+    let dir = tempfile::tempdir().unwrap();
+    let moved = dir.path().join("instances.yaml");
+    std::fs::write(&moved, file.replace("http://127.0.0.1:7700", &api_url)).unwrap();
+    let desired = format!("{examples}/desired-membership.yaml");
+    let dry = greenbatch_std()
+        .args([
+            "sync",
+            "--dry-run",
+            "--instances",
+            moved.to_str().unwrap(),
+            &desired,
+        ])
+        .envs(exports.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&dry.stdout),
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("what a sync would change"));
+}
