@@ -1,9 +1,10 @@
 //! Groups named by their subjects (issue 24, "group names"): the live
-//! plan and a run's summary show `Book club (120363169960827018@g.us)`
-//! where a read told the subject, and JSON adds `subject` beside
-//! `chat_id`; the names come from reads the command makes anyway (no group
-//! is read twice for its name), and the results file stays as it was.
-//! Against the sandbox's built-in state, whose groups have subjects.
+//! plan, a sync's dry run and its run, and a run's summary show
+//! `Book club (120363169960827018@g.us)` where a read told the subject,
+//! and JSON adds `subject` beside `chat_id`; the names come from reads the
+//! command makes anyway (no group is read twice for its name), and the
+//! results file stays as it was. Against the sandbox's built-in state,
+//! whose groups have subjects.
 
 use std::path::Path;
 
@@ -116,6 +117,78 @@ async fn a_live_plan_names_a_group_it_cannot_read_by_the_listing_of_its_star_row
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_names_the_groups_it_read_in_its_plan_and_its_summary() {
+    let sb = unlimited().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The Book club by its ID, the rest through `*` (named by getContacts,
+    // then read): every group of the plan has a name.
+    let desired = write(
+        dir.path(),
+        "d.yaml",
+        &format!(
+            "groups:\n  - chat_id: {BOOK_CLUB}\n    admins: [79005550002@c.us]\n  - chat_id: \"*\"\n    banned: [79001234562@c.us]\n"
+        ),
+    );
+    let file = desired.to_str().unwrap();
+    let env = default_env(&sb, WA_MAIN);
+    let dry = greenbatch(&["sync", file, "--dry-run", "--progress", "never"], &env).await;
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    let text = stdout(&dry);
+    for line in [
+        format!("default Book club ({BOOK_CLUB}) (23 members): 1 to promote"),
+        format!("default Neighbourhood market ({MARKET}) (32 members): 1 to remove"),
+        format!(
+            "default Old friends (wa-main is not an admin here) ({OLD_FRIENDS}) (7 members): no change"
+        ),
+    ] {
+        assert!(text.contains(&line), "{line}\n{text}");
+    }
+    let json = greenbatch(
+        &[
+            "sync",
+            file,
+            "--dry-run",
+            "--format",
+            "json",
+            "--progress",
+            "never",
+        ],
+        &env,
+    )
+    .await;
+    let doc: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["groups"][0]["chat_id"], BOOK_CLUB);
+    assert_eq!(doc["groups"][0]["subject"], "Book club");
+    assert_eq!(doc["groups"][1]["subject"], "Neighbourhood market");
+
+    // The real sync on a sandbox whose getGroupData answers garbage once
+    // the sync's own three reads are done: the job's summary can name the
+    // groups only by what those reads told, never by reading again.
+    let faulty = sandbox(
+        SandboxConfig::default_state()
+            .without_rate_limits()
+            .with_faults(vec![
+                FaultRule::always(Fault::Garbage)
+                    .for_method(Method::GetGroupData)
+                    .after(3),
+            ]),
+    )
+    .await;
+    let env = default_env(&faulty, WA_MAIN);
+    let out = greenbatch(&["sync", file, "--progress", "never"], &env).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        format!("  in Book club ({BOOK_CLUB}): done 1"),
+        format!("  in Neighbourhood market ({MARKET}): done 1"),
+    ] {
+        assert!(text.contains(&line), "{line}\n{text}");
+    }
+    let results = files_ending(dir.path(), ".results.csv");
+    assert_results_hold_no_name(&results[0]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_summary_names_the_groups_its_own_reads_told_and_reads_none_for_names() {
     let sb = unlimited().await;
     // The removal of a non-member answers `false`, which a fresh read of
@@ -153,4 +226,13 @@ fn assert_results_hold_no_name(path: &Path) {
     for name in ["Neighbourhood market", "Book club", "Old friends"] {
         assert!(!text.contains(name), "{name} in\n{text}");
     }
+}
+
+/// The files in `dir` whose names end with `suffix`.
+fn files_ending(dir: &Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_str().unwrap().ends_with(suffix))
+        .collect()
 }
