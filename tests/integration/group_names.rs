@@ -1,10 +1,10 @@
 //! Groups named by their subjects (issue 24, "group names"): the live
-//! plan, a sync's dry run and its run, and a run's summary show
-//! `Book club (120363169960827018@g.us)` where a read told the subject,
-//! and JSON adds `subject` beside `chat_id`; the names come from reads the
-//! command makes anyway (no group is read twice for its name), and the
-//! results file stays as it was. Against the sandbox's built-in state,
-//! whose groups have subjects.
+//! plan, a sync's dry run and its run, a run's summary and `report --live`
+//! show `Book club (120363169960827018@g.us)` where a read told the
+//! subject, and JSON adds `subject` beside `chat_id`; the names come from
+//! reads the command makes anyway (no group is read twice for its name),
+//! and `report` without `--live` and the results file stay as they were.
+//! Against the sandbox's built-in state, whose groups have subjects.
 
 use std::path::Path;
 
@@ -235,4 +235,113 @@ fn files_ending(dir: &Path, suffix: &str) -> Vec<std::path::PathBuf> {
         .map(|e| e.unwrap().path())
         .filter(|p| p.to_str().unwrap().ends_with(suffix))
         .collect()
+}
+
+/// `report FILE ARGS` with `env`.
+pub async fn report(file: &Path, args: &[&str], env: &[(String, String)]) -> std::process::Output {
+    let mut all = vec!["report", file.to_str().unwrap()];
+    all.extend_from_slice(args);
+    greenbatch(&all, env).await
+}
+
+/// The JSON document without its `subject` fields.
+fn without_subjects(mut doc: Value) -> Value {
+    for list in ["by_group", "needs_person"] {
+        for item in doc[list].as_array_mut().unwrap() {
+            item.as_object_mut().unwrap().remove("subject");
+        }
+    }
+    doc
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_live_names_the_groups_in_every_format_and_report_alone_is_unchanged() {
+    let sb = unlimited().await;
+    let mut rows = three_groups();
+    rows.push(format!("remove,{MARKET},79990000001@c.us")); // its own number: rejected
+    let ran = run_rows(&sb, WA_MAIN, &rows, &["--progress", "never"]).await;
+    assert_eq!(ran.code(), Some(1), "{}", stderr(&ran.out));
+    let results = ran.dir.path().join("m.results.csv");
+    let env = default_env(&sb, WA_MAIN);
+    let live = ["--live", "--progress", "never"];
+    let before = (count(&sb, "getContacts"), count(&sb, "getGroupData"));
+
+    let plain = report(&results, &[], &env).await;
+    let named = report(&results, &live, &env).await;
+    assert_eq!(plain.status.code(), Some(1));
+    assert_eq!(named.status.code(), Some(1), "names change no exit code");
+    let (plain, named) = (stdout(&plain), stdout(&named));
+    for name in ["Neighbourhood market", "Book club", "Old friends"] {
+        assert!(!plain.contains(name), "{name} without --live:\n{plain}");
+    }
+    for group in [
+        format!("Neighbourhood market ({MARKET})"),
+        format!("Book club ({BOOK_CLUB})"),
+        format!("Old friends (wa-main is not an admin here) ({OLD_FRIENDS})"),
+    ] {
+        assert!(named.contains(&group), "{group} in\n{named}");
+    }
+    // getContacts told every name: no group was read for one.
+    assert_eq!(
+        (count(&sb, "getContacts"), count(&sb, "getGroupData")),
+        (before.0 + 1, before.1)
+    );
+
+    let md = report(&results, &["--format", "markdown"], &env).await;
+    let md_named = report(
+        &results,
+        &[&live[..], &["--format", "markdown"]].concat(),
+        &env,
+    )
+    .await;
+    let (md, md_named) = (stdout(&md), stdout(&md_named));
+    assert!(
+        md_named.contains(&format!("| Neighbourhood market \\(`{MARKET}`\\) |")),
+        "{md_named}"
+    );
+    let mut unnamed = md_named.clone();
+    for (chat, name) in [
+        (MARKET, "Neighbourhood market"),
+        (BOOK_CLUB, "Book club"),
+        (
+            OLD_FRIENDS,
+            "Old friends \\(wa-main is not an admin here\\)",
+        ),
+    ] {
+        unnamed = unnamed.replace(&format!("{name} \\(`{chat}`\\)"), &format!("`{chat}`"));
+    }
+    assert_eq!(unnamed, md, "the names are all --live adds");
+
+    let html = report(&results, &[&live[..], &["--format", "html"]].concat(), &env).await;
+    let html = stdout(&html);
+    assert!(html.contains(&format!("Book club ({BOOK_CLUB})")), "{html}");
+
+    let json = report(&results, &["--format", "json"], &env).await;
+    let json_named = report(&results, &[&live[..], &["--format", "json"]].concat(), &env).await;
+    let (json, json_named): (Value, Value) = (
+        serde_json::from_slice(&json.stdout).unwrap(),
+        serde_json::from_slice(&json_named.stdout).unwrap(),
+    );
+    assert!(
+        !has_key(&json, "subject"),
+        "no subject field without --live"
+    );
+    let rejected = &json_named["needs_person"][0];
+    assert_eq!(
+        (rejected["chat_id"].as_str(), rejected["subject"].as_str()),
+        (Some(MARKET), Some("Neighbourhood market"))
+    );
+    assert_eq!(
+        without_subjects(json_named),
+        json,
+        "only `subject` is added"
+    );
+}
+
+fn has_key(doc: &Value, key: &str) -> bool {
+    match doc {
+        Value::Object(map) => map.iter().any(|(k, v)| k == key || has_key(v, key)),
+        Value::Array(items) => items.iter().any(|v| has_key(v, key)),
+        _ => false,
+    }
 }
