@@ -119,7 +119,8 @@ pub enum Command {
     /// the rows that need a person, and what a rerun would send.
     ///
     /// The latest row of each operation counts (across files, the later
-    /// `finished_at`); a torn last line is reported and not trusted. Exit
+    /// `finished_at`); a torn last line is reported and not trusted. With
+    /// --live, groups are named by their subjects, read from the API. Exit
     /// code: 0 when every operation is settled ok, 1 when some are rejected,
     /// 3 when a rerun would send some again, 2 when a file cannot be read.
     #[command(
@@ -631,6 +632,70 @@ pub struct ReportArgs {
     /// a million operations writes about 150 MB).
     #[arg(long, value_name = "SIZE", default_value = defaults::MAX_RESULTS_SIZE_TEXT, value_parser = parse_size)]
     pub max_input_size: u64,
+    /// Name each group by its subject, read from the API (results files
+    /// hold IDs only): each instance's getContacts, then getGroupData at its
+    /// pace for the groups it does not list. A read that fails is a
+    /// warning and its groups are shown by ID; the exit code is the
+    /// report's all the same. Needs the instances' tokens; changes nothing.
+    #[arg(long)]
+    pub live: bool,
+    #[command(flatten)]
+    pub reads: ReportReads,
+}
+
+/// How `report --live` reads: the reading commands' flags (as `groups`
+/// takes them), each only with --live.
+#[derive(Debug, Args)]
+pub struct ReportReads {
+    /// With --live: read through this instance only [default: the
+    /// instance each results row names, else a configured one of the
+    /// group's platform].
+    #[arg(long, value_name = "NAME", requires = "live")]
+    pub instance: Option<String>,
+    /// With --live: instances file (YAML) configuring instances besides
+    /// `default`, as for `run`.
+    #[arg(long, value_name = "FILE", requires = "live")]
+    pub instances: Option<PathBuf>,
+    /// With --live: an api_url host that is meant although it is not one
+    /// of GREEN-API's documented domains: no warning. May be given more
+    /// than once; also read from GREENBATCH_TRUST_API_HOST.
+    #[arg(
+        long,
+        value_name = "HOST",
+        env = "GREENBATCH_TRUST_API_HOST",
+        value_delimiter = ','
+    )]
+    pub trust_api_host: Vec<String>,
+    /// With --live: the pace of group reads, at most 0.95 of getGroupData's
+    /// limit (the default).
+    #[arg(long, value_name = "N/s", requires = "live")]
+    pub rate: Option<Rate>,
+    /// With --live: how long one read may take, answer included.
+    #[arg(long, value_name = "DURATION", default_value = defaults::TIMEOUT_TEXT, value_parser = parse_duration, requires = "live")]
+    pub timeout: Duration,
+    /// With --live: how long to wait out an outage (every read of an
+    /// instance failing alike) before the groups left are shown by ID.
+    /// `0s` never waits.
+    #[arg(long, value_name = "DURATION", default_value = defaults::OUTAGE_PATIENCE_TEXT, value_parser = parse_patience, requires = "live")]
+    pub outage_patience: Duration,
+    /// With --live: when to draw the progress bar on stderr (while groups
+    /// are read).
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto, requires = "live")]
+    pub progress: ProgressMode,
+}
+
+impl ReportReads {
+    /// The flags as the reading commands take them.
+    pub fn read_args(&self) -> ReadArgs {
+        ReadArgs {
+            instance: self.instance.clone(),
+            instances: self.instances.clone(),
+            trust_api_host: self.trust_api_host.clone(),
+            rate: self.rate,
+            timeout: self.timeout,
+            progress: self.progress,
+        }
+    }
 }
 
 /// `--notify` and its companions, on `run` and `sync`.

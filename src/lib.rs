@@ -14,7 +14,8 @@
 //! checks): [`diagnostic`] (problems with their place), [`input`] (reading
 //! a file with a size cap), `yaml_lines`, [`sanitise`] (text made safe to
 //! show), [`colour`], [`secret`] (the token and its mask), [`limits`] and
-//! [`rate`] (what a server allows and a user asks), [`defaults`].
+//! [`rate`] (what a server allows and a user asks), [`defaults`],
+//! [`subjects`] (groups by their names).
 
 pub mod cli;
 pub mod colour;
@@ -39,6 +40,7 @@ pub mod runner;
 pub mod sandbox;
 pub mod sanitise;
 pub mod secret;
+pub mod subjects;
 pub(crate) mod trusted_file;
 pub(crate) mod words;
 pub(crate) mod yaml_lines;

@@ -60,9 +60,15 @@ pub(crate) fn print_live_plan(
             patience: bounds.patience,
         };
         let ops = loaded.operations.clone();
-        let (ops, unexpanded) = job::expand(&client, &setups, ops, policy, 0).await;
-        let ops: Vec<_> = ops.into_iter().filter(|op| !skip(op.op_id)).collect();
-        (plan::build(&client, &setups, retry, &ops).await, unexpanded)
+        let expanded = job::expand(&client, &setups, ops, policy, 0).await;
+        let ops: Vec<_> = expanded
+            .ops
+            .into_iter()
+            .filter(|op| !skip(op.op_id))
+            .collect();
+        let told = &expanded.subjects;
+        let plan = plan::build(&client, &setups, retry, &ops, told).await;
+        (plan, expanded.unexpanded)
     });
     let mut out = io::stdout().lock();
     match output {

@@ -11,6 +11,7 @@ mod output;
 mod plan;
 mod reading;
 mod report;
+mod report_live;
 mod run;
 mod sandbox;
 mod sync;

@@ -1,6 +1,7 @@
 //! `greenbatch report`: read results files, sum them up in the chosen
 //! format on standard output or into `-o FILE`, and exit with the code that
-//! says whether anything is left (see [`crate::report::review`]).
+//! says whether anything is left (see [`crate::report::review`]); with
+//! `--live`, the groups named by their subjects ([`super::report_live`]).
 
 use std::fs;
 use std::io::{self, Write};
@@ -17,7 +18,10 @@ pub(super) fn execute(args: ReportArgs, color: ColorMode, quiet: u8) -> anyhow::
         Ok(loaded) => loaded,
         Err(unreadable) => return Err(Failure::Usage(unreadable.to_string()).into()),
     };
-    let review = Review::of(&loaded, args.retry_rejected);
+    let mut review = Review::of(&loaded, args.retry_rejected);
+    if args.live {
+        review.name_groups(&super::report_live::subjects(&review, &args.reads, quiet));
+    }
     let to_file = args.output.as_ref().filter(|p| p.as_os_str() != "-");
     // The text view carries its own warnings; others get them on stderr so
     // that a cron log shows them.

@@ -12,13 +12,13 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::expand::{ListPolicy, expand};
+use super::expand::{Expanded, ListPolicy, Unexpanded, expand};
 use super::partition::partition;
 use super::{Job, JobConfig, Ran};
 use crate::report::consumer::{Views, consume};
 use crate::report::progress::ProgressView;
 use crate::report::summary;
-use crate::report::tally::Interrupt;
+use crate::report::tally::{Interrupt, Tally};
 use crate::report::term::progress_style;
 use crate::runner::engine;
 
@@ -41,6 +41,7 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
             },
         notice,
         started,
+        mut subjects,
     } = job;
     let cancel = CancellationToken::new();
     let interrupt = Arc::new(OnceLock::new());
@@ -57,12 +58,19 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
         retry: config.retry,
         patience: config.outage_patience,
     };
-    let (ops, unexpanded) = tokio::select! {
+    let Expanded {
+        ops,
+        unexpanded,
+        subjects: listed,
+    } = tokio::select! {
         expanded = expand(&client, &setups, ops, policy, quiet) => expanded,
         // Interrupted while listing: nothing was sent, nothing is left out
         // silently (every row counts as not started).
-        () = cancel.cancelled() => (Vec::new(), Vec::new()),
+        () = cancel.cancelled() => Expanded::default(),
     };
+    // What the caller knew (a sync's reads), then what the listing told;
+    // the engine's own reads add theirs as they come.
+    subjects.extend(listed);
     let (ops, mut tally, resumed) =
         partition(ops, &prior, retry_rejected, usize::from(concurrency));
     drop(prior);
@@ -70,12 +78,7 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
     if cancel.is_cancelled() {
         tally.total = rows;
     }
-    // Each unexpanded `*` row is an operation that was not sent.
-    tally.total += unexpanded.iter().map(|u| u.lines.len() as u64).sum::<u64>();
-    tally.unexpanded = unexpanded
-        .into_iter()
-        .map(|u| (u.instance.to_string(), u.lines, u.reason))
-        .collect();
+    count_unexpanded(&mut tally, unexpanded);
     let on_terminal = std::io::stderr().is_terminal();
     let style = progress_style(
         progress,
@@ -97,6 +100,7 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
         results,
         progress: ProgressView::new(style, ops.len() as u64, on_terminal),
         tally,
+        subjects,
         tokens,
         hosts,
     };
@@ -110,7 +114,12 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
     .await?;
     engine.await?;
     views.progress.finish();
-    let Views { results, tally, .. } = views;
+    let Views {
+        results,
+        tally,
+        subjects,
+        ..
+    } = views;
     let synced = results.finish();
     consumed?;
     synced?;
@@ -119,23 +128,35 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
     }
     let interrupt = interrupt.get().copied();
     if quiet < 2 {
-        print!(
-            "{}",
-            summary::render(&tally, started.elapsed(), &results_path, interrupt)
-        );
+        let elapsed = started.elapsed();
+        let text = summary::render(&tally, &subjects, elapsed, &results_path, interrupt);
+        print!("{text}");
     }
     if let Some(notice) = notice.filter(|n| n.wanted(planned)) {
         let code = tally.exit_code(interrupt);
-        if let Err(why) = notice
-            .send(&notifier, &results_path, code, retry_rejected)
-            .await
-        {
-            // Never the job's exit code: the job is done either way.
-            let why = crate::sanitise::terminal(&why);
-            tracing::warn!("the notice could not be sent: {why}");
+        let sent = notice.send(&notifier, &results_path, code, retry_rejected);
+        if let Err(why) = sent.await {
+            say_unsent(&why);
         }
     }
     Ok(Ran { tally, interrupt })
+}
+
+/// Each unexpanded `*` row is an operation that was not sent: counted,
+/// and named in the summary.
+fn count_unexpanded(tally: &mut Tally, unexpanded: Vec<Unexpanded>) {
+    tally.total += unexpanded.iter().map(|u| u.lines.len() as u64).sum::<u64>();
+    tally.unexpanded = unexpanded
+        .into_iter()
+        .map(|u| (u.instance.to_string(), u.lines, u.reason))
+        .collect();
+}
+
+/// A notice that could not be sent is a warning, never the job's exit
+/// code: the job is done either way.
+fn say_unsent(why: &str) {
+    let why = crate::sanitise::terminal(why);
+    tracing::warn!("the notice could not be sent: {why}");
 }
 
 /// First SIGINT/SIGTERM cancels; a second one exits at once.

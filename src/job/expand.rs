@@ -9,6 +9,10 @@
 //! retries), or that lists none, leaves its `*` rows unexpanded: nothing is
 //! sent for them, the summary says why, and the job exits 3 so that a
 //! rerun tries again. Never a silent nothing.
+//!
+//! The listing names each group too: its subjects are kept
+//! ([`Expanded::subjects`]) so that the plan and the summary can name the
+//! groups without reading them again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -17,10 +21,12 @@ use std::time::Duration;
 use crate::colour::{self, Tone};
 use crate::greenapi::Platform;
 use crate::greenapi::client::Client;
+use crate::greenapi::contacts::KnownGroup;
 use crate::manifest::{OpId, Operation};
 use crate::runner::engine::InstanceSetup;
 use crate::runner::retry::RetryPolicy;
 use crate::sanitise::escaped;
+use crate::subjects::Subjects;
 
 /// The `*` rows of one instance that could not be expanded, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +35,15 @@ pub struct Unexpanded {
     /// The rows' manifest lines.
     pub lines: Vec<u32>,
     pub reason: String,
+}
+
+/// A job's operations with the `*` rows expanded.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    pub ops: Vec<Operation>,
+    pub unexpanded: Vec<Unexpanded>,
+    /// The subjects the listings told.
+    pub subjects: Subjects,
 }
 
 /// How own reads are retried and how long an outage is waited out.
@@ -48,7 +63,7 @@ pub async fn expand(
     ops: Vec<Operation>,
     policy: ListPolicy,
     quiet: u8,
-) -> (Vec<Operation>, Vec<Unexpanded>) {
+) -> Expanded {
     let mut wanted: Vec<Arc<str>> = Vec::new();
     for op in ops.iter().filter(|op| op.is_every_group()) {
         if !wanted.contains(&op.instance) {
@@ -56,12 +71,19 @@ pub async fn expand(
         }
     }
     if wanted.is_empty() {
-        return (ops, Vec::new());
+        return Expanded {
+            ops,
+            ..Expanded::default()
+        };
     }
     let listed = list_groups(client, setups, &wanted, policy).await;
     let mut out = Vec::with_capacity(ops.len());
     let mut seen: HashSet<OpId> = HashSet::with_capacity(ops.len());
     let mut unexpanded: Vec<Unexpanded> = Vec::new();
+    let mut subjects = Subjects::default();
+    for group in listed.values().flatten().flatten() {
+        subjects.learn(&group.id, &group.subject);
+    }
     for op in ops {
         if !op.is_every_group() {
             if seen.insert(op.op_id) {
@@ -77,7 +99,7 @@ pub async fn expand(
                         op.platform,
                         &setups[&op.instance].endpoint.id_instance,
                         op.action,
-                        group,
+                        &group.id,
                         &op.participant_id,
                         op.source.clone(),
                     );
@@ -99,16 +121,20 @@ pub async fn expand(
     if quiet == 0 {
         say_expanded(&listed, &wanted);
     }
-    (out, unexpanded)
+    Expanded {
+        ops: out,
+        unexpanded,
+        subjects,
+    }
 }
 
-/// Each instance's group IDs, read side by side, or why they cannot be.
+/// Each instance's groups, read side by side, or why they cannot be.
 async fn list_groups(
     client: &Client,
     setups: &HashMap<Arc<str>, InstanceSetup>,
     wanted: &[Arc<str>],
     policy: ListPolicy,
-) -> HashMap<Arc<str>, Result<Vec<String>, String>> {
+) -> HashMap<Arc<str>, Result<Vec<KnownGroup>, String>> {
     let mut tasks = tokio::task::JoinSet::new();
     for name in wanted {
         let setup = setups[name].clone();
@@ -118,7 +144,7 @@ async fn list_groups(
             let listed = reads.known_groups(&client, &setup.endpoint).await;
             let groups = match listed {
                 Ok((groups, _)) if groups.is_empty() => Err(no_groups(setup.endpoint.platform)),
-                Ok((groups, _)) => Ok(groups.into_iter().map(|g| g.id).collect()),
+                Ok((groups, _)) => Ok(groups),
                 Err(e) => Err(format!("its groups could not be listed (getContacts: {e})")),
             };
             (name, groups)
@@ -140,7 +166,7 @@ fn no_groups(platform: Platform) -> String {
 }
 
 /// One note per instance: how many groups its `*` rows run in.
-fn say_expanded(listed: &HashMap<Arc<str>, Result<Vec<String>, String>>, order: &[Arc<str>]) {
+fn say_expanded(listed: &HashMap<Arc<str>, Result<Vec<KnownGroup>, String>>, order: &[Arc<str>]) {
     let note = colour::stderr().paint(Tone::Note, "note");
     for name in order {
         if let Ok(groups) = &listed[name] {

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use config::JobConfig;
-pub use expand::{ListPolicy, Unexpanded, expand};
+pub use expand::{Expanded, ListPolicy, Unexpanded, expand};
 pub use manifest::{default_results_path, load_manifest, rejected, say_settled};
 pub use notify::{NotifyTo, check as check_notify, tell};
 pub use setup::{reading_setups, setups, used_by};
@@ -38,6 +38,7 @@ use crate::report::tally::{Interrupt, Tally};
 
 use crate::runner::engine::{EngineConfig, InstanceSetup};
 use crate::runner::retry::RetryPolicy;
+use crate::subjects::Subjects;
 
 /// The results file a job appends to, open and locked, and what its
 /// earlier rows say.
@@ -69,6 +70,8 @@ pub struct Job {
     /// `--notify`, checked: sent when the job ends.
     notice: Option<notify::Notice>,
     started: Instant,
+    /// The groups' subjects the caller already knows (a sync read them).
+    subjects: Subjects,
 }
 
 /// How a job ended: its counts, and the signal that stopped it, if one did.
@@ -149,6 +152,7 @@ impl Job {
             config,
             notice,
             started: Instant::now(),
+            subjects: Subjects::default(),
         })
     }
 
@@ -156,6 +160,14 @@ impl Job {
     /// before [`Job::prepare`] (reading a large manifest) is part of it.
     pub fn started_at(mut self, started: Instant) -> Job {
         self.started = started;
+        self
+    }
+
+    /// Names the groups by `subjects` in the summary, where the job's own
+    /// reads do not tell them again: what a caller that read the groups
+    /// before the job (`sync`) learned is not read a second time.
+    pub fn with_subjects(mut self, subjects: Subjects) -> Job {
+        self.subjects = subjects;
         self
     }
 

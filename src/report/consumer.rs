@@ -16,6 +16,7 @@ use super::results::{ResultRow, ResultsFile};
 use super::tally::Tally;
 use crate::runner::event::{Event, Finished};
 use crate::secret::Token;
+use crate::subjects::Subjects;
 use crate::{sanitise, words};
 
 /// Everything the events are shown in.
@@ -23,6 +24,9 @@ pub(crate) struct Views {
     pub results: ResultsFile,
     pub progress: ProgressView,
     pub tally: Tally,
+    /// The groups' subjects: what the job knew when it started, and what
+    /// the engine's reads tell as they come.
+    pub subjects: Subjects,
     /// Every token of the run: any text that reaches a view is scrubbed of them
     /// (defence in depth: the client never puts them in a message).
     pub tokens: Vec<Token>,
@@ -100,10 +104,11 @@ pub(crate) fn consume(
     }
 }
 
-/// The events that are not rows: logs only.
+/// The events that are not rows: logs, and the subjects reads told.
 fn log(views: &mut Views, event: Event) {
     match event {
         Event::Finished(_) => {}
+        Event::Subject { chat, subject } => views.subjects.learn(&chat, &subject),
         Event::Retrying {
             op,
             attempt,
@@ -211,6 +216,7 @@ fn record(views: &mut Views, batch: &[Box<Finished>], rows: &mut Vec<ResultRow>)
     views.results.append_all(rows)?;
     for (f, row) in batch.iter().zip(rows.iter()) {
         views.tally.record(f.outcome, f.attempts);
+        views.tally.groups.record(&f.op.chat_id, f.outcome);
         tracing::debug!(
             source = %row.source,
             op_id = %row.op_id,

@@ -1,10 +1,13 @@
-//! Printing a live plan: a table per group with its counts, or JSON.
+//! Printing a live plan: a table per group with its counts, or JSON. A
+//! group is named by its subject where its read told one
+//! ([`subjects::label`]); JSON adds `subject` beside `chat_id`.
 
 use std::io::{self, Write};
 
 use crate::colour::{self, Tone};
 use crate::runner::live::plan::LivePlan;
 use crate::sanitise;
+use crate::subjects;
 
 /// The predictions, in the order the tables and totals list them.
 const KINDS: [&str; 4] = ["change", "already", "refused", "unknown"];
@@ -38,7 +41,10 @@ pub(crate) fn render_text(plan: &LivePlan, manifest: &str, out: &mut dyn Write) 
             "{} ({}) {}: {}",
             group.instance,
             group.platform,
-            paint.paint(Tone::Strong, &group.chat_id),
+            paint.paint(
+                Tone::Strong,
+                subjects::label(&group.chat_id, group.subject.as_deref())
+            ),
             counts(|k| group.count(k))
         )?;
         if let Some(error) = &group.error {
@@ -94,6 +100,7 @@ pub(crate) fn render_json(plan: &LivePlan, manifest: &str, out: &mut dyn Write) 
         .map(|g| {
             let mut g = g.clone();
             g.error = g.error.as_ref().map(shown);
+            g.subject = g.subject.as_deref().and_then(subjects::shown);
             for op in &mut g.operations {
                 op.reason = op.reason.as_ref().map(shown);
             }

@@ -3,6 +3,7 @@
 //! what is read after a run: [`review`], behind `greenbatch report`.
 
 pub(crate) mod consumer;
+pub mod group_counts;
 pub(crate) mod held;
 pub(crate) mod live_plan;
 pub(crate) mod notice;

@@ -5,14 +5,20 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::tally::{Interrupt, Tally};
-use crate::colour::{self, Tone};
+use crate::colour::{self, Palette, Tone};
 use crate::runner::Outcome;
 use crate::sanitise;
+use crate::subjects::{self, Subjects};
+
+/// The most groups the summary names; `report` lists them all.
+const GROUPS_LISTED: usize = 10;
 
 /// The end-of-run summary: counts per outcome (now and from earlier runs),
-/// elapsed time, achieved rate and where the results are.
+/// elapsed time, achieved rate, the groups this run touched (by their
+/// `subjects` where a read told them) and where the results are.
 pub(crate) fn render(
     tally: &Tally,
+    subjects: &Subjects,
     elapsed: Duration,
     results: &Path,
     interrupt: Option<Interrupt>,
@@ -95,6 +101,7 @@ pub(crate) fn render(
             plural(tally.outages, "outage")
         );
     }
+    groups(tally, subjects, paint, &mut out);
     for (instance, reason) in &tally.refused {
         let line = format!(
             "  instance `{}` refused: {}{}",
@@ -128,6 +135,29 @@ pub(crate) fn render(
         );
     }
     out
+}
+
+/// `  in Book club (120363169960827018@g.us): done 2, rejected 1`: a line
+/// per group this run finished operations in, those needing a person first,
+/// at most [`GROUPS_LISTED`].
+fn groups(tally: &Tally, subjects: &Subjects, paint: Palette, out: &mut String) {
+    let groups = tally.groups.worst_first();
+    for (chat, counts) in groups.iter().take(GROUPS_LISTED) {
+        let counts: Vec<String> = counts
+            .iter()
+            .map(|(o, n)| format!("{} {n}", paint.paint(o.tone(), o.as_str())))
+            .collect();
+        let group = subjects::label(&sanitise::escaped(chat), subjects.get(chat));
+        let _ = writeln!(out, "  in {group}: {}", counts.join(", "));
+    }
+    if groups.len() > GROUPS_LISTED {
+        let more = (groups.len() - GROUPS_LISTED) as u64;
+        let _ = writeln!(
+            out,
+            "  … and {more} more group{} (greenbatch report lists them all)",
+            crate::words::s(more)
+        );
+    }
 }
 
 /// Where to look, for the refusals a configuration causes: the
@@ -177,6 +207,7 @@ mod tests {
         t.record_earlier(Outcome::Done);
         let text = render(
             &t,
+            &Subjects::default(),
             Duration::from_millis(1234),
             Path::new("x.results.csv"),
             None,
@@ -195,11 +226,71 @@ mod tests {
         };
         t.record_earlier(Outcome::Done);
         t.record_earlier(Outcome::Already);
-        let text = render(&t, Duration::ZERO, Path::new("x.results.csv"), None);
+        let text = render(
+            &t,
+            &Subjects::default(),
+            Duration::ZERO,
+            Path::new("x.results.csv"),
+            None,
+        );
         assert!(text.ends_with("  results: x.results.csv\n  nothing was sent: earlier rows of the results file settle every operation; `greenbatch run --fresh` sends them again\n"), "{text}");
         t.record(Outcome::Done, 1);
         t.total = 3;
-        let text = render(&t, Duration::ZERO, Path::new("x.results.csv"), None);
+        let text = render(
+            &t,
+            &Subjects::default(),
+            Duration::ZERO,
+            Path::new("x.results.csv"),
+            None,
+        );
         assert!(!text.contains("--fresh"), "{text}");
+    }
+
+    #[test]
+    fn groups_are_named_by_their_subjects_the_worst_first() {
+        let mut t = Tally {
+            total: 14,
+            ..Tally::default()
+        };
+        let book = "120363169960827018@g.us";
+        let market = "120363043968066561@g.us";
+        for (chat, outcome) in [
+            (market, Outcome::Done),
+            (book, Outcome::Done),
+            (book, Outcome::Rejected),
+        ] {
+            t.record(outcome, 1);
+            t.groups.record(chat, outcome);
+        }
+        for k in 0..11 {
+            t.groups
+                .record(&format!("1203630000000000{k:02}@g.us"), Outcome::Done);
+        }
+        let mut subjects = Subjects::default();
+        subjects.learn(book, "Book club");
+        subjects.learn(market, "\u{1b}[2JMarket\nnext");
+        let text = render(&t, &subjects, Duration::ZERO, Path::new("x.csv"), None);
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("  in ") || l.contains("more"))
+            .collect();
+        assert_eq!(
+            lines[0],
+            format!("  in Book club ({book}): done 1, rejected 1")
+        );
+        assert_eq!(
+            lines[1],
+            format!("  in \\u{{1b}}[2JMarket\\u{{a}}next ({market}): done 1"),
+            "a subject is shown, not obeyed"
+        );
+        assert_eq!(
+            lines[2], "  in 120363000000000000@g.us: done 1",
+            "no subject: the ID alone"
+        );
+        assert_eq!(lines.len(), 11);
+        assert_eq!(
+            lines[10],
+            "  … and 3 more groups (greenbatch report lists them all)"
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::group_counts::GroupCounts;
 use crate::exit;
 use crate::runner::Outcome;
 
@@ -35,6 +36,8 @@ pub struct Tally {
     /// The `*` rows not expanded, per instance: their lines, and why (their
     /// groups could not be listed). Each counts in `total`, not started.
     pub unexpanded: Vec<(String, Vec<u32>, String)>,
+    /// This run's outcomes per group, for the summary to name the groups.
+    pub groups: GroupCounts,
 }
 
 impl Tally {

@@ -81,6 +81,9 @@ pub enum Event {
     InstanceRefused { instance: Arc<str>, reason: String },
     /// The preflight could not read the instance's state; the run goes on.
     PreflightUnknown { instance: Arc<str>, reason: String },
+    /// A read of a group told its subject (raw, untrusted): the summary
+    /// names the group by it.
+    Subject { chat: String, subject: String },
     /// An operation reached its outcome.
     Finished(Box<Finished>),
 }

@@ -78,9 +78,11 @@ async fn the_desired_state_example_syncs_as_the_readme_says() {
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
     let text = stdout(&dry);
     for line in [
-        &format!("wa-main {MARKET} (32 members): 3 to remove, 1 to demote, 1 to add, 1 to promote"),
-        &format!("wa-main {BOOK_CLUB} (23 members): 2 to promote"),
-        &format!("max-main {CITY} (21 members): 1 to add"),
+        &format!(
+            "wa-main Neighbourhood market ({MARKET}) (32 members): 3 to remove, 1 to demote, 1 to add, 1 to promote"
+        ),
+        &format!("wa-main Book club ({BOOK_CLUB}) (23 members): 2 to promote"),
+        &format!("max-main Городской чат ({CITY}) (21 members): 1 to add"),
         "3 groups read, 9 changes",
     ] {
         assert!(text.contains(line), "{line:?} in:\n{text}");

@@ -13,6 +13,8 @@ mod exposure;
 mod fault_idle_close;
 mod fault_matrix;
 mod fuzz_replay;
+mod group_names;
+mod group_names_hostile;
 mod hostile_answers;
 mod job_api;
 mod jobs;

@@ -71,7 +71,7 @@ async fn bans_remove_the_banned_everywhere_spare_whom_they_must_and_converge() {
     let shown = stdout(&dry);
     assert_eq!(dry.status.code(), Some(0), "{shown}\n{}", stderr(&dry));
     for line in [
-        format!("default {G} (9 members): 3 to remove"),
+        format!("default Banned people rejoin here ({G}) (9 members): 3 to remove"),
         format!("  remove   {BANNED_ADMIN}  (banned: line 8)"),
         format!("  remove   {PREFIX_MEMBER}  (banned: +23480*, line 4)"),
         format!("  remove   {BANNED}  (banned: line 3)"),
@@ -81,7 +81,7 @@ async fn bans_remove_the_banned_everywhere_spare_whom_they_must_and_converge() {
         format!(
             "  left alone: 1 member listed only by linked ID whom no number or prefix of the ban list can match: {HIDDEN_LID}"
         ),
-        format!("default {BOOK_CLUB} (23 members): 1 to remove"),
+        format!("default Book club ({BOOK_CLUB}) (23 members): 1 to remove"),
         format!("  remove   {BANNED}  (banned: line 3)"),
     ] {
         assert!(shown.contains(&line), "{line}\n{shown}");

@@ -275,7 +275,7 @@ async fn a_mass_removal_is_refused_for_every_group_until_the_limit_is_raised() {
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
-            "default {G1}: it would remove 4 of 32 members; --max-removals 10% allows 3 (10% of 32, at least 3)"
+            "default Neighbourhood market ({G1}): it would remove 4 of 32 members; --max-removals 10% allows 3 (10% of 32, at least 3)"
         )),
         "{err}"
     );
@@ -331,7 +331,9 @@ async fn a_dry_run_shows_each_group_and_sends_nothing() {
     let text = stdout(&out);
     for line in [
         "d.yaml: what a sync would change (dry run: nothing is sent)",
-        &format!("default {G1} (32 members): 2 to remove, 2 to demote, 1 to promote"),
+        &format!(
+            "default Neighbourhood market ({G1}) (32 members): 2 to remove, 2 to demote, 1 to promote"
+        ),
         "  remove   79001234588@c.us",
         "  remove   79001234589@c.us",
         "  demote   79990000002@c.us",

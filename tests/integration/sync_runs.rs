@@ -204,7 +204,9 @@ async fn a_dry_run_takes_no_lock_and_looks_while_a_sync_holds_it() {
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
     let plan = stdout(&dry);
     assert!(
-        plan.contains(&format!("default {G1} (32 members): 3 to remove")),
+        plan.contains(&format!(
+            "default Neighbourhood market ({G1}) (32 members): 3 to remove"
+        )),
         "{plan}"
     );
     assert!(plan.contains("4 changes"), "{plan}");

@@ -35,6 +35,7 @@ use crate::manifest::{InputFormat, LoadOptions};
 use crate::report::results;
 use crate::runner::retry::RetryPolicy;
 use crate::sanitise::escaped;
+use crate::subjects::Subjects;
 
 /// Runs the command; the exit code follows `run`'s table, with 2 for a
 /// refused mass removal and 75 for a desired file another sync holds.
@@ -200,7 +201,7 @@ fn apply(
         eprintln!(
             "error: {}: group {} of instance `{}` could not be read, so it is not synced: {}",
             p.group.source,
-            p.group.chat_id,
+            p.label(),
             escaped(&p.group.instance),
             escaped(why)
         );
@@ -273,7 +274,16 @@ fn apply(
         ..JobConfig::default()
     };
     let results = Results::open(&paths.results).map_err(Failure::Results)?;
+    // The groups were read just now: the summary names them by what those
+    // reads told, without reading them again.
+    let mut subjects = Subjects::default();
+    for p in plans {
+        if let Some(subject) = &p.subject {
+            subjects.learn(&p.group.chat_id, subject);
+        }
+    }
     let code = Job::prepare(ops, &loaded.instances, config, results)?
+        .with_subjects(subjects)
         .run()?
         .exit_code();
     Ok(worst(code, read_code))

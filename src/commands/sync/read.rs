@@ -18,6 +18,9 @@ pub(crate) struct GroupPlan {
     /// The group as the file wants it; for a `*` entry, one of the groups
     /// its instance lists (or the entry itself when none could be listed).
     pub group: DesiredGroup,
+    /// The group's subject (raw), from its read, or else from the listing
+    /// that named it for a `*` entry.
+    pub subject: Option<String>,
     /// The changes, or why the group could not be read.
     pub changes: Result<Changes, String>,
     /// Whether the instance administers the group, when that is known.
@@ -34,6 +37,11 @@ pub(crate) struct GroupPlan {
 }
 
 impl GroupPlan {
+    /// The group as a person reads it: `Book club (120363…@g.us)`.
+    pub(crate) fn label(&self) -> String {
+        crate::subjects::label(&self.group.chat_id, self.subject.as_deref())
+    }
+
     /// More removals than `limit` allows: the removals and the limit.
     pub(super) fn over(&self, limit: MaxRemovals) -> Option<(u64, u64)> {
         let c = self.changes.as_ref().ok()?;
@@ -42,17 +50,18 @@ impl GroupPlan {
     }
 }
 
-/// A group of the file to read, or a `*` entry whose instance listed
-/// none: why, and whether the instance was refused.
+/// A group of the file to read (with its subject when a `*` entry's
+/// listing told it), or a `*` entry whose instance listed none: why, and
+/// whether the instance was refused.
 pub(crate) enum Entry {
-    Group(DesiredGroup),
+    Group(DesiredGroup, Option<String>),
     Unlisted(DesiredGroup, String, bool),
 }
 
 impl Entry {
     fn group(&self) -> &DesiredGroup {
         match self {
-            Entry::Group(g) | Entry::Unlisted(g, ..) => g,
+            Entry::Group(g, _) | Entry::Unlisted(g, ..) => g,
         }
     }
 }
@@ -74,7 +83,7 @@ pub(crate) async fn expand(
     let mut out = Vec::new();
     for g in groups {
         if !g.is_every() {
-            out.push(Entry::Group(g.clone()));
+            out.push(Entry::Group(g.clone(), None));
             continue;
         }
         let conn = &conns[&g.instance];
@@ -112,10 +121,12 @@ pub(crate) async fn expand(
             if named.contains(&(&*g.instance, known.id.as_str())) {
                 continue;
             }
-            out.push(Entry::Group(DesiredGroup {
+            let subject = Some(known.subject).filter(|s| !s.trim().is_empty());
+            let group = DesiredGroup {
                 chat_id: known.id,
                 ..g.clone()
-            }));
+            };
+            out.push(Entry::Group(group, subject));
         }
     }
     out
@@ -134,7 +145,7 @@ pub(crate) async fn plan(
     type Chats = Vec<(usize, String)>;
     let mut by_instance: Vec<(Arc<str>, Chats)> = Vec::new();
     let readable = entries.iter().enumerate().filter_map(|(k, e)| match e {
-        Entry::Group(g) => Some((k, g)),
+        Entry::Group(g, _) => Some((k, g)),
         Entry::Unlisted(..) => None,
     });
     for (k, g) in readable {
@@ -165,37 +176,25 @@ pub(crate) async fn plan(
         .enumerate()
         .map(|(k, entry)| {
             let conn = &conns[&entry.group().instance];
-            let (group, read) = match entry {
-                Entry::Group(g) => (g, reads.remove(&k).unwrap_or(Err(String::new()))),
-                Entry::Unlisted(g, why, refused) => {
-                    return GroupPlan {
-                        group: g,
-                        changes: Err(why),
-                        instance_admin: None,
-                        withheld: 0,
-                        own_unknown: None,
-                        refused,
-                    };
+            let (group, listed, read) = match entry {
+                Entry::Group(g, listed) => {
+                    let read = reads.remove(&k).unwrap_or(Err(String::new()));
+                    (g, listed, read)
                 }
+                Entry::Unlisted(g, why, refused) => return unread(g, None, why, refused),
             };
-            let refused = conn.refusal();
-            match (read, refused) {
-                (_, Some(why)) => GroupPlan {
+            // The read's subject is the newer; the listing's stands in
+            // when the group could not be read.
+            let read_subject = read.as_ref().ok().and_then(|l| l.subject());
+            let subject = read_subject.map(str::to_owned).or(listed);
+            match (read, conn.refusal()) {
+                (_, Some(why)) => unread(
                     group,
-                    changes: Err(format!("the instance was refused: {why}")),
-                    instance_admin: None,
-                    withheld: 0,
-                    own_unknown: None,
-                    refused: true,
-                },
-                (Err(e), None) => GroupPlan {
-                    group,
-                    changes: Err(e),
-                    instance_admin: None,
-                    withheld: 0,
-                    own_unknown: None,
-                    refused: false,
-                },
+                    subject,
+                    format!("the instance was refused: {why}"),
+                    true,
+                ),
+                (Err(e), None) => unread(group, subject, e, false),
                 (Ok(live), None) => {
                     // Computed in full whatever the own number: the
                     // mass-removal guard judges what the file asks.
@@ -204,6 +203,7 @@ pub(crate) async fn plan(
                     let own_unknown = conn.preflight.own_unknown().filter(|_| needs_own > 0);
                     GroupPlan {
                         group,
+                        subject,
                         instance_admin: live.instance_admin(),
                         changes: Ok(changes),
                         withheld: if own_unknown.is_some() { needs_own } else { 0 },
@@ -214,4 +214,17 @@ pub(crate) async fn plan(
             }
         })
         .collect()
+}
+
+/// The plan of a group that could not be read, and why.
+fn unread(group: DesiredGroup, subject: Option<String>, why: String, refused: bool) -> GroupPlan {
+    GroupPlan {
+        group,
+        subject,
+        changes: Err(why),
+        instance_admin: None,
+        withheld: 0,
+        own_unknown: None,
+        refused,
+    }
 }

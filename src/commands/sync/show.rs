@@ -1,6 +1,8 @@
 //! How a sync shows its plan: per group, the counts and (for `--dry-run`)
 //! the participants, whom it leaves alone and why, and the refusal of a
-//! mass removal; as text, or as one JSON document for machines.
+//! mass removal; as text, or as one JSON document for machines. A group is
+//! named by its subject where a read told it ([`subjects::label`]); JSON
+//! adds `subject` beside `chat_id`.
 
 use std::io::{self, Write};
 
@@ -10,6 +12,7 @@ use super::read::GroupPlan;
 use crate::desired::{Changes, MaxRemovals, SpareReason};
 use crate::greenapi::{Action, Platform};
 use crate::sanitise::escaped;
+use crate::subjects;
 
 fn plural(n: usize, word: &str) -> String {
     crate::words::plural(n as u64, word)
@@ -63,7 +66,7 @@ pub(crate) fn render_text(
     let mut total = 0;
     for p in plans {
         let g = &p.group;
-        let head = format!("{} {}", escaped(&g.instance), g.chat_id);
+        let head = format!("{} {}", escaped(&g.instance), p.label());
         let c = match &p.changes {
             Ok(c) => c,
             Err(e) => {
@@ -288,7 +291,7 @@ pub(crate) fn refusal(plans: &[GroupPlan], limit: MaxRemovals) -> Option<String>
             Some(format!(
                 "  {} {}: it would remove {removals} of {members} members; --max-removals {limit} allows {}",
                 escaped(&p.group.instance),
-                p.group.chat_id,
+                p.label(),
                 limit.explain(members)
             ))
         })
@@ -402,6 +405,9 @@ pub(crate) fn render_json(
         instance: &'a str,
         platform: Platform,
         chat_id: &'a str,
+        /// Added with group names; absent when no read told one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        subject: Option<String>,
         source: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
@@ -423,6 +429,7 @@ pub(crate) fn render_json(
                 instance: &p.group.instance,
                 platform: p.group.platform,
                 chat_id: &p.group.chat_id,
+                subject: p.subject.as_deref().and_then(subjects::shown),
                 source: p.group.source.to_string(),
                 error: p.changes.as_ref().err().map(|e| escaped(e).into_owned()),
                 changes: c.map(Shown::of),

@@ -22,6 +22,17 @@ pub(super) fn md_code(text: &str) -> String {
     format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
 }
 
+/// A group as a Markdown table cell: `Book club \(`120363…@g.us`\)`, the
+/// form [`crate::subjects::label`] gives in text, with the subject as
+/// escaped prose (a `|` cannot split the cell, a `<script>` stays text)
+/// and the ID as a code span; the ID's code span alone without a subject.
+pub(super) fn md_group(chat: &str, subject: Option<&str>) -> String {
+    match subject.and_then(crate::subjects::shown) {
+        Some(subject) => format!("{} \\({}\\)", md_text(&subject), md_code(chat)),
+        None => md_code(chat),
+    }
+}
+
 /// The characters that can start Markdown syntax inside a line: emphasis,
 /// code, links and images, HTML and entities, table cells, strikethrough,
 /// and the `:` and `@` of autolinked URLs and e-mail addresses.
@@ -53,6 +64,21 @@ mod tests {
         assert_eq!(md_code("x `y` z"), "``x `y` z``");
         assert_eq!(md_code("`edge"), "`` `edge ``");
         assert_eq!(md_code(""), "");
+    }
+
+    #[test]
+    fn a_group_cell_keeps_a_hostile_subject_text() {
+        let g = "120363169960827018@g.us";
+        assert_eq!(md_group(g, None), format!("`{g}`"));
+        assert_eq!(
+            md_group(g, Some("Book club")),
+            format!("Book club \\(`{g}`\\)")
+        );
+        let cell = md_group(g, Some("a | b <script>x</script> [l](http://x)"));
+        assert_eq!(
+            cell,
+            format!("a \\| b \\<script\\>x\\</script\\> \\[l\\]\\(http\\://x\\) \\(`{g}`\\)")
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::chart::{self, colour, series_name};
 use super::text::{duration, rerun_line};
 use super::{Counts, Review, plural};
 use crate::runner::Outcome;
+use crate::subjects::label;
 
 /// The most group bars and rows needing a person drawn; JSON has all.
 pub const MAX_ROWS: usize = 5_000;
@@ -249,8 +250,9 @@ fn groups(r: &Review) -> Markup {
         div class="card groups" {
             @for g in groups.iter().take(MAX_ROWS) {
                 div class="group" {
-                    div class="name" title=(format!("{} ({}) {}", g.instance, g.platform, g.chat_id)) {
-                        (g.instance) " · " (g.chat_id)
+                    @let group = label(&g.chat_id, g.subject.as_deref());
+                    div class="name" title=(format!("{} ({}) {group}", g.instance, g.platform)) {
+                        (g.instance) " · " (group)
                     }
                     (bar(&g.counts))
                     div class="total" { (g.counts.total) }
@@ -331,7 +333,7 @@ fn needs_person(r: &Review) -> Markup {
                         td { span class={ "swatch o-" (n.outcome) } {} (n.outcome) }
                         td { (n.action) }
                         td class="id" { (n.instance) }
-                        td class="id" { (n.chat_id) }
+                        td class="id" { (label(&n.chat_id, n.subject.as_deref())) }
                         td class="id" { (n.participant_id) }
                         td class="id" { (n.source) }
                         td class="reason" { (n.error) }

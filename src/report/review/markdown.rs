@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use super::escape::{md_code, md_text};
+use super::escape::{md_code, md_group, md_text};
 use super::text::{MAX_LISTED, duration, rerun_line};
 use super::{Counts, Review, plural};
 use crate::runner::Outcome;
@@ -121,7 +121,7 @@ fn by_group(r: &Review, out: &mut dyn Write) -> io::Result<()> {
                     vec![
                         md_code(&g.instance),
                         g.platform.to_string(),
-                        md_code(&g.chat_id),
+                        md_group(&g.chat_id, g.subject.as_deref()),
                     ],
                     &g.counts,
                 )
@@ -207,7 +207,7 @@ fn needs_person(r: &Review, out: &mut dyn Write) -> io::Result<()> {
                 n.outcome,
                 n.action,
                 md_code(&n.instance),
-                md_code(&n.chat_id),
+                md_group(&n.chat_id, n.subject.as_deref()),
                 md_code(&n.participant_id),
                 md_code(&n.source),
                 md_code(&n.error)

@@ -13,12 +13,15 @@
 //!
 //! Every text that came from a user or a server (IDs, sources, instance
 //! names, error texts) is sanitised for the terminal here, once, and then
-//! escaped by each format for its own syntax; results files hold no token,
-//! and nothing here reads one.
+//! escaped by each format for its own syntax; the groups' subjects that
+//! `report --live` reads ([`Review::name_groups`]) are shown as subjects
+//! are everywhere ([`crate::subjects`]). Results files hold no token and
+//! no subject, and nothing here reads either.
 
 pub mod html;
 pub mod load;
 pub mod markdown;
+mod names;
 pub mod text;
 pub mod timeline;
 
@@ -109,6 +112,11 @@ pub struct ByGroup {
     pub instance: String,
     pub platform: &'static str,
     pub chat_id: String,
+    /// The group's subject, with `report --live` when a read told it (as
+    /// [`crate::subjects::shown`] shows it); absent otherwise, so the
+    /// document without `--live` stays as it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     #[serde(flatten)]
     pub counts: Counts,
 }
@@ -130,6 +138,9 @@ pub struct NeedsPerson {
     pub action: &'static str,
     pub instance: String,
     pub chat_id: String,
+    /// As [`ByGroup::subject`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     pub participant_id: String,
     pub outcome: &'static str,
     pub error: String,
@@ -301,6 +312,7 @@ impl Review {
                     instance: shown(&instance),
                     platform,
                     chat_id: shown(&chat_id),
+                    subject: None,
                     counts,
                 })
                 .collect(),
@@ -490,6 +502,7 @@ fn needs_person_of(row: &load::Kept) -> NeedsPerson {
         action: row.action.as_str(),
         instance: shown(&row.instance),
         chat_id: shown(&row.chat_id),
+        subject: None,
         participant_id: shown(&row.participant_id),
         outcome: row.outcome.as_str(),
         error: shown(&row.error),

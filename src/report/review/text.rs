@@ -8,6 +8,7 @@ use super::{Counts, Review, plural};
 use crate::colour::{Palette, Tone};
 use crate::runner::Outcome;
 use crate::sanitise::clip;
+use crate::subjects::label;
 
 /// The most groups, error texts and rows needing a person listed; JSON has all.
 pub const MAX_LISTED: usize = 30;
@@ -111,7 +112,7 @@ fn by_group(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
                 vec![
                     Cell::plain(&g.instance),
                     Cell::plain(g.platform),
-                    Cell::plain(&g.chat_id),
+                    Cell::plain(label(&g.chat_id, g.subject.as_deref())),
                 ],
                 &g.counts,
             );
@@ -241,7 +242,7 @@ fn needs_person(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<(
                 Cell::outcome(n.outcome),
                 Cell::plain(n.action),
                 Cell::plain(&n.instance),
-                Cell::plain(&n.chat_id),
+                Cell::plain(label(&n.chat_id, n.subject.as_deref())),
                 Cell::plain(&n.participant_id),
                 Cell::plain(&n.source),
                 Cell::plain(clip(&n.error, MAX_ERROR)),

@@ -94,6 +94,16 @@ impl Reader {
         let state = answer.map_err(CallError::into_reason).and_then(|a| {
             parse_group_data(&a.body).map(|data| GroupState::new(&data, self.own.as_deref()))
         });
+        let subject = state.as_ref().ok().and_then(GroupState::subject);
+        if let (Some((_, events)), Some(subject)) = (&self.events, subject) {
+            // Awaited, unlike a 429's log line: a lost subject would leave
+            // the group unnamed, and reads are few (at most 10/s).
+            let told = Event::Subject {
+                chat: chat.to_owned(),
+                subject: subject.to_owned(),
+            };
+            let _ = events.send(told).await;
+        }
         (state, sent_at)
     }
 

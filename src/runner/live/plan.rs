@@ -14,6 +14,7 @@ use crate::manifest::{OpId, Operation};
 use crate::runner::pace::Pacer;
 use crate::runner::retry::RetryPolicy;
 use crate::runner::setup::InstanceSetup;
+use crate::subjects::Subjects;
 
 /// What the live state predicts for every operation, group by group.
 #[derive(Debug, Clone, Serialize)]
@@ -27,6 +28,10 @@ pub(crate) struct LiveGroup {
     pub instance: String,
     pub platform: Platform,
     pub chat_id: String,
+    /// The group's subject (raw), from its read, or else from the listing
+    /// that expanded a `*` row; absent from JSON when nothing told it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     /// Why the group (or its instance) could not be read, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -59,11 +64,14 @@ impl LiveGroup {
 
 /// Reads every group `ops` touch (paced per instance) and predicts each
 /// operation, as if the earlier ones of the same group had gone through.
+/// `told` holds the subjects a listing already gave (the `*` rows'), for
+/// the groups whose read fails.
 pub(crate) async fn build(
     client: &Client,
     setups: &HashMap<Arc<str>, InstanceSetup>,
     retry: RetryPolicy,
     ops: &[Operation],
+    told: &Subjects,
 ) -> LivePlan {
     // Groups in order of first appearance, per instance.
     let mut order: Vec<(Arc<str>, String)> = Vec::new();
@@ -94,6 +102,12 @@ pub(crate) async fn build(
             Err(reason) => Err(reason.clone()),
         };
         let ops = &members[&key];
+        let subject = match &state {
+            Ok(state) => state.subject(),
+            Err(_) => None,
+        }
+        .or_else(|| told.get(&key.1))
+        .map(str::to_owned);
         let (operations, error) = match state {
             Ok(mut state) => {
                 let items = ops
@@ -136,6 +150,7 @@ pub(crate) async fn build(
             instance: key.0.to_string(),
             platform: setup.endpoint.platform,
             chat_id: key.1,
+            subject,
             error,
             operations,
         });

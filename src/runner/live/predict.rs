@@ -57,6 +57,9 @@ pub(crate) struct GroupState {
     own: Option<String>,
     /// Whether the instance administers the group, when that is known.
     instance_admin: Option<bool>,
+    /// The group's subject as the read told it (raw, untrusted), for the
+    /// people who read the output; never used to decide anything.
+    subject: Option<String>,
     /// Participants whose state here may be out of date (an operation on
     /// them was on the wire while the group was read): predicted as
     /// unknown until a fresh read.
@@ -123,6 +126,7 @@ impl GroupState {
             owner,
             own: own.map(str::to_owned),
             instance_admin: None,
+            subject: (!data.subject.trim().is_empty()).then(|| data.subject.clone()),
             uncertain: HashSet::new(),
         };
         for p in &data.participants {

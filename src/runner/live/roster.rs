@@ -77,4 +77,10 @@ impl GroupState {
     pub(crate) fn instance_admin(&self) -> Option<bool> {
         self.instance_admin
     }
+
+    /// The group's subject as the read told it (raw: show it through
+    /// [`crate::subjects`]), when it was not blank.
+    pub(crate) fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
 }
