@@ -134,7 +134,7 @@ pub(super) async fn drive(job: Job, signals: bool) -> anyhow::Result<Ran> {
     }
     if let Some(notice) = notice.filter(|n| n.wanted(planned)) {
         let code = tally.exit_code(interrupt);
-        let sent = notice.send(&notifier, &results_path, code, retry_rejected);
+        let sent = notice.send(&notifier, &results_path, code, retry_rejected, &subjects);
         if let Err(why) = sent.await {
             say_unsent(&why);
         }

@@ -25,6 +25,7 @@ use crate::runner::engine::InstanceSetup;
 use crate::runner::pace::Pacer;
 use crate::runner::retry::RetryPolicy;
 use crate::sanitise::escaped;
+use crate::subjects::Subjects;
 
 /// Where a job's notice goes, as the flags say it.
 #[derive(Debug, Clone)]
@@ -128,6 +129,7 @@ impl Notice {
         results: &Path,
         code: u8,
         retry_rejected: bool,
+        subjects: &Subjects,
     ) -> Result<(), String> {
         let loaded = review::load(&[results.to_owned()]).map_err(|e| e.to_string())?;
         let review = review::Review::of(&loaded, retry_rejected);
@@ -137,6 +139,7 @@ impl Notice {
             &self.instance,
             code,
             &results.display().to_string(),
+            subjects,
         );
         self.send_text(client, &text).await
     }

@@ -12,6 +12,7 @@ use std::fmt::Write;
 use super::review::Review;
 use crate::exit;
 use crate::sanitise;
+use crate::subjects::{Subjects, label};
 
 /// MAX takes at most 4,000 characters; WhatsApp 20,000 (`GREEN-API.md` §7).
 pub(crate) const MAX_CHARS: usize = 4_000;
@@ -20,8 +21,16 @@ pub(crate) const MAX_CHARS: usize = 4_000;
 const LISTED: usize = 10;
 
 /// The notice for a job over `what` (a manifest or desired file's name)
-/// through `instance`, that ended with `code`, its results file `results`.
-pub(crate) fn text(review: &Review, what: &str, instance: &str, code: u8, results: &str) -> String {
+/// through `instance`, that ended with `code`, its results file `results`;
+/// groups are named by the subjects the job's reads told (`subjects`).
+pub(crate) fn text(
+    review: &Review,
+    what: &str,
+    instance: &str,
+    code: u8,
+    results: &str,
+    subjects: &Subjects,
+) -> String {
     let one = |t: &str| sanitise::terminal(t).into_owned();
     let mut out = String::new();
     let _ = writeln!(
@@ -76,7 +85,7 @@ pub(crate) fn text(review: &Review, what: &str, instance: &str, code: u8, result
                 "- {} {} in {} ({}){why}",
                 n.action,
                 one(&n.participant_id),
-                one(&n.chat_id),
+                label(&one(&n.chat_id), subjects.get(&n.chat_id)),
                 n.outcome
             );
         }

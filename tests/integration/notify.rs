@@ -52,7 +52,7 @@ async fn a_run_tells_the_chat_once_with_its_counts_and_no_token() {
     );
     assert!(
         text.contains(
-            "needs a person:\n- remove 79990000001@c.us in 120363043968066561@g.us (rejected)"
+            "needs a person:\n- remove 79990000001@c.us in Neighbourhood market (120363043968066561@g.us) (rejected)"
         ),
         "{text}"
     );
