@@ -61,6 +61,26 @@ mod tests {
         assert_eq!(s(1u32), "");
     }
 
+    /// Every count a person reads, in one snapshot: a change to any
+    /// wording shows up in review.
+    #[test]
+    fn the_words_as_a_person_reads_them() {
+        use std::time::Duration;
+        let mut said = String::new();
+        for n in [0u64, 1, 2, 21, 1_000] {
+            for word in ["group", "operation", "request", "warning"] {
+                said.push_str(&plural(n, word));
+                said.push('\n');
+            }
+            said.push_str(&format!("{n} removal{0} or demotion{0}\n", s(n)));
+        }
+        for secs_ in [0.2, 1.0, 59.5, 60.0, 61.0, 3599.0, 3600.0, 40_000.0] {
+            said.push_str(&secs(Duration::from_secs_f64(secs_)));
+            said.push('\n');
+        }
+        insta::assert_snapshot!(said);
+    }
+
     #[test]
     fn a_rate_needs_time_and_requests() {
         assert!(!rate_worth_saying(1, 0.015));
