@@ -39,6 +39,7 @@ pub mod runner;
 pub mod sandbox;
 pub mod sanitise;
 pub mod secret;
+pub mod shard;
 pub(crate) mod trusted_file;
 pub(crate) mod words;
 pub(crate) mod yaml_lines;
