@@ -3,12 +3,13 @@
 //! instance with most of the work makes its shard the long one, whatever N
 //! is) and whether some would have nothing to do.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::of;
 use crate::greenapi::Platform;
+use crate::instances::Instances;
 
 /// Instances and items (operations, or a desired state's groups) per shard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,6 +49,25 @@ impl Spread {
             spread.items[slot] += 1;
         }
         spread
+    }
+
+    /// [`Spread::of`] over items named by their instance's name in
+    /// `instances` (the rows of a manifest, the groups of a desired state);
+    /// a name not configured is left out (validation has said it).
+    pub fn of_names<'a>(
+        names: impl IntoIterator<Item = &'a str>,
+        instances: &Instances,
+        count: u32,
+    ) -> Spread {
+        let mut keys: HashMap<&str, Option<(Platform, &str)>> = HashMap::new();
+        let items = names.into_iter().filter_map(|name| {
+            *keys.entry(name).or_insert_with(|| {
+                instances
+                    .get(name)
+                    .map(|i| (i.platform, i.id_instance.as_str()))
+            })
+        });
+        Spread::of(items, count)
     }
 
     /// `N = 8: 3 to 5 instances a shard, 40 to 120 operations` (`item`
