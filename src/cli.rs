@@ -122,9 +122,10 @@ pub enum Command {
     /// The latest row of each operation counts (across files, the later
     /// `finished_at`); a torn last line is reported and not trusted. Exit
     /// code: 0 when every operation is settled ok, 1 when some are rejected,
-    /// 3 when a rerun would send some again, 2 when a file cannot be read.
+    /// 3 when a rerun would send some again (or a set of shards,
+    /// `….shard-K-of-N…`, misses one), 2 when a file cannot be read.
     #[command(
-        after_help = "Exit codes: 0 every operation settled ok; 1 some rejected; 2 a file cannot be read; 3 a rerun\nwould send some.\n\nExample (a page to open in a browser):\n  greenbatch report cleanup.results.csv --format html -o report.html"
+        after_help = "Exit codes: 0 every operation settled ok; 1 some rejected; 2 a file cannot be read; 3 a rerun\nwould send some, or a shard of a set is missing.\n\nExample (a page to open in a browser):\n  greenbatch report cleanup.results.csv --format html -o report.html"
     )]
     Report(ReportArgs),
     /// Write the manifest that takes a run back: the inverse of every

@@ -286,3 +286,67 @@ async fn auto_takes_the_engine_s_shard_and_plan_and_validate_show_the_split() {
     assert_eq!(per.iter().sum::<u64>(), 3);
     assert_eq!(per[k as usize - 1], mine.len() as u64);
 }
+
+#[test]
+fn the_kubernetes_example_runs_four_shards_that_auto_reads() {
+    let text = include_str!("../../examples/k8s/indexed-job.yaml");
+    let docs: Vec<Value> = text
+        .split("\n---\n")
+        .map(|doc| yaml_serde::from_str(doc).expect("each document is YAML"))
+        .collect();
+    let job = docs.iter().find(|d| d["kind"] == "Job").expect("a Job");
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"], "Indexed");
+    assert_eq!(spec["completions"], 4);
+    let container = &spec["template"]["spec"]["containers"][0];
+    let args: Vec<&str> = container["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(args[..2], ["run", "/work/cleanup.csv"]);
+    assert!(
+        args.windows(2).any(|w| w == ["--shard", "auto"]),
+        "{args:?}"
+    );
+    // Tokens come from a Secret as variables, never from the arguments.
+    assert!(container["envFrom"][0]["secretRef"]["name"].is_string());
+    assert!(!args.iter().any(|a| a.contains("TOKEN")));
+    // The manifest sits on the results volume, so each shard's default
+    // results file (beside it) does too; it comes from the ConfigMap.
+    let mounts = container["volumeMounts"].as_array().unwrap();
+    let at = |path: &str| mounts.iter().find(|m| m["mountPath"] == path).unwrap();
+    let volume = |name: &Value| {
+        spec["template"]["spec"]["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == *name)
+            .unwrap()
+            .clone()
+    };
+    assert!(volume(&at("/work")["name"])["persistentVolumeClaim"].is_object());
+    assert!(volume(&at("/work/cleanup.csv")["name"])["configMap"].is_object());
+    // JOB_COMPLETIONS, which Kubernetes does not set, says completions;
+    // pod i (JOB_COMPLETION_INDEX) is then shard i+1 of 4.
+    let completions = container["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "JOB_COMPLETIONS")
+        .expect("JOB_COMPLETIONS set")["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(completions, spec["completions"].to_string());
+    for index in 0..4u32 {
+        let env = |k: &str| match k {
+            "JOB_COMPLETION_INDEX" => Some(index.to_string()),
+            "JOB_COMPLETIONS" => Some(completions.clone()),
+            _ => None,
+        };
+        let shard = greenbatch::shard::from_env(&env).unwrap();
+        assert_eq!((shard.index(), shard.count()), (index + 1, 4));
+    }
+}
