@@ -350,3 +350,45 @@ fn the_kubernetes_example_runs_four_shards_that_auto_reads() {
         assert_eq!((shard.index(), shard.count()), (index + 1, 4));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_with_no_instance_sends_nothing_and_still_writes_its_file() {
+    let sb = sandbox(SandboxConfig::default_state()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let m = write(
+        dir.path(),
+        "m.csv",
+        &csv(&["remove,120363043968066561@g.us,79001234561@c.us".into()]),
+    );
+    let k = (1..=8)
+        .find(|&k| greenbatch::shard::of(Platform::WhatsApp, WA_MAIN, 8) != k)
+        .unwrap();
+    let shard = format!("{k}/8");
+    let env = default_env(&sb, WA_MAIN);
+    let m = m.to_str().unwrap();
+    let out = greenbatch(&["run", m, "--shard", &shard, "--progress", "never"], &env).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "note: shard {k} of 8: 0 of 1 instance, 0 of 1 operations"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    // Its file is there, so `report` over the set finds this shard present.
+    let file = dir.path().join(format!("m.shard-{k}-of-8.results.csv"));
+    assert_eq!(rows(&file).len(), 0);
+    assert!(sent(&sb).is_empty());
+    // A notice needs a sender that the empty shard cannot infer.
+    let out = greenbatch(
+        &["run", m, "--shard", &shard, "--notify", "79001234561@c.us"],
+        &env,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the job uses no instance (a shard with none?)"),
+        "{}",
+        stderr(&out)
+    );
+}
