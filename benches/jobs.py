@@ -3,7 +3,7 @@
 with the documented rate limits and a jittered service time, next to the
 peers a user would otherwise write. Prints markdown tables on stdout.
 
-    jobs.py GREENBATCH_BINARY WORKDIR [--quick] [shapes|pacing|outage|instances|star|distant ...]
+    jobs.py GREENBATCH_BINARY WORKDIR [--quick] [shapes|pacing|outage|instances|star|distant|shards ...]
 
 For each job: the whole process's wall time (start-up, preflight, reads
 included), the sends' own time at the chosen pace (operations / pace: the
@@ -15,6 +15,7 @@ a timeout.
 """
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -469,11 +470,11 @@ def section_outage(gb, work, quick):
         sys.stdout.flush()
 
 
-def section_instances(gb, work, quick):
-    n_inst = 50 if quick else 200
-    per = 20
-    paces = [2, 5, 10]
-    print(f"\n### {n_inst} instances in one process, {per} removals each, each at its own pace\n")
+def fleet(n_inst, removals, paces):
+    """`n_inst` WhatsApp instances, instance k at pace `paces[k % len]` with
+    `removals(k)` members to remove from its own group: the sandbox state,
+    the manifest's lines, the instances file (api_url `URL`) and the tokens'
+    variables."""
     insts, groups, manifest, instances_yaml, env = [], [], ["action,chat_id,participant_id,instance"], [], {}
     for k in range(n_inst):
         iid = f"11020{k:05d}"
@@ -481,44 +482,121 @@ def section_instances(gb, work, quick):
         wid = f"7998{k:07d}@c.us"
         insts.append(f'  - {{ id_instance: "{iid}", token: "{token}", platform: whatsapp, state: authorized, wid: "{wid}" }}')
         gid = f"1203630440{k:08d}@g.us"
-        members = [f"7900{k * 100 + i:07d}@c.us" for i in range(per)]
+        members = [f"79{k:05d}{i:04d}@c.us" for i in range(removals(k))]
         groups.append(f'  - id: "{gid}"\n    platform: whatsapp\n    owner: "{wid}"\n    participants:\n'
                       f'      - {{ id: "{wid}", admin: true }}\n' + "".join(f'      - "{m}"\n' for m in members))
         name = f"i{k}"
         manifest += [f"remove,{gid},{m},{name}" for m in members]
         instances_yaml.append(f"- name: {name}\n  platform: whatsapp\n  api_url: URL\n  id_instance: \"{iid}\"\n"
-                              f"  token_env: GREEN_API_BENCH_{k}_TOKEN\n  rate: {paces[k % 3]}\n")
+                              f"  token_env: GREEN_API_BENCH_{k}_TOKEN\n  rate: {paces[k % len(paces)]}\n")
         env[f"GREEN_API_BENCH_{k}_TOKEN"] = token
     state = "instances:\n" + "\n".join(insts) + "\ngroups:\n" + "".join(groups)
+    return state, manifest, "".join(instances_yaml), env
+
+
+def write_fleet(work, url, manifest, instances_yaml, env, name="many"):
+    """The fleet's manifest and instances file in `work`, and the process
+    environment with its tokens."""
+    m = os.path.join(work, f"{name}.csv")
+    with open(m, "w") as f:
+        f.write("\n".join(manifest) + "\n")
+    inst_file = os.path.join(work, "instances.yaml")
+    with open(inst_file, "w") as f:
+        f.write(instances_yaml.replace("URL", url))
+    e = {k: v for k, v in os.environ.items() if not k.startswith("GREEN_API_")}
+    e.update(env)
+    return m, inst_file, e
+
+
+def per_instance(led, n_inst, paces):
+    """Sum over instances of each one's accepted removals per second (first
+    to last), the sum of their paces, and the most any went over its limit
+    in one second."""
+    achieved, total_pace, worst_over = 0.0, 0.0, 0
+    by_inst = {}
+    for x in led:
+        if x.get("method") == "removeGroupParticipant" and x.get("status") == 200:
+            by_inst.setdefault(x.get("instance"), []).append(x["at_secs"])
+    for k in range(n_inst):
+        ok = sorted(by_inst.get(f"11020{k:05d}", []))
+        span = ok[-1] - ok[0] if len(ok) > 1 else 0
+        achieved += (len(ok) - 1) / span if span else 0
+        total_pace += paces[k % len(paces)]
+        worst_over = max(worst_over, max_window(ok) - 10)
+    return achieved, total_pace, max(0, worst_over)
+
+
+def section_instances(gb, work, quick):
+    n_inst = 50 if quick else 200
+    per = 20
+    paces = [2, 5, 10]
+    print(f"\n### {n_inst} instances in one process, {per} removals each, each at its own pace\n")
+    state, manifest, instances_yaml, env = fleet(n_inst, lambda k: per, paces)
     sb = Sandbox(gb, work, state, LATENCY)
     try:
-        m = os.path.join(work, "many.csv")
-        with open(m, "w") as f:
-            f.write("\n".join(manifest) + "\n")
-        inst_file = os.path.join(work, "instances.yaml")
-        with open(inst_file, "w") as f:
-            f.write("".join(instances_yaml).replace("URL", sb.url))
-        e = {k: v for k, v in os.environ.items() if not k.startswith("GREEN_API_")}
-        e.update(env)
+        m, inst_file, e = write_fleet(work, sb.url, manifest, instances_yaml, env)
         wall, p = run_timed([gb, "run", m, "--instances", inst_file, "--progress", "never", "-q",
                              "--results", os.path.join(work, "many.results.csv")], e)
         led = sb.ledger()
     finally:
         sb.stop()
-    achieved, total_pace, worst_over = 0.0, 0.0, 0
-    for k in range(n_inst):
-        iid = f"11020{k:05d}"
-        ok = sorted(x["at_secs"] for x in led if x.get("instance") == iid
-                    and x.get("method") == "removeGroupParticipant" and x.get("status") == 200)
-        span = ok[-1] - ok[0] if len(ok) > 1 else 0
-        achieved += (len(ok) - 1) / span if span else 0
-        total_pace += paces[k % 3]
-        worst_over = max(worst_over, max_window(ok) - 10)
+    achieved, total_pace, worst_over = per_instance(led, n_inst, paces)
     throttled = sum(1 for x in led if x.get("status") == 429)
     print("| instances | removals | exit | wall s | sum of paces /s | sum of achieved /s | share | 429s | most over the limit in 1 s |")
     print("|---|---|---|---|---|---|---|---|---|")
     print(f"| {n_inst} | {n_inst * per} | {p.returncode} | {wall:.1f} | {total_pace:.0f} | {achieved:.1f} | "
-          f"**{achieved / total_pace:.3f}** | {throttled} | {max(0, worst_over)} |")
+          f"**{achieved / total_pace:.3f}** | {throttled} | {worst_over} |")
+
+
+def section_shards(gb, work, quick):
+    """One manifest over many instances as 3 local processes (`--shard
+    K/3`) against one sandbox, next to the same work in one process (issue
+    25). Each instance has `secs` seconds of removals at its pace, so that
+    all of them are busy for the same time and the aggregate rate (accepted
+    removals per second from the first to the last, over every instance)
+    can reach the sum of the paces."""
+    n_inst = 150 if quick else 600
+    secs = 6 if quick else 10
+    paces = [2, 5, 10]
+    rounds = 1 if quick else 2
+    state, manifest, instances_yaml, env = fleet(n_inst, lambda k: paces[k % 3] * secs, paces)
+    removals = len(manifest) - 1
+    print(f"\n### {n_inst} instances, {secs} s of removals each at its own pace: 3 processes against 1\n")
+    print("| round | processes | instances each | removals | exits | wall s | greenbatch CPU s | sum of paces /s | "
+          "aggregate accepted /s | share | sum of achieved /s | share | 429s | most over the limit in 1 s | applied |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in range(1, rounds + 1):
+        for n in (1, 3):
+            run_dir = tempfile.mkdtemp(dir=work, prefix=f"shards-{n}-")
+            sb = Sandbox(gb, run_dir, state, LATENCY)
+            try:
+                m, inst_file, e = write_fleet(run_dir, sb.url, manifest, instances_yaml, env)
+                base = [gb, "run", m, "--instances", inst_file, "--progress", "never", "-q"]
+                cmds = [base] if n == 1 else [base + ["--shard", f"{k}/{n}"] for k in range(1, n + 1)]
+                cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.monotonic()
+                procs = [subprocess.Popen(c, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in cmds]
+                codes = [p.wait(timeout=900) for p in procs]
+                wall = time.monotonic() - start
+                cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                led = sb.ledger()
+            finally:
+                sb.stop()
+            cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+            each = [sum(1 for line in open(os.path.join(run_dir, f))) - 1 for f in sorted(os.listdir(run_dir))
+                    if f.endswith(".results.csv")]
+            insts = [len({line.split(",")[4] for line in list(open(os.path.join(run_dir, f)))[1:]})
+                     for f in sorted(os.listdir(run_dir)) if f.endswith(".results.csv")]
+            ok = sorted(x["at_secs"] for x in led
+                        if x.get("method") == "removeGroupParticipant" and x.get("status") == 200)
+            aggregate = (len(ok) - 1) / (ok[-1] - ok[0]) if len(ok) > 1 else 0
+            achieved, total_pace, worst_over = per_instance(led, n_inst, paces)
+            throttled = sum(1 for x in led if x.get("status") == 429)
+            changed = sum(1 for x in led if x.get("method") == "removeGroupParticipant" and x.get("changed"))
+            print(f"| {r} | {n} | {', '.join(map(str, insts))} | {removals} | {codes} | {wall:.1f} | {cpu:.1f} | "
+                  f"{total_pace:.0f} | {aggregate:.0f} | **{aggregate / total_pace:.3f}** | {achieved:.0f} | "
+                  f"{achieved / total_pace:.3f} | {throttled} | {worst_over} | {changed} of {removals} ({sum(each)} rows) |")
+            sys.stdout.flush()
 
 
 def section_star(gb, work, quick):
@@ -560,7 +638,8 @@ def main():
     work = tempfile.mkdtemp(dir=work, prefix="jobs-")
     for section in wanted:
         {"shapes": section_shapes, "pacing": section_pacing, "outage": section_outage,
-         "instances": section_instances, "star": section_star, "distant": section_distant}[section](gb, work, quick)
+         "instances": section_instances, "star": section_star, "distant": section_distant,
+         "shards": section_shards}[section](gb, work, quick)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use crate::colour::ColorMode;
 pub use crate::report::term::ProgressMode;
 pub use crate::runner::rate::Rate;
+pub use crate::shard::ShardArg;
 
 /// Bulk group moderation for GREEN-API (WhatsApp and MAX): remove, add,
 /// promote and demote participants from a CSV or YAML manifest, paced within
@@ -122,9 +123,10 @@ pub enum Command {
     /// `finished_at`); a torn last line is reported and not trusted. With
     /// --live, groups are named by their subjects, read from the API. Exit
     /// code: 0 when every operation is settled ok, 1 when some are rejected,
-    /// 3 when a rerun would send some again, 2 when a file cannot be read.
+    /// 3 when a rerun would send some again (or a set of shards,
+    /// `….shard-K-of-N…`, misses one), 2 when a file cannot be read.
     #[command(
-        after_help = "Exit codes: 0 every operation settled ok; 1 some rejected; 2 a file cannot be read; 3 a rerun\nwould send some.\n\nExample (a page to open in a browser):\n  greenbatch report cleanup.results.csv --format html -o report.html"
+        after_help = "Exit codes: 0 every operation settled ok; 1 some rejected; 2 a file cannot be read; 3 a rerun\nwould send some, or a shard of a set is missing.\n\nExample (a page to open in a browser):\n  greenbatch report cleanup.results.csv --format html -o report.html"
     )]
     Report(ReportArgs),
     /// Write the manifest that takes a run back: the inverse of every
@@ -310,6 +312,12 @@ pub struct SyncArgs {
     /// computed operations are written beside it (`….ops.csv`).
     #[arg(long, value_name = "PATH")]
     pub results: Option<PathBuf>,
+    /// Sync only shard K of N: the groups of the instances that fall in it,
+    /// `*` entries included (as `run --shard`; `auto` reads the job
+    /// engine's environment). The dated files gain it after the desired
+    /// file's name: `nightly.shard-2-of-8.sync-….results.csv`.
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<ShardArg>,
     /// The most members one sync may remove from a group: a count `N`, or a
     /// share `P%` of its current members (never fewer than 3). Past it,
     /// nothing is sent to any group (exit 2).
@@ -498,6 +506,10 @@ pub struct ValidateArgs {
     /// and needs `--format csv` or `--format yaml`).
     #[arg(required = true, value_name = "MANIFEST")]
     pub manifests: Vec<PathBuf>,
+    /// Also say how the instances would spread over N shards (`run
+    /// --shard K/N`): how many instances and operations each would take.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::shard::MAX_SHARDS)))]
+    pub shards: Option<u32>,
     #[command(flatten)]
     pub manifest: ManifestArgs,
 }
@@ -512,6 +524,10 @@ pub struct PlanArgs {
     /// (`done`, `already`, `rejected`) are left out, as a rerun would skip them.
     #[arg(long, value_name = "FILE")]
     pub results: Option<PathBuf>,
+    /// Show only shard K of N's share, as `run --shard K/N` would take it
+    /// (`auto`: from the job engine's environment, as for `run`).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<ShardArg>,
     /// Read each instance's state and each group's live state (getGroupData,
     /// at that method's own pace) and predict every operation: `change`,
     /// `already` (its goal holds) or `refused` (with the reason). Needs the
@@ -541,9 +557,20 @@ pub struct RunArgs {
     #[arg(value_name = "MANIFEST")]
     pub manifest: PathBuf,
     /// Where outcomes are appended, one row per operation [default: the
-    /// manifest's path with its extension replaced by `.results.csv`].
+    /// manifest's path with its extension replaced by `.results.csv`, or
+    /// with --shard `.shard-K-of-N.results.csv`].
     #[arg(long, value_name = "PATH")]
     pub results: Option<PathBuf>,
+    /// Take only shard K of N: the operations of the instances that fall in
+    /// it (a stable hash of each instance's platform and idInstance), so
+    /// that N processes, on one machine or many, share one manifest and
+    /// each instance's pace is held by one of them. `auto` reads K and N
+    /// from the job engine: JOB_COMPLETION_INDEX and JOB_COMPLETIONS
+    /// (Kubernetes Indexed Job), SLURM_ARRAY_TASK_ID and
+    /// SLURM_ARRAY_TASK_COUNT (Slurm), AWS_BATCH_JOB_ARRAY_INDEX and
+    /// AWS_BATCH_JOB_ARRAY_SIZE (AWS Batch).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<ShardArg>,
     #[command(flatten)]
     pub manifest_args: ManifestArgs,
     /// Pace of each moderation method per instance, like `5/s`, `0.5/s` or

@@ -40,6 +40,7 @@ pub mod runner;
 pub mod sandbox;
 pub mod sanitise;
 pub mod secret;
+pub mod shard;
 pub mod subjects;
 pub(crate) mod trusted_file;
 pub(crate) mod words;

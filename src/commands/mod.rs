@@ -44,6 +44,17 @@ pub fn execute(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// `--shard` resolved, `auto` from the job engine's environment (`env`):
+/// a usage error naming what to set when it cannot be.
+fn shard_of(
+    arg: Option<crate::shard::ShardArg>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<crate::shard::Shard>, Failure> {
+    arg.map(|a| a.resolve(env))
+        .transpose()
+        .map_err(Failure::Usage)
+}
+
 /// The text `main` prints for an error that ended a command early, with
 /// every token of the process scrubbed (a worker's panic message arrives
 /// inside tokio's `JoinError`, which the panic hook's scrub never saw) and

@@ -1,6 +1,6 @@
 //! `greenbatch plan`: load one manifest and print, offline, what a run would
-//! send per group, leaving out what a results file already settles; the core
-//! is [`crate::manifest::plan::build`].
+//! send per group (with `--shard K/N`, that shard's run), leaving out what a
+//! results file already settles; the core is [`crate::manifest::plan::build`].
 
 use std::io::{self, Write};
 
@@ -16,10 +16,12 @@ pub(super) fn execute(args: PlanArgs, quiet: u8) -> anyhow::Result<u8> {
     let opts = args.manifest.load_options().map_err(Failure::Usage)?;
     let output = args.manifest.output().map_err(Failure::Usage)?;
     let env = |k: &str| std::env::var(k).ok();
-    let loaded = match manifest::load(&args.path, &opts, &env) {
+    let shard = super::shard_of(args.shard, &env)?;
+    let mut loaded = match manifest::load(&args.path, &opts, &env) {
         Ok(l) => l,
         Err(rejected) => return Err(Failure::Rejected(format!("{rejected}\n")).into()),
     };
+    let share = shard.map(|shard| crate::job::take_shard(&mut loaded, shard));
     {
         // Held only here: a live plan's workers log to stderr, and a lock
         // held across its block_on would wait for them forever.
@@ -28,12 +30,15 @@ pub(super) fn execute(args: PlanArgs, quiet: u8) -> anyhow::Result<u8> {
             writeln!(err, "{d}")?;
         }
     }
+    if let (Some(share), 0) = (share, quiet) {
+        crate::job::say_share(&share, "operations");
+    }
     // The results file `run` would use, so that `plan` and `run --dry-run`
     // agree on what is already done.
     let results_path = match &args.results {
         Some(path) => Some(path.clone()),
         None if args.path.as_os_str() == "-" => None,
-        None => Some(crate::job::default_results_path(&args.path)?),
+        None => Some(crate::job::default_results_path(&args.path, shard)?),
     };
     let prior = match &results_path {
         Some(path) => results::peek(path).map_err(|e| Failure::Usage(e.to_string()))?,

@@ -8,6 +8,7 @@ use crate::failure::Failure;
 use crate::job::{self, Job, JobConfig};
 use crate::manifest;
 use crate::report::results;
+use crate::shard::Shard;
 
 use super::live::print_live_plan;
 
@@ -15,10 +16,14 @@ use super::live::print_live_plan;
 pub(super) fn execute(args: RunArgs, quiet: u8) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
     let options = args.manifest_args.load_options().map_err(Failure::Usage)?;
+    let shard = super::shard_of(args.shard, &env)?;
     if args.dry_run {
-        return dry_run(&args, &options, &env, quiet);
+        return dry_run(&args, &options, shard, &env, quiet);
     }
-    let config = job_config(&args, quiet);
+    let config = JobConfig {
+        shard,
+        ..job_config(&args, quiet)
+    };
     let job = Job::from_manifest(
         &args.manifest,
         &options,
@@ -44,22 +49,24 @@ fn job_config(args: &RunArgs, quiet: u8) -> JobConfig {
         progress: args.progress,
         quiet,
         notify: args.notify.to(crate::input::display_name(&args.manifest)),
+        shard: None,
     }
 }
 
-/// `run --dry-run`: the plan of what a run would send now (with `--live`,
-/// read from the groups), nothing sent and nothing written.
+/// `run --dry-run`: the plan of what a run (of `shard`) would send now
+/// (with `--live`, read from the groups), nothing sent and nothing written.
 fn dry_run(
     args: &RunArgs,
     options: &manifest::LoadOptions,
+    shard: Option<Shard>,
     env: &dyn Fn(&str) -> Option<String>,
     quiet: u8,
 ) -> anyhow::Result<u8> {
     let results_path = match &args.results {
         Some(p) => Ok(p.clone()),
-        None => job::default_results_path(&args.manifest),
+        None => job::default_results_path(&args.manifest, shard),
     };
-    let (loaded, _missing) = job::load_manifest(&args.manifest, options, env, quiet)?;
+    let (loaded, _missing) = job::load_manifest(&args.manifest, options, env, quiet, shard)?;
     let results_path = results_path?;
     let prior = results::peek(&results_path).map_err(|e| Failure::Usage(e.to_string()))?;
     let skip = |id| !args.fresh && prior.is_settled(id, args.retry_rejected);

@@ -1,6 +1,7 @@
 //! `greenbatch validate`: load each manifest, then print either its summary
-//! (operations per action, platform and instance; distinct groups) or every
-//! problem, as text or JSON. Exit code 2 when any manifest is rejected.
+//! (operations per action, platform and instance; distinct groups; with
+//! `--shards N`, how its instances spread over N shards) or every problem,
+//! as text or JSON. Exit code 2 when any manifest is rejected.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -13,6 +14,7 @@ use crate::failure::Failure;
 use crate::greenapi::{Action, Platform};
 use crate::manifest::estimate::{self, Estimate};
 use crate::manifest::{self, Diagnostic, Loaded, Rejected, Severity};
+use crate::shard::spread::Spread;
 
 /// Checks the manifests; `quiet` (-q) leaves out warnings and notes.
 pub(super) fn execute(args: ValidateArgs, quiet: u8) -> anyhow::Result<u8> {
@@ -36,7 +38,13 @@ pub(super) fn execute(args: ValidateArgs, quiet: u8) -> anyhow::Result<u8> {
             false => Checked::Manifest(manifest::load(p, &opts, &env)),
         })
         .collect();
-    let reports: Vec<Report<'_>> = results.iter().map(Checked::report).collect();
+    let reports: Vec<Report<'_>> = results
+        .iter()
+        .map(|checked| Report {
+            shards: args.shards.and_then(|n| checked.spread(n)),
+            ..checked.report()
+        })
+        .collect();
     let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
     match output {
         OutputFormat::Text => render_text(&reports, quiet > 0, &mut out, &mut err)?,
@@ -61,6 +69,20 @@ impl Checked {
             Checked::Manifest(result) => Report::of(result),
             Checked::Desired(result) => Report::of_desired(result),
         }
+    }
+
+    /// How a valid file's instances would spread over `n` shards: its
+    /// operations, or a desired state's groups, by instance.
+    fn spread(&self, n: u32) -> Option<Spread> {
+        Some(match self {
+            Checked::Manifest(Ok(l)) => {
+                Spread::of_names(l.operations.iter().map(|op| &*op.instance), &l.instances, n)
+            }
+            Checked::Desired(Ok(l)) => {
+                Spread::of_names(l.state.groups.iter().map(|g| &*g.instance), &l.instances, n)
+            }
+            _ => return None,
+        })
     }
 }
 
@@ -101,6 +123,9 @@ pub(crate) struct Report<'a> {
     warnings: usize,
     notes: usize,
     diagnostics: &'a [Diagnostic],
+    /// With `--shards N`: instances and operations (groups) per shard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shards: Option<Spread>,
 }
 
 impl<'a> Report<'a> {
@@ -131,6 +156,7 @@ impl<'a> Report<'a> {
             warnings: count(Severity::Warning),
             notes: count(Severity::Note),
             diagnostics,
+            shards: None,
         };
         let mut groups = std::collections::HashSet::new();
         // Manifests usually list a group's rows together: counting a run of
@@ -193,6 +219,7 @@ impl<'a> Report<'a> {
             warnings: count(Severity::Warning),
             notes: count(Severity::Note),
             diagnostics,
+            shards: None,
         };
         for g in groups {
             *report.platforms.entry(g.platform.as_str()).or_default() += 1;
@@ -261,6 +288,13 @@ pub(crate) fn render_text(
         for (i, e) in r.estimates.iter().enumerate() {
             let label = if i == 0 { "time:" } else { "" };
             writeln!(out, "  {label:<10} {}", e.sentence())?;
+        }
+        if let Some(spread) = &r.shards {
+            let item = match r.kind {
+                "desired-state" => "group",
+                _ => "operation",
+            };
+            writeln!(out, "  shards:    {}", spread.line(item))?;
         }
         if r.warnings + r.notes > 0 {
             writeln!(

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::defaults;
 use crate::rate::Rate;
 use crate::report::term::ProgressMode;
+use crate::shard::Shard;
 
 /// Everything about how a job runs that is not its operations, instances
 /// or results file.
@@ -35,6 +36,9 @@ pub struct JobConfig {
     pub quiet: u8,
     /// `--notify`: the chat told when the job ends.
     pub notify: Option<super::NotifyTo>,
+    /// `--shard K/N`: only the operations of the instances in shard K, and
+    /// results beside the manifest named for it.
+    pub shard: Option<Shard>,
 }
 
 impl Default for JobConfig {
@@ -52,6 +56,7 @@ impl Default for JobConfig {
             progress: ProgressMode::Auto,
             quiet: 0,
             notify: None,
+            shard: None,
         }
     }
 }

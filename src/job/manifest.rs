@@ -11,28 +11,38 @@ use crate::diagnostic::Diagnostic;
 use crate::failure::Failure;
 use crate::manifest::{self, LoadOptions, Loaded, OpId};
 use crate::report::results::{self, OpenError, SyncPolicy};
+use crate::shard::{Shard, Share};
 
-/// The manifest's path with its extension replaced by `.results.csv`.
-pub fn default_results_path(manifest: &Path) -> Result<PathBuf, Failure> {
+/// The manifest's path with its extension replaced by `.results.csv`, or
+/// for a shard by `.shard-K-of-N.results.csv`: each shard's own file, and
+/// its own lock, wherever the shards run.
+pub fn default_results_path(manifest: &Path, shard: Option<Shard>) -> Result<PathBuf, Failure> {
     if manifest.as_os_str() == "-" {
         return Err(Failure::usage(
             "a manifest read from standard input needs --results PATH",
         ));
     }
-    Ok(manifest.with_extension("results.csv"))
+    Ok(match shard {
+        Some(shard) => crate::shard::names::with_shard(manifest, shard, "results.csv"),
+        None => manifest.with_extension("results.csv"),
+    })
 }
 
-/// Reads and validates the manifest at `path`, says its notes and warnings
-/// (unless `quiet`), and returns it with the errors its instances' missing
-/// tokens would be to a command that sends (to `validate`, notes: said once).
+/// Reads and validates the manifest at `path`, keeps `shard`'s share of
+/// it, says its notes and warnings and the share (unless `quiet`), and
+/// returns it with the errors its instances' missing tokens would be to a
+/// command that sends (to `validate`, notes: said once). Only the shard's
+/// instances need tokens: a machine is given those it sends through.
 pub fn load_manifest(
     path: &Path,
     options: &LoadOptions,
     env: &dyn Fn(&str) -> Option<String>,
     quiet: u8,
+    shard: Option<Shard>,
 ) -> Result<(Loaded, Vec<Diagnostic>), Failure> {
-    let loaded = manifest::load(path, options, env)
+    let mut loaded = manifest::load(path, options, env)
         .map_err(|rejected| Failure::Rejected(rejected.to_string()))?;
+    let share = shard.map(|shard| take_shard(&mut loaded, shard));
     let missing = loaded
         .instances
         .missing_tokens(loaded.operations.iter().map(|op| &*op.instance));
@@ -41,8 +51,29 @@ pub fn load_manifest(
         for d in loaded.diagnostics.iter().filter(|d| !repeated(d)) {
             eprintln!("{d}");
         }
+        if let Some(share) = share {
+            say_share(&share, "operations");
+        }
     }
     Ok((loaded, missing))
+}
+
+/// Keeps the operations of `shard`'s instances, `*` rows with them (a
+/// row's instance is known before its groups are listed).
+pub fn take_shard(loaded: &mut Loaded, shard: Shard) -> Share {
+    crate::shard::retain(
+        &mut loaded.operations,
+        |op| &op.instance,
+        &loaded.instances,
+        shard,
+    )
+}
+
+/// Says on stderr what a shard took: `note: shard 2 of 8: 2 of 6
+/// instances, 40 of 120 operations`, so each process's log tells its part.
+pub fn say_share(share: &Share, items: &str) {
+    let note = colour::stderr().paint(Tone::Note, "note");
+    eprintln!("{note}: {}", share.line(items));
 }
 
 /// One diagnostic per line, as [`Failure::Rejected`] prints them.
@@ -65,7 +96,7 @@ impl Job {
         let started = Instant::now();
         let results_path = match results {
             Some(p) => Ok(p.to_owned()),
-            None => default_results_path(manifest),
+            None => default_results_path(manifest, config.shard),
         };
         // A rerun reads its results file on the other core while the
         // manifest is validated: over a million rows, each is about half a
@@ -77,7 +108,7 @@ impl Job {
             let path = path.clone();
             std::thread::spawn(move || results::read_existing(&path))
         }));
-        let (loaded, missing) = load_manifest(manifest, options, env, config.quiet)?;
+        let (loaded, missing) = load_manifest(manifest, options, env, config.quiet, config.shard)?;
         let results_path = results_path?;
         if !missing.is_empty() {
             return Err(rejected(&missing).into());

@@ -25,7 +25,9 @@ use std::time::Instant;
 
 pub use config::JobConfig;
 pub use expand::{Expanded, ListPolicy, Unexpanded, expand};
-pub use manifest::{default_results_path, load_manifest, rejected, say_settled};
+pub use manifest::{
+    default_results_path, load_manifest, rejected, say_settled, say_share, take_shard,
+};
 pub use notify::{NotifyTo, check as check_notify, tell};
 pub use setup::{reading_setups, setups, used_by};
 
@@ -90,7 +92,9 @@ impl Ran {
 
 impl Job {
     /// Resolves each instance `operations` use (a refused URL or a missing
-    /// token is a usage error, found before anything is sent). When it
+    /// token is a usage error, found before anything is sent); with
+    /// `config.shard`, only the operations of the shard's instances are
+    /// kept. When it
     /// runs, the job expands the `*` rows, leaves out what `results`
     /// already settles (nothing with `config.fresh`), and reads first the
     /// groups an earlier run may have left half done.
@@ -100,6 +104,10 @@ impl Job {
         config: JobConfig,
         results: Results,
     ) -> anyhow::Result<Job> {
+        let mut operations = operations;
+        if let Some(shard) = config.shard {
+            crate::shard::retain(&mut operations, |op| &op.instance, instances, shard);
+        }
         let setups = setups(instances, &used_by(&operations), config.rate, None)?;
         Job::assemble(operations, instances, setups, config, results)
     }

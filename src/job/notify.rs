@@ -70,6 +70,11 @@ pub(crate) fn resolve(
             ))
         })?,
         (None, [one]) => one.clone(),
+        (None, []) => {
+            return Err(Failure::usage(
+                "--notify: the job uses no instance (a shard with none?); say which sends the notice with --notify-instance NAME",
+            ));
+        }
         (None, _) => {
             return Err(Failure::usage(
                 "--notify: the job uses several instances; say which sends the notice with --notify-instance NAME",

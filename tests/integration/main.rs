@@ -58,6 +58,8 @@ mod security_files;
 mod security_flags;
 mod security_mask;
 mod security_terminal;
+mod shard;
+mod shard_commands;
 mod support;
 mod sync_bans;
 mod sync_protect;

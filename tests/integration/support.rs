@@ -101,10 +101,22 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 pub const BIN: &str = env!("CARGO_BIN_EXE_greenbatch");
 
 /// Whether the caller's variable `name` would change what the binary does:
-/// GREEN_API_*, GREENBATCH_LOG and the colour settings.
+/// GREEN_API_*, GREENBATCH_LOG, the colour settings, and the job engines'
+/// indexes `--shard auto` reads (a test run inside a Slurm or Kubernetes
+/// job must not take its shard from there).
 fn inherited_setting(name: &str) -> bool {
     name.starts_with("GREEN_API_")
-        || ["GREENBATCH_LOG", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"].contains(&name)
+        || name.starts_with("SLURM_ARRAY_")
+        || name.starts_with("AWS_BATCH_JOB_ARRAY_")
+        || [
+            "GREENBATCH_LOG",
+            "NO_COLOR",
+            "CLICOLOR",
+            "CLICOLOR_FORCE",
+            "JOB_COMPLETION_INDEX",
+            "JOB_COMPLETIONS",
+        ]
+        .contains(&name)
 }
 
 /// The binary as a `std::process::Command`, without the caller's settings

@@ -19,6 +19,7 @@ use crate::greenapi::Action;
 use crate::instances::Instances;
 use crate::manifest::Operation;
 use crate::sanitise::escaped;
+use crate::shard::Shard;
 
 /// Where a sync's operations and results go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,9 +28,17 @@ pub(crate) struct Paths {
     pub results: PathBuf,
 }
 
-/// `desired`'s dated pair for `now`, one that no earlier sync wrote; or,
-/// when the results path is given, it and the operations beside it.
-pub(crate) fn paths(desired: &Path, results: Option<&Path>, now: SystemTime) -> Paths {
+/// `desired`'s dated pair for `now`, one that no earlier sync wrote (a
+/// shard's named for it before the date, `nightly.shard-2-of-8.sync-…`,
+/// so that `report` sees a set of shards started at different moments as
+/// one); or, when the results path is given, it and the operations beside
+/// it.
+pub(crate) fn paths(
+    desired: &Path,
+    results: Option<&Path>,
+    shard: Option<Shard>,
+    now: SystemTime,
+) -> Paths {
     if let Some(results) = results {
         let name = results
             .file_name()
@@ -43,9 +52,12 @@ pub(crate) fn paths(desired: &Path, results: Option<&Path>, now: SystemTime) -> 
             results: results.to_owned(),
         };
     }
-    let stem = desired
+    let mut stem = desired
         .file_stem()
         .map_or_else(|| "desired".into(), |s| s.to_string_lossy().into_owned());
+    if let Some(shard) = shard {
+        stem = format!("{stem}.{}", shard.label());
+    }
     // Milliseconds, so that names sort in time order even for syncs of one
     // second (a collision, which the lock makes all but impossible, gets a suffix).
     let stamp: String = humantime::format_rfc3339_millis(now)
@@ -73,11 +85,20 @@ pub(crate) fn paths(desired: &Path, results: Option<&Path>, now: SystemTime) -> 
 /// Takes `desired`'s lock for the rest of the sync; `Ok(None)` when another
 /// sync holds it. A file that cannot be opened is left to the loader to
 /// report (`Ok(Some(None))`).
-pub(crate) fn lock(desired: &Path) -> io::Result<Option<Option<File>>> {
+///
+/// A shard's sync takes it shared: the shards of one file run side by side
+/// (GNU parallel on one machine), and a whole sync of it waits for none of
+/// them, nor they for it. Two processes given the same shard are not kept
+/// apart by it; the job engine gives each index once.
+pub(crate) fn lock(desired: &Path, shard: bool) -> io::Result<Option<Option<File>>> {
     let Ok(file) = File::open(desired) else {
         return Ok(Some(None));
     };
-    match crate::report::results::lock_exclusive(&file)? {
+    let held = match shard {
+        true => crate::report::results::lock_shared(&file)?,
+        false => crate::report::results::lock_exclusive(&file)?,
+    };
+    match held {
         true => Ok(Some(Some(file))),
         false => Ok(None),
     }
@@ -169,7 +190,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let desired = dir.path().join("nightly.yaml");
         let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_735_701_300_042);
-        let first = paths(&desired, None, now);
+        let first = paths(&desired, None, None, now);
         assert_eq!(
             first.results,
             dir.path()
@@ -180,16 +201,33 @@ mod tests {
             dir.path().join("nightly.sync-20250101T031500.042Z.ops.csv")
         );
         std::fs::write(&first.results, "").unwrap();
-        let second = paths(&desired, None, now);
+        let second = paths(&desired, None, None, now);
         assert_eq!(
             second.results,
             dir.path()
                 .join("nightly.sync-20250101T031500.042Z-2.results.csv")
         );
-        let given = paths(&desired, Some(Path::new("out/tonight.results.csv")), now);
+        let given = paths(
+            &desired,
+            Some(Path::new("out/tonight.results.csv")),
+            None,
+            now,
+        );
         assert_eq!(given.operations, Path::new("out/tonight.ops.csv"));
-        let plain = paths(&desired, Some(Path::new("r.csv")), now);
+        let plain = paths(&desired, Some(Path::new("r.csv")), None, now);
         assert_eq!(plain.operations, Path::new("r.ops.csv"));
+        // A shard's files carry it before the date: `report` takes shards
+        // started at different moments as one set.
+        let shard = crate::shard::Shard::new(2, 8).ok();
+        let sharded = paths(&desired, None, shard, now);
+        assert_eq!(
+            sharded.results,
+            dir.path()
+                .join("nightly.shard-2-of-8.sync-20250101T031500.042Z.results.csv")
+        );
+        let name = sharded.results.file_name().unwrap().to_string_lossy();
+        let (set, found, _) = crate::shard::names::in_name(&name).unwrap();
+        assert_eq!((set, Some(found)), ("nightly", shard));
     }
 
     #[test]
@@ -221,18 +259,37 @@ mod tests {
     }
 
     #[test]
-    fn a_second_lock_on_the_desired_file_is_refused() {
+    fn a_second_lock_on_the_desired_file_is_refused_but_shards_share_it() {
         let dir = tempfile::tempdir().unwrap();
         let desired = dir.path().join("d.yaml");
         std::fs::write(&desired, "groups: []\n").unwrap();
-        let held = lock(&desired).unwrap().expect("free").expect("opened");
-        assert!(lock(&desired).unwrap().is_none(), "held by the first");
+        let held = lock(&desired, false)
+            .unwrap()
+            .expect("free")
+            .expect("opened");
+        assert!(
+            lock(&desired, false).unwrap().is_none(),
+            "held by the first"
+        );
+        assert!(lock(&desired, true).unwrap().is_none(), "a shard waits too");
         drop(held);
-        assert!(lock(&desired).unwrap().is_some());
+        assert!(lock(&desired, false).unwrap().is_some());
         assert!(matches!(
-            lock(&dir.path().join("nope.yaml")),
+            lock(&dir.path().join("nope.yaml"), false),
             Ok(Some(None))
         ));
+        // Shards of one file run side by side; a whole sync waits for them.
+        let one = lock(&desired, true)
+            .unwrap()
+            .expect("free")
+            .expect("opened");
+        let two = lock(&desired, true)
+            .unwrap()
+            .expect("shared")
+            .expect("opened");
+        assert!(lock(&desired, false).unwrap().is_none(), "held by shards");
+        drop((one, two));
+        assert!(lock(&desired, false).unwrap().is_some());
     }
 
     /// What a sync sends from memory is what `run` would read back from the

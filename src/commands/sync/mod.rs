@@ -12,6 +12,10 @@
 //!    reconcile, the results file and its lock, signals, progress, summary
 //!    and exit codes are `run`'s own.
 //!
+//! With `--shard K/N`, step 1 keeps only the groups of the shard's
+//! instances (a `*` entry follows its instance): the other shards' groups
+//! are not read, and the dated files are named for the shard.
+//!
 //! Each sync is a fresh job (new dated files by default): the live state,
 //! not earlier results, says what is left, so a sync that was interrupted
 //! or crashed converges when it runs again.
@@ -35,6 +39,7 @@ use crate::manifest::{InputFormat, LoadOptions};
 use crate::report::results;
 use crate::runner::retry::RetryPolicy;
 use crate::sanitise::escaped;
+use crate::shard::Shard;
 use crate::subjects::Subjects;
 
 /// Runs the command; the exit code follows `run`'s table, with 2 for a
@@ -46,15 +51,18 @@ pub(super) fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
         )
         .into());
     }
-    // Held to the end: a second sync of this file must not run beside us.
+    let env = |k: &str| std::env::var(k).ok();
+    let shard = super::shard_of(args.shard, &env)?;
+    // Held to the end: a second sync of this file must not run beside us
+    // (shards of it may: see `files::lock`).
     let _lock = match args.dry_run {
         true => None,
-        false => match files::lock(&args.desired)? {
+        false => match files::lock(&args.desired, shard.is_some())? {
             Some(file) => file,
             None => return Err(Failure::Locked(files::locked_message(&args.desired)).into()),
         },
     };
-    let (loaded, names) = load(&args, quiet)?;
+    let (loaded, names) = load(&args, shard, quiet)?;
     // Checked before any group is read: the notice's chat and instance.
     if let Some(to) = args.notify.to(loaded.name.clone()) {
         job::check_notify(&to, &loaded.instances, &names)?;
@@ -70,13 +78,18 @@ pub(super) fn execute(args: SyncArgs, quiet: u8) -> anyhow::Result<u8> {
     if args.dry_run {
         return print_dry_run(&args, &loaded.name, &plans, read_code);
     }
-    apply(&args, &loaded, &plans, read_code, quiet)
+    apply(&args, &loaded, &plans, read_code, shard, quiet)
 }
 
-/// Loads and validates the desired-state file, says its notes and
-/// warnings, and checks a token is there for each instance it uses
+/// Loads and validates the desired-state file, keeps `shard`'s groups (a
+/// `*` entry follows its instance), says its notes and warnings and the
+/// shard's share, and checks a token is there for each instance it uses
 /// (returned in order of first use).
-fn load(args: &SyncArgs, quiet: u8) -> Result<(desired::Loaded, Vec<Arc<str>>), Failure> {
+fn load(
+    args: &SyncArgs,
+    shard: Option<Shard>,
+    quiet: u8,
+) -> Result<(desired::Loaded, Vec<Arc<str>>), Failure> {
     let env = |k: &str| std::env::var(k).ok();
     let options = LoadOptions {
         format: Some(InputFormat::Yaml),
@@ -84,8 +97,12 @@ fn load(args: &SyncArgs, quiet: u8) -> Result<(desired::Loaded, Vec<Arc<str>>), 
         instances_file: args.instances.clone(),
         trusted_hosts: args.trust_api_host.clone(),
     };
-    let loaded = desired::load(&args.desired, &options, &env)
+    let mut loaded = desired::load(&args.desired, &options, &env)
         .map_err(|rejected| Failure::Rejected(format!("{rejected}\n")))?;
+    let share = shard.map(|shard| {
+        let instances = &loaded.instances;
+        crate::shard::retain(&mut loaded.state.groups, |g| &g.instance, instances, shard)
+    });
     let names = instance_names(&loaded);
     let missing = loaded.instances.missing_tokens(names.iter().map(|n| &**n));
     if quiet == 0 {
@@ -93,6 +110,9 @@ fn load(args: &SyncArgs, quiet: u8) -> Result<(desired::Loaded, Vec<Arc<str>>), 
             |d: &&crate::manifest::Diagnostic| missing.iter().any(|m| m.message == d.message);
         for d in loaded.diagnostics.iter().filter(|d| !repeated(d)) {
             eprintln!("{d}");
+        }
+        if let Some(share) = share {
+            job::say_share(&share, "groups");
         }
     }
     if !missing.is_empty() {
@@ -185,6 +205,7 @@ fn apply(
     loaded: &desired::Loaded,
     plans: &[read::GroupPlan],
     read_code: u8,
+    shard: Option<Shard>,
     quiet: u8,
 ) -> anyhow::Result<u8> {
     for p in plans.iter().filter(|p| p.changes.is_err()) {
@@ -217,7 +238,12 @@ fn apply(
         eprintln!("{stop}");
         return Ok(worst(read_code, exit::FAILED));
     }
-    let paths = files::paths(&args.desired, args.results.as_deref(), SystemTime::now());
+    let paths = files::paths(
+        &args.desired,
+        args.results.as_deref(),
+        shard,
+        SystemTime::now(),
+    );
     if args.results.is_some() {
         let prior = results::peek(&paths.results).map_err(|e| Failure::Usage(e.to_string()))?;
         if prior.rows > 0 {
@@ -271,6 +297,7 @@ fn apply(
         progress: args.progress,
         quiet,
         notify: args.notify.to(loaded.name.clone()),
+        shard,
         ..JobConfig::default()
     };
     let results = Results::open(&paths.results).map_err(Failure::Results)?;

@@ -252,9 +252,19 @@ const LOCK_GRACE: Duration = Duration::from_millis(100);
 /// Takes the exclusive lock: `false` if another holder kept it through
 /// [`LOCK_GRACE`]. Also what `sync` locks its desired-state file with.
 pub(crate) fn lock(file: &File) -> io::Result<bool> {
+    lock_as(file, File::try_lock)
+}
+
+/// Takes a shared lock, as [`lock`] takes the exclusive one: what a shard's
+/// `sync` holds on its desired-state file.
+pub(crate) fn lock_shared(file: &File) -> io::Result<bool> {
+    lock_as(file, File::try_lock_shared)
+}
+
+fn lock_as(file: &File, try_lock: fn(&File) -> Result<(), TryLockError>) -> io::Result<bool> {
     let deadline = Instant::now() + LOCK_GRACE;
     loop {
-        match file.try_lock() {
+        match try_lock(file) {
             Ok(()) => return Ok(true),
             Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(5));

@@ -32,10 +32,10 @@ mod row;
 mod writer;
 
 pub use error::OpenError;
-pub(crate) use file::lock as lock_exclusive;
 pub use file::{
     ReadResults, ResultsFile, RowsRead, SyncPolicy, open, open_with, peek, read_existing, read_rows,
 };
+pub(crate) use file::{lock as lock_exclusive, lock_shared};
 pub use latest::Latest;
 pub use read::{PriorResults, TornLine};
 pub use row::{HEADER, MAX_ERROR_BYTES, ResultRow};

@@ -102,6 +102,10 @@ fn summary(r: &Review) -> Markup {
             "{} rejected: they need a person.",
             plural(r.outcomes.rejected, "operation")
         ),
+        _ if r.rerun.sends == 0 && r.rerun.missing_shards > 0 => format!(
+            "{} missing: a run of each sends its share.",
+            plural(r.rerun.missing_shards, "shard")
+        ),
         _ => format!(
             "A rerun would send {} again.",
             plural(
@@ -136,6 +140,13 @@ fn summary(r: &Review) -> Markup {
             }
             @if r.duplicate_rows > 0 {
                 li { (plural(r.duplicate_rows, "row")) " found in more than one file, counted once" }
+            }
+            @for set in &r.shards {
+                @if set.is_whole() {
+                    li { (set.line()) }
+                } @else {
+                    li { span class="warn" { "warning: " (set.line()) } }
+                }
             }
             @if let Some(span) = &r.time {
                 li {

@@ -69,6 +69,10 @@ fn facts(r: &Review, out: &mut dyn Write) -> io::Result<()> {
             plural(r.duplicate_rows, "row")
         )?;
     }
+    for set in &r.shards {
+        let warning = if set.is_whole() { "" } else { "**warning:** " };
+        writeln!(out, "- {warning}{}", md_text(&set.line()))?;
+    }
     if let Some(span) = &r.time {
         writeln!(
             out,

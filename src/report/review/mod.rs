@@ -6,7 +6,9 @@
 //! The figures are taken over the latest row of each operation (see
 //! [`load`]): outcomes by action and by group, the distinct error texts,
 //! the rows that need a person (rejected, aborted), and what a rerun would
-//! send (failed and aborted; rejected too with `--retry-rejected`). The
+//! send (failed and aborted; rejected too with `--retry-rejected`), and
+//! which shards of a set the files are (a missing one is work a run of it
+//! would send). The
 //! time span, the runs and the achieved rates are taken over every row
 //! ([`timeline`]). A torn last line is reported and not trusted: its
 //! operation counts as one a rerun would send again.
@@ -37,6 +39,7 @@ use crate::exit;
 use crate::greenapi::Action;
 use crate::runner::Outcome;
 use crate::sanitise;
+use crate::shard::names::ShardSet;
 
 pub use load::{Loaded, Unreadable, load};
 
@@ -209,6 +212,9 @@ pub struct Rerun {
     pub sends_with_retry_rejected: u64,
     /// Whether this report counted rejected ones as sent again.
     pub retry_rejected: bool,
+    /// Shards of a set (`cleanup.shard-K-of-N…`) whose file was not given:
+    /// what they did is unknown, and a run of each sends its share.
+    pub missing_shards: u64,
 }
 
 /// The time the rows span.
@@ -233,6 +239,10 @@ pub struct Review {
     pub rows: u64,
     /// Rows found again in a later file, counted once.
     pub duplicate_rows: u64,
+    /// The sets of shards among the files, by their names
+    /// (`cleanup.shard-2-of-8.results.csv`): which are there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardSet>,
     /// The latest row of each operation, by outcome.
     pub outcomes: Counts,
     pub by_action: Vec<ByAction>,
@@ -286,7 +296,10 @@ impl Review {
         let (errors, errors_more) = errors_listed(tally.errors);
         let torn = loaded.files.iter().filter(|f| f.torn.is_some()).count() as u64;
         let outcomes = tally.outcomes;
-        let rerun = Rerun::of(&outcomes, torn, retry_rejected);
+        let paths: Vec<_> = loaded.files.iter().map(|f| f.path.clone()).collect();
+        let shards = crate::shard::names::sets(&paths);
+        let mut rerun = Rerun::of(&outcomes, torn, retry_rejected);
+        rerun.missing_shards = shards.iter().map(|s| s.missing.len() as u64).sum();
         let runs = timeline::runs(&loaded.moments);
         let (status, exit_code) = verdict(&outcomes, &rerun);
         Review {
@@ -296,6 +309,7 @@ impl Review {
             files: loaded.files.iter().map(FileInfo::of).collect(),
             rows: loaded.moments.len() as u64,
             duplicate_rows: loaded.duplicates,
+            shards,
             outcomes,
             by_action: tally
                 .by_action
@@ -460,6 +474,7 @@ impl Rerun {
                 + torn
                 + outcomes.rejected,
             retry_rejected,
+            missing_shards: 0,
         }
     }
 }
@@ -478,15 +493,15 @@ impl FileInfo {
     }
 }
 
-/// The exit code and its word: 3 when a rerun would send anything, else 1
-/// when some are rejected, else 0.
+/// The exit code and its word: 3 when a rerun would send anything (a
+/// missing shard's run would), else 1 when some are rejected, else 0.
 fn verdict(outcomes: &Counts, rerun: &Rerun) -> (&'static str, u8) {
     let sends = if rerun.retry_rejected {
         rerun.sends_with_retry_rejected
     } else {
         rerun.sends
     };
-    if sends > 0 {
+    if sends > 0 || rerun.missing_shards > 0 {
         ("resend", exit::FAILED)
     } else if outcomes.rejected > 0 {
         ("rejected", exit::REJECTED)

@@ -68,6 +68,17 @@ fn heading(r: &Review, paint: Palette, out: &mut dyn Write) -> io::Result<()> {
             plural(r.duplicate_rows, "row")
         )?;
     }
+    for set in &r.shards {
+        match set.is_whole() {
+            true => writeln!(out, "  {}", set.line())?,
+            false => writeln!(
+                out,
+                "  {}: {}",
+                paint.paint(Tone::Warning, "warning"),
+                set.line()
+            )?,
+        }
+    }
     Ok(())
 }
 
@@ -282,7 +293,7 @@ pub(crate) fn rerun_line(r: &Review) -> String {
     if x.torn > 0 {
         parts.push(format!("torn {}", x.torn));
     }
-    format!(
+    let mut line = format!(
         "a rerun would send {} ({}); with --retry-rejected, {} (rejected {}){}",
         x.sends,
         parts.join(", "),
@@ -293,7 +304,14 @@ pub(crate) fn rerun_line(r: &Review) -> String {
         } else {
             ""
         }
-    )
+    );
+    if x.missing_shards > 0 {
+        line.push_str(&format!(
+            "; and a run of each missing shard ({}) sends its share",
+            x.missing_shards
+        ));
+    }
+    line
 }
 
 fn counts_line(c: &Counts, paint: Palette) -> String {
