@@ -392,9 +392,20 @@ pub struct ManifestArgs {
     /// `--format yaml --format json`.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Vec<FormatArg>,
-    /// The manifests' format, whatever their names say.
+    /// The manifests' format, whatever their names say (`xlsx`, `xlsm`,
+    /// `xls` and `ods` are all read as workbooks, their kind told by their
+    /// bytes).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormatArg>,
+    /// The separator of a CSV or text manifest, whatever its header line
+    /// suggests: `,` `;` `tab` (or a literal tab) or `|`. Not for YAML or
+    /// workbooks.
+    #[arg(long, value_name = "SEP", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// The sheet of a workbook manifest to read, by its tab's name
+    /// [default: the first sheet]. Not for CSV or YAML.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
     /// An api_url host that is meant although it is not one of GREEN-API's
     /// documented domains (api.green-api.com, api.greenapi.com and their
     /// subdomains): no warning that its instance's token is sent there.
@@ -425,6 +436,10 @@ pub enum FormatArg {
 pub enum InputFormatArg {
     Csv,
     Yaml,
+    Xlsx,
+    Xlsm,
+    Xls,
+    Ods,
 }
 
 /// How a command prints its findings.
@@ -442,6 +457,8 @@ impl Default for ManifestArgs {
             max_manifest_size: crate::manifest::DEFAULT_MAX_SIZE,
             format: Vec::new(),
             input_format: None,
+            delimiter: None,
+            sheet: None,
             trust_api_host: Vec::new(),
         }
     }
@@ -454,6 +471,10 @@ impl ManifestArgs {
         let mut input = self.input_format.map(|f| match f {
             InputFormatArg::Csv => InputFormat::Csv,
             InputFormatArg::Yaml => InputFormat::Yaml,
+            InputFormatArg::Xlsx
+            | InputFormatArg::Xlsm
+            | InputFormatArg::Xls
+            | InputFormatArg::Ods => InputFormat::Workbook,
         });
         for f in &self.format {
             let given = match f {
@@ -466,12 +487,25 @@ impl ManifestArgs {
             }
             input = Some(given);
         }
-        Ok(crate::manifest::LoadOptions {
+        let options = crate::manifest::LoadOptions {
             format: input,
             max_size: self.max_manifest_size,
             instances_file: self.instances.clone(),
             trusted_hosts: self.trust_api_host.clone(),
-        })
+            delimiter: self.delimiter,
+            sheet: self.sheet.clone(),
+        };
+        // A format said on the command line and a flag not for it
+        // disagree before any file is opened.
+        match input {
+            Some(f) if self.delimiter.is_some() && f != InputFormat::Csv => {
+                Err("--delimiter is for CSV and text manifests, not for the --input-format given; leave one out".into())
+            }
+            Some(f) if self.sheet.is_some() && f != InputFormat::Workbook => {
+                Err("--sheet is for workbooks (xlsx, xlsm, xls, ods), not for the --input-format given; leave one out".into())
+            }
+            _ => Ok(options),
+        }
     }
 
     /// The output format (`text` unless `--format json`).
@@ -824,6 +858,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         Err(format!("`{s}` is longer than a day; try `90s` or `5m`"))
     } else {
         Ok(d)
+    }
+}
+
+/// A CSV separator: `,` `;` `tab` (or a literal tab) or `|`, also by name
+/// (`comma`, `semicolon`, `pipe`).
+pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "tab" | "\\t" => Ok(b'\t'),
+        "|" | "pipe" | "bar" => Ok(b'|'),
+        _ => Err(format!(
+            "`{s}` is not a separator greenbatch reads: say `,`, `;`, `tab` or `|`"
+        )),
     }
 }
 

@@ -14,7 +14,9 @@
 //! checks): [`diagnostic`] (problems with their place), [`input`] (reading
 //! a file with a size cap), `yaml_lines`, [`sanitise`] (text made safe to
 //! show), [`colour`], [`secret`] (the token and its mask), [`limits`] and
-//! [`rate`] (what a server allows and a user asks), [`defaults`].
+//! [`rate`] (what a server allows and a user asks), [`defaults`], and
+//! `workbook` (a spreadsheet's sheet and cells, for manifests and members
+//! files alike).
 
 pub mod cli;
 pub mod colour;
@@ -41,4 +43,5 @@ pub mod sanitise;
 pub mod secret;
 pub(crate) mod trusted_file;
 pub(crate) mod words;
+pub(crate) mod workbook;
 pub(crate) mod yaml_lines;

@@ -198,6 +198,7 @@ mod tests {
             source: Source {
                 file: "m.csv".into(),
                 line,
+                cell: None,
             },
             action,
             platform: Platform::WhatsApp,

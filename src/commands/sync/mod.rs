@@ -82,6 +82,7 @@ fn load(args: &SyncArgs, quiet: u8) -> Result<(desired::Loaded, Vec<Arc<str>>), 
         max_size: args.max_manifest_size,
         instances_file: args.instances.clone(),
         trusted_hosts: args.trust_api_host.clone(),
+        ..LoadOptions::default()
     };
     let loaded = desired::load(&args.desired, &options, &env)
         .map_err(|rejected| Failure::Rejected(format!("{rejected}\n")))?;
