@@ -14,7 +14,7 @@ use super::Diagnostic;
 use super::csv::{self, Flow};
 use super::validate::{SheetPlace, Validator};
 use crate::records::Fields;
-use crate::workbook::{self, cell};
+use crate::workbook::{self, Row, cell};
 
 /// One row's cells as text, in the shape the CSV reader takes.
 struct Texts<'a>(Vec<Cow<'a, str>>);
@@ -39,15 +39,23 @@ pub(super) fn read(bytes: &[u8], wanted: Option<&str>, v: &mut Validator) {
     };
     v.sheet = Some(SheetPlace::new(sheet.name.clone(), sheet.first_column()));
     let mut rows = sheet.rows();
-    let Some((header_row, header)) = rows.next() else {
+    let Some(header) = rows.next() else {
         let d = Diagnostic::error(v.at(1), format!("sheet `{}` is empty", sheet.name)).hint(
             "the first row names the columns: action, chat_id, participant_id and optionally instance",
         );
         return v.report(d);
     };
-    let header: Vec<Vec<u8>> = header
-        .iter()
-        .map(|c| cell::text(c).unwrap_or_default().into_owned().into_bytes())
+    // Cells right of the header's last are in no column, as in CSV: a
+    // row is read as wide as the header, however far its cells go.
+    let width = header.width();
+    let header_row = header.number;
+    let header: Vec<Vec<u8>> = (0..width)
+        .map(|i| {
+            cell::text(header.get(i))
+                .unwrap_or_default()
+                .into_owned()
+                .into_bytes()
+        })
         .collect();
     let Some(columns) = csv::columns(&header, header_row, v) else {
         return;
@@ -61,11 +69,11 @@ pub(super) fn read(bytes: &[u8], wanted: Option<&str>, v: &mut Validator) {
                 .map(|(name, i)| (*name, first.saturating_add(*i as u32))),
         );
     }
-    for (row, cells) in rows {
-        let Some(texts) = texts(cells, row, &named, v) else {
+    for row in rows {
+        let Some(texts) = texts(&row, width, &named, v) else {
             continue;
         };
-        if let Flow::Stop = columns.row(&texts, row, v) {
+        if let Flow::Stop = columns.row(&texts, row.number, v) {
             break;
         }
     }
@@ -75,19 +83,19 @@ pub(super) fn read(bytes: &[u8], wanted: Option<&str>, v: &mut Validator) {
 /// holds what cannot be one (reported at that cell). Cells of the other
 /// columns are read as nothing: whatever they hold is not used.
 fn texts<'c>(
-    cells: &'c [calamine::Data],
-    row: u32,
+    row: &Row<'c>,
+    width: usize,
     named: &[(&'static str, usize)],
     v: &mut Validator,
 ) -> Option<Texts<'c>> {
-    let mut out = Vec::with_capacity(cells.len());
+    let mut out = Vec::with_capacity(width);
     let mut refused = false;
-    for (i, c) in cells.iter().enumerate() {
-        match cell::text(c) {
+    for i in 0..width {
+        match cell::text(row.get(i)) {
             Ok(t) => out.push(t),
             Err(p) => {
                 if let Some((field, _)) = named.iter().find(|(_, at)| *at == i) {
-                    let d = Diagnostic::error(v.at(row), p.message)
+                    let d = Diagnostic::error(v.at(row.number), p.message)
                         .field(*field)
                         .hint(p.hint);
                     v.report(d);

@@ -146,6 +146,29 @@ fn an_xlsx_and_an_ods_read_like_their_csv_and_float_ids_come_back_exactly() {
 }
 
 #[test]
+fn a_stray_cell_at_the_sheet_s_far_corner_costs_nothing() {
+    // A dense grid from A1 to XFD1048576 would be 17 billion cells: the
+    // cells are kept sparse, and the stray one is in no column read.
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (r, row) in THREE.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            match *cell {
+                C::S(s) => drop(ws.write_string(r as u32, c as u16, s).unwrap()),
+                C::N(n) => drop(ws.write_number(r as u32, c as u16, n).unwrap()),
+                C::E => {}
+            }
+        }
+    }
+    ws.write_string(1_048_575, 16_383, "stray").unwrap();
+    book.save(dir.path().join("m.xlsx")).unwrap();
+    let (code, text) = validate(dir.path(), &["m.xlsx"]);
+    assert_eq!(code, Some(0), "{text}");
+    has(&text, "m.xlsx: valid, 3 operations in 1 group");
+}
+
+#[test]
 fn numbers_a_spreadsheet_may_have_changed_are_refused_at_their_cell() {
     let blank: &[C] = &[];
     let rows: Vec<&[C]> = [

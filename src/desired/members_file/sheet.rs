@@ -30,9 +30,8 @@ pub(super) fn read(bytes: &[u8], file: &Arc<str>, chat: Option<&str>) -> Result<
     let text = |c: &Data| cell::text(c).map(|t| t.trim().to_owned());
     let mut rows = sheet.rows().peekable();
     let header: Vec<Option<Column>> = match rows.peek() {
-        Some((_, cells)) => cells
-            .iter()
-            .map(|c| column(&text(c).unwrap_or_default()))
+        Some(row) => (0..row.width())
+            .map(|i| column(&text(row.get(i)).unwrap_or_default()))
             .collect(),
         None => Vec::new(),
     };
@@ -40,29 +39,28 @@ pub(super) fn read(bytes: &[u8], file: &Arc<str>, chat: Option<&str>) -> Result<
     let Some(participant) = find(Column::Participant) else {
         // No header: an ID in each row's first cell, `#` notes aside.
         return Ok(rows
-            .filter_map(|(row, cells)| {
-                let found = text(cells.first()?);
+            .filter_map(|row| {
+                let found = text(row.get(0));
                 let skip = found
                     .as_ref()
                     .is_ok_and(|t| t.is_empty() || t.starts_with('#'));
-                (!skip).then(|| (found, at(row, 0)))
+                (!skip).then(|| (found, at(row.number, 0)))
             })
             .collect());
     };
     let chat_col = find(Column::Chat);
     rows.next();
     let (mut out, mut others) = (Vec::new(), 0usize);
-    for (row, cells) in rows {
-        let cell_text = |i: usize| cells.get(i).map_or(Ok(String::new()), text);
+    for row in rows {
         if let (Some(c), Some(chat)) = (chat_col, chat)
-            && cell_text(c).is_ok_and(|t| uncell(&t).trim() != chat)
+            && text(row.get(c)).is_ok_and(|t| uncell(&t).trim() != chat)
         {
             others += 1;
             continue;
         }
-        match cell_text(participant) {
+        match text(row.get(participant)) {
             Ok(id) if id.is_empty() => {}
-            found => out.push((found, at(row, participant))),
+            found => out.push((found, at(row.number, participant))),
         }
     }
     none_of_this_group(out.is_empty(), others, chat)?;
