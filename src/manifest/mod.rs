@@ -12,7 +12,7 @@ pub mod model;
 pub(crate) mod plan;
 pub(crate) mod protect;
 mod sheet;
-mod text;
+pub(crate) mod text;
 mod validate;
 mod yaml;
 
@@ -151,6 +151,17 @@ pub fn load_bytes(
     format: InputFormat,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, Rejected> {
+    load_bytes_with(name, bytes, format, None, env)
+}
+
+/// [`load_bytes`] with `--delimiter`'s separator forced on a CSV manifest.
+pub(crate) fn load_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    format: InputFormat,
+    delimiter: Option<u8>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, Rejected> {
     let mut early = Vec::new();
     let instances = Instances::load(None, env, &mut early);
     let mut v = validate::Validator::new(Arc::from(name), instances);
@@ -158,7 +169,7 @@ pub fn load_bytes(
         v.report(d);
     }
     match format {
-        InputFormat::Csv => read_csv(bytes, &mut v, u64::MAX, None),
+        InputFormat::Csv => read_csv(bytes, &mut v, u64::MAX, delimiter),
         InputFormat::Yaml => yaml::read(bytes, &mut v),
         InputFormat::Workbook => sheet::read(bytes, None, &mut v),
     }

@@ -396,3 +396,55 @@ fn a_workbook_on_standard_input_is_read_whole_within_the_cap() {
     assert_eq!(code, Some(2), "{text}");
     has(&text, "error: fake.xlsx is not a workbook that can be read");
 }
+
+/// Writes the workbook fuzz target's seeds (fuzz/seeds/workbook) and its
+/// regression (the stray far cell that once aborted the process) with the
+/// same libraries as these tests, so they are real workbooks:
+/// `cargo test --test integration -- --ignored write_workbook_seeds`.
+#[test]
+#[ignore = "writes fuzz/seeds/workbook; run by hand when the seeds change"]
+fn write_workbook_seeds() {
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let seeds = fuzz.join("seeds/workbook");
+    xlsx(&seeds.join("three.xlsx"), &[("Sheet1", THREE)]);
+    ods(&seeds.join("three.ods"), &[("Sheet1", THREE)]);
+    let floats: &[&[C]] = &[
+        HEADER,
+        &[
+            C::S("remove"),
+            C::N(1.2036304396806656E17),
+            C::N(7.9001234565E10),
+        ],
+        &[
+            C::S("remove"),
+            C::S(G1),
+            C::S("7.9001234565E+10"),
+            C::N(0.5),
+        ],
+    ];
+    xlsx(
+        &seeds.join("floats.xlsx"),
+        &[("Bans 2026", floats), ("Good", THREE)],
+    );
+    // Uncompressed: the fuzzer's mutations reach the XML itself.
+    let mut book = spreadsheet_ods::WorkBook::new_empty();
+    let mut sheet = spreadsheet_ods::Sheet::new("Sheet1");
+    for (r, row) in floats.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            match *cell {
+                C::S(s) => sheet.set_value(r as u32, c as u32, s),
+                C::N(n) => sheet.set_value(r as u32, c as u32, n),
+                C::E => {}
+            }
+        }
+    }
+    book.push_sheet(sheet);
+    let plain = spreadsheet_ods::write_ods_buf_uncompressed(&mut book, Vec::new()).unwrap();
+    std::fs::write(seeds.join("floats-uncompressed.ods"), plain).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.write_string(0, 0, "action").unwrap();
+    ws.write_string(1_048_575, 16_383, "stray").unwrap();
+    book.save(fuzz.join("regressions/workbook/stray-far-cell.xlsx"))
+        .unwrap();
+}
