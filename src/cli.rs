@@ -523,8 +523,9 @@ impl ManifestArgs {
 /// `greenbatch validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Manifests to check (`.csv`, `.yaml`, `.yml`; `-` reads standard input
-    /// and needs `--format csv` or `--format yaml`).
+    /// Manifests to check (`.csv`, `.txt`, `.tsv`, `.yaml`, `.yml`, or a
+    /// workbook: `.xlsx`, `.xlsm`, `.xls`, `.ods`; `-` reads standard input
+    /// and needs `--input-format`).
     #[arg(required = true, value_name = "MANIFEST")]
     pub manifests: Vec<PathBuf>,
     #[command(flatten)]
@@ -534,7 +535,8 @@ pub struct ValidateArgs {
 /// `greenbatch plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The manifest (`-` reads standard input and needs `--format csv|yaml`).
+    /// The manifest: CSV, YAML or a workbook (`.xlsx`, `.xlsm`, `.xls`,
+    /// `.ods`); `-` reads standard input and needs `--input-format`.
     #[arg(value_name = "MANIFEST")]
     pub path: PathBuf,
     /// A results file of an earlier run: operations it records as settled
@@ -566,7 +568,8 @@ pub struct PlanArgs {
 /// `greenbatch run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The manifest: a .csv, .yaml or .yml file, or `-` for standard input.
+    /// The manifest: a .csv, .yaml or .yml file, a workbook (.xlsx, .xlsm,
+    /// .xls, .ods), or `-` for standard input.
     #[arg(value_name = "MANIFEST")]
     pub manifest: PathBuf,
     /// Where outcomes are appended, one row per operation [default: the
