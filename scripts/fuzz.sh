@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../fuzz"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(manifest_csv manifest_yaml results_reader classify)
+[[ ${#targets[@]} -eq 0 ]] && targets=(manifest_csv manifest_yaml manifest_text workbook results_reader classify)
 
 if ! command -v cargo-fuzz >/dev/null; then
     echo "cargo-fuzz is missing: cargo install cargo-fuzz --locked" >&2
@@ -30,7 +30,11 @@ for target in "${targets[@]}"; do
     echo "== fuzz $target for ${seconds}s"
     mkdir -p "corpus/$target"
     log="target/logs/$target.log"
-    if ! cargo fuzz run -O "$target" "corpus/$target" "seeds/$target" "regressions/$target" -- \
+    # A target nothing has broken yet has no regressions/ directory, and
+    # libFuzzer stops at a corpus directory that is not there.
+    dirs=("corpus/$target" "seeds/$target")
+    [[ -d "regressions/$target" ]] && dirs+=("regressions/$target")
+    if ! cargo fuzz run -O "$target" "${dirs[@]}" -- \
         -max_total_time="$seconds" -seed="${FUZZ_SEED:-0}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         >"$log" 2>&1; then
         grep -E "ERROR|panicked|SUMMARY|Test unit written" "$log" >&2 || tail -20 "$log" >&2

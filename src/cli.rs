@@ -402,9 +402,19 @@ pub struct ManifestArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Vec<FormatArg>,
     /// The manifests' format, whatever their names say (needed for `-`,
-    /// standard input, which has no name).
+    /// standard input, which has no name; `xlsx`, `xlsm`, `xls` and `ods`
+    /// are all read as workbooks, their kind told by their bytes).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormatArg>,
+    /// The separator of a CSV or text manifest, whatever its header line
+    /// suggests: `,` `;` `tab` (or a literal tab) or `|`. Not for YAML or
+    /// workbooks.
+    #[arg(long, value_name = "SEP", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// The sheet of a workbook manifest to read, by its tab's name
+    /// [default: the first sheet]. Not for CSV or YAML.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
     /// An api_url host that is meant although it is not one of GREEN-API's
     /// documented domains (api.green-api.com, api.greenapi.com and their
     /// subdomains): no warning that its instance's token is sent there.
@@ -438,6 +448,10 @@ pub enum FormatArg {
 pub enum InputFormatArg {
     Csv,
     Yaml,
+    Xlsx,
+    Xlsm,
+    Xls,
+    Ods,
 }
 
 /// How a command prints its findings.
@@ -455,6 +469,8 @@ impl Default for ManifestArgs {
             max_manifest_size: crate::manifest::DEFAULT_MAX_SIZE,
             format: Vec::new(),
             input_format: None,
+            delimiter: None,
+            sheet: None,
             trust_api_host: Vec::new(),
         }
     }
@@ -467,6 +483,10 @@ impl ManifestArgs {
         let mut input = self.input_format.map(|f| match f {
             InputFormatArg::Csv => InputFormat::Csv,
             InputFormatArg::Yaml => InputFormat::Yaml,
+            InputFormatArg::Xlsx
+            | InputFormatArg::Xlsm
+            | InputFormatArg::Xls
+            | InputFormatArg::Ods => InputFormat::Workbook,
         });
         for f in &self.format {
             let given = match f {
@@ -479,12 +499,25 @@ impl ManifestArgs {
             }
             input = Some(given);
         }
-        Ok(crate::manifest::LoadOptions {
+        let options = crate::manifest::LoadOptions {
             format: input,
             max_size: self.max_manifest_size,
             instances_file: self.instances.clone(),
             trusted_hosts: self.trust_api_host.clone(),
-        })
+            delimiter: self.delimiter,
+            sheet: self.sheet.clone(),
+        };
+        // A format said on the command line and a flag not for it
+        // disagree before any file is opened.
+        match input {
+            Some(f) if self.delimiter.is_some() && f != InputFormat::Csv => {
+                Err("--delimiter is for CSV and text manifests, not for the --input-format given; leave one out".into())
+            }
+            Some(f) if self.sheet.is_some() && f != InputFormat::Workbook => {
+                Err("--sheet is for workbooks (xlsx, xlsm, xls, ods), not for the --input-format given; leave one out".into())
+            }
+            _ => Ok(options),
+        }
     }
 
     /// The output format (`text` unless `--format json`).
@@ -502,8 +535,9 @@ impl ManifestArgs {
 /// `greenbatch validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Manifests to check (`.csv`, `.yaml`, `.yml`; `-` reads standard input
-    /// and needs `--format csv` or `--format yaml`).
+    /// Manifests to check (`.csv`, `.txt`, `.tsv`, `.yaml`, `.yml`, or a
+    /// workbook: `.xlsx`, `.xlsm`, `.xls`, `.ods`; `-` reads standard input
+    /// and needs `--input-format`).
     #[arg(required = true, value_name = "MANIFEST")]
     pub manifests: Vec<PathBuf>,
     /// Also say how the instances would spread over N shards (`run
@@ -517,7 +551,8 @@ pub struct ValidateArgs {
 /// `greenbatch plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The manifest (`-` reads standard input and needs `--format csv|yaml`).
+    /// The manifest: CSV, YAML or a workbook (`.xlsx`, `.xlsm`, `.xls`,
+    /// `.ods`); `-` reads standard input and needs `--input-format`.
     #[arg(value_name = "MANIFEST")]
     pub path: PathBuf,
     /// A results file of an earlier run: operations it records as settled
@@ -553,7 +588,8 @@ pub struct PlanArgs {
 /// `greenbatch run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The manifest: a .csv, .yaml or .yml file, or `-` for standard input.
+    /// The manifest: a .csv, .yaml or .yml file, a workbook (.xlsx, .xlsm,
+    /// .xls, .ods), or `-` for standard input.
     #[arg(value_name = "MANIFEST")]
     pub manifest: PathBuf,
     /// Where outcomes are appended, one row per operation [default: the
@@ -920,6 +956,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         Err(format!("`{s}` is longer than a day; try `90s` or `5m`"))
     } else {
         Ok(d)
+    }
+}
+
+/// A CSV separator: `,` `;` `tab` (or a literal tab) or `|`, also by name
+/// (`comma`, `semicolon`, `pipe`).
+pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "tab" | "\\t" => Ok(b'\t'),
+        "|" | "pipe" | "bar" => Ok(b'|'),
+        _ => Err(format!(
+            "`{s}` is not a separator greenbatch reads: say `,`, `;`, `tab` or `|`"
+        )),
     }
 }
 

@@ -9,17 +9,63 @@ use std::fmt;
 use serde::Serialize;
 
 /// Where an operation was written: the manifest's name and the line (CSV row
-/// or YAML item), shown as `cleanup.csv:14`.
+/// or YAML item), shown as `cleanup.csv:14`; in a workbook the cell, shown
+/// as `bans.xlsx:Sheet1!B14`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Source {
     pub file: Arc<str>,
+    /// The line; in a workbook, the row (1 for the sheet's first).
     pub line: u32,
+    /// In a workbook: the sheet and the column, which a spreadsheet user
+    /// finds a cell by (its row is `line`). Shared: a column's cells are
+    /// one allocation, and a diagnostic stays small.
+    pub cell: Option<Arc<Cell>>,
+}
+
+/// A workbook cell's sheet and column; its row is the [`Source`]'s line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cell {
+    pub sheet: Arc<str>,
+    /// 0 for column A.
+    pub column: u32,
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
+        match &self.cell {
+            None => write!(f, "{}:{}", self.file, self.line),
+            Some(cell) => write!(f, "{}:{}", self.file, cell.at(self.line)),
+        }
     }
+}
+
+impl Cell {
+    /// The cell as a spreadsheet's formula bar names it: `Sheet1!B14`, the
+    /// sheet quoted as spreadsheets quote it when it is more than letters,
+    /// digits and `_` (`'Bans 2026'!B14`).
+    pub fn at(&self, row: u32) -> String {
+        let plain = self.sheet.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !self.sheet.starts_with(|c: char| c.is_ascii_digit());
+        let sheet = match plain {
+            true => self.sheet.to_string(),
+            false => format!("'{}'", self.sheet.replace('\'', "''")),
+        };
+        format!("{sheet}!{}{row}", column_letters(self.column))
+    }
+}
+
+/// `A` for 0, `Z` for 25, `AA` for 26: a spreadsheet's column names.
+pub(crate) fn column_letters(mut column: u32) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'A' + (column % 26) as u8);
+        if column < 26 {
+            break;
+        }
+        column = column / 26 - 1;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 use crate::colour::{self, Tone};
@@ -156,10 +202,20 @@ impl fmt::Display for Diagnostic {
 impl Serialize for Diagnostic {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Diagnostic", 6)?;
+        let mut st = s.serialize_struct("Diagnostic", 7)?;
         st.serialize_field("severity", &self.severity)?;
         st.serialize_field("file", &self.location.as_ref().map(|l| &*l.file))?;
         st.serialize_field("line", &self.location.as_ref().map(|l| l.line))?;
+        // Only a workbook's findings have a cell: the JSON of every other
+        // file stays as it was.
+        match self
+            .location
+            .as_ref()
+            .and_then(|l| Some((l.cell.as_ref()?, l.line)))
+        {
+            Some((cell, row)) => st.serialize_field("cell", &cell.at(row))?,
+            None => st.skip_field("cell")?,
+        }
         st.serialize_field("field", &self.field)?;
         st.serialize_field("message", &self.message)?;
         st.serialize_field("hint", &self.hint)?;
@@ -226,6 +282,7 @@ mod tests {
             Some(Source {
                 file: "cleanup.csv".into(),
                 line: 14,
+                cell: None,
             }),
             "`x` is not a valid ID",
         )
@@ -236,5 +293,34 @@ mod tests {
             "cleanup.csv:14: error: chat_id: `x` is not a valid ID\n  hint: a whatsapp group ID looks like `120363043968066561@g.us`"
         );
         assert_eq!(Diagnostic::warning(None, "w").to_string(), "warning: w");
+    }
+
+    #[test]
+    fn a_workbook_cell_is_named_as_a_spreadsheet_names_it() {
+        let at = |sheet: &str, column, line| Source {
+            file: "bans.xlsx".into(),
+            line,
+            cell: Some(Arc::new(Cell {
+                sheet: sheet.into(),
+                column,
+            })),
+        };
+        assert_eq!(at("Sheet1", 1, 14).to_string(), "bans.xlsx:Sheet1!B14");
+        assert_eq!(
+            at("Bans 2026", 0, 2).to_string(),
+            "bans.xlsx:'Bans 2026'!A2"
+        );
+        assert_eq!(at("it's", 25, 3).to_string(), "bans.xlsx:'it''s'!Z3");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27), "AB");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+        let json = serde_json::to_value(Diagnostic::error(Some(at("S", 2, 9)), "x")).unwrap();
+        assert_eq!(
+            (json["line"].as_u64(), json["cell"].as_str()),
+            (Some(9), Some("S!C9"))
+        );
+        let plain = serde_json::to_value(Diagnostic::error(None, "x")).unwrap();
+        assert!(plain.get("cell").is_none(), "{plain}");
     }
 }

@@ -2,11 +2,13 @@
 //! generated inputs, and the integration test `fuzz_replay` runs them on the
 //! committed seeds and regressions, so a crash found once is checked the same
 //! way without cargo-fuzz. Each function panics when its property breaks.
+//! `delimited` and `workbook` cover what spreadsheets write: the separator
+//! sniffing and UTF-16 conversion, and calamine's workbook input.
 #![doc(hidden)]
 
 use crate::greenapi::Action;
 use crate::greenapi::client::RawAnswer;
-use crate::manifest::{InputFormat, load_bytes};
+use crate::manifest::{InputFormat, Loaded, Rejected, load_bytes, load_bytes_with, text};
 use crate::report::results::scan_bytes;
 use crate::runner::classify::{Verdict, classify};
 
@@ -29,7 +31,56 @@ const MAX_DIAGNOSTIC: usize = 2048;
 /// and free of control characters.
 pub fn manifest(data: &[u8], format: InputFormat) {
     let lines = data.iter().filter(|b| **b == b'\n').count() as u32 + 1;
-    let diagnostics = match load_bytes("f", data, format, &env) {
+    loaded_or_refused(load_bytes("f", data, format, &env), lines);
+}
+
+/// Any bytes as delimited text, the first byte picking a separator to
+/// force (or none): the sniffing and the UTF-16 and separator conversion
+/// never panic and make UTF-8, and the manifest loads or is refused as
+/// [`manifest`] says. A lone CR ends a line here too (the conversion
+/// reads it as a spreadsheet's old line end).
+pub fn delimited(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let delimiter = [None, Some(b','), Some(b';'), Some(b'\t'), Some(b'|')][usize::from(pick) % 5];
+    for complete in [true, false] {
+        let sniffed = text::forced(text::sniff(rest, complete), delimiter);
+        if let text::Sniffed::Convert {
+            encoding,
+            separator,
+        } = sniffed
+        {
+            let (converted, how) = text::convert(rest, encoding, separator);
+            assert!(std::str::from_utf8(&converted).is_ok(), "not UTF-8");
+            assert!(!how.is_empty());
+        }
+    }
+    let breaks = rest
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| **b == b'\n' || (**b == b'\r' && rest.get(i + 1) != Some(&b'\n')))
+        .count();
+    let result = load_bytes_with("f", rest, InputFormat::Csv, delimiter, &env);
+    loaded_or_refused(result, breaks as u32 + 1);
+}
+
+/// Any bytes as a workbook (calamine's input): loaded, or refused with at
+/// least one error, never a panic or a grid too big for memory; every
+/// operation is at a cell of a sheet.
+pub fn workbook(data: &[u8]) {
+    let result = load_bytes("f.xlsx", data, InputFormat::Workbook, &env);
+    if let Ok(loaded) = &result {
+        assert!(loaded.operations.iter().all(|o| o.source.cell.is_some()));
+    }
+    loaded_or_refused(result, u32::MAX);
+}
+
+/// What every manifest, whatever its format, must be: loaded with each
+/// operation's line at most `lines`, or refused with an error; its
+/// diagnostics short and free of control characters.
+fn loaded_or_refused(result: Result<Loaded, Rejected>, lines: u32) {
+    let diagnostics = match result {
         Ok(loaded) => {
             assert!(loaded.operations.iter().all(|o| o.source.line <= lines));
             loaded.diagnostics

@@ -16,17 +16,21 @@ pub const DEFAULT_MAX_SIZE: u64 = crate::defaults::MAX_MANIFEST_SIZE;
 pub enum InputFormat {
     Csv,
     Yaml,
+    /// A spreadsheet's own file (`.xlsx`, `.xlsm`, `.xls`, `.ods`), whose
+    /// kind its bytes tell.
+    Workbook,
 }
 
 impl InputFormat {
     /// The format a file name's extension tells (`.csv`, `.txt`, `.tsv`,
-    /// `.yaml`, `.yml`).
+    /// `.yaml`, `.yml`, `.xlsx`, `.xlsm`, `.xls`, `.ods`).
     pub fn from_path(path: &Path) -> Option<InputFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             // `.txt` and `.tsv`: what spreadsheets save delimited text as.
             "csv" | "txt" | "tsv" => Some(InputFormat::Csv),
             "yaml" | "yml" => Some(InputFormat::Yaml),
+            "xlsx" | "xlsm" | "xls" | "ods" => Some(InputFormat::Workbook),
             _ => None,
         }
     }
@@ -173,6 +177,14 @@ mod tests {
         assert_eq!(
             InputFormat::from_path(Path::new("a.tsv")),
             Some(InputFormat::Csv)
+        );
+        assert_eq!(
+            InputFormat::from_path(Path::new("bans.XLSX")),
+            Some(InputFormat::Workbook)
+        );
+        assert_eq!(
+            InputFormat::from_path(Path::new("bans.ods")),
+            Some(InputFormat::Workbook)
         );
         assert_eq!(InputFormat::from_path(Path::new("a.json")), None);
     }

@@ -15,7 +15,8 @@
 //! a file with a size cap), `yaml_lines`, [`sanitise`] (text made safe to
 //! show), [`colour`], [`secret`] (the token and its mask), [`limits`] and
 //! [`rate`] (what a server allows and a user asks), [`defaults`],
-//! [`subjects`] (groups by their names).
+//! [`subjects`] (groups by their names), and `workbook` (a spreadsheet's
+//! sheet and cells, for manifests and members files alike).
 
 pub mod cli;
 pub mod colour;
@@ -44,4 +45,5 @@ pub mod shard;
 pub mod subjects;
 pub(crate) mod trusted_file;
 pub(crate) mod words;
+pub(crate) mod workbook;
 pub(crate) mod yaml_lines;

@@ -73,11 +73,23 @@ impl Pick<'_> {
     }
 }
 
-/// Whether `source` (`path/to/m.csv:12`) is the manifest `pattern` names:
-/// its path, or its file name alone, line number left off.
+/// Whether `source` (`path/to/m.csv:12`, or a workbook's
+/// `path/to/bans.xlsx:Sheet1!C12`) is the manifest `pattern` names: its
+/// path, or its file name alone, line or cell left off.
 fn source_matches(pattern: &glob::Pattern, source: &str) -> bool {
+    // A sheet's name has no `:` (spreadsheets refuse it), a cell is
+    // letters then digits.
+    let cell = |at: &str| {
+        at.rsplit_once('!').is_some_and(|(_, c)| {
+            let digits = c.trim_start_matches(|ch: char| ch.is_ascii_uppercase());
+            digits.len() < c.len()
+                && !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
     let file = match source.rsplit_once(':') {
         Some((file, line)) if line.bytes().all(|b| b.is_ascii_digit()) => file,
+        Some((file, at)) if cell(at) => file,
         _ => source,
     };
     let name = file.rsplit('/').next().unwrap_or(file);
@@ -185,5 +197,8 @@ mod tests {
         assert!(!source_matches(&p("cleanup.csv"), nightly));
         assert!(source_matches(&p("cleanup.csv"), "cleanup.csv:2"));
         assert!(!source_matches(&p("cleanup"), "cleanup.csv:2"));
+        assert!(source_matches(&p("bans.xlsx"), "/srv/bans.xlsx:Sheet1!C14"));
+        assert!(source_matches(&p("bans.*"), "bans.ods:'Bans 2026'!AB2"));
+        assert!(!source_matches(&p("bans.xlsx"), "bans.xlsx:Sheet1!oops"));
     }
 }

@@ -48,6 +48,7 @@ impl Ctx {
         Some(Source {
             file: self.file.clone(),
             line,
+            cell: None,
         })
     }
 

@@ -57,6 +57,7 @@ fn group(members: Option<&[u32]>, admins: &[u32], remove: bool, demote: bool) ->
         source: Source {
             file: "d.yaml".into(),
             line: 3,
+            cell: None,
         },
         instance: "default".into(),
         platform: Platform::WhatsApp,

@@ -20,6 +20,7 @@ use crate::greenapi::ids::{self, IdKind, IdProblem};
 use crate::instances;
 use crate::manifest::EVERY_GROUP;
 use crate::manifest::{Diagnostic, Source};
+use crate::workbook;
 use crate::yaml_lines::{Lines, line_no};
 
 /// Reads one item of `groups`; `span` is its first line and the line after
@@ -91,6 +92,7 @@ pub(super) fn read(
         source: Source {
             file: ctx.file.clone(),
             line,
+            cell: None,
         },
         instance,
         platform,
@@ -169,6 +171,7 @@ fn every(
         source: Source {
             file: ctx.file.clone(),
             line,
+            cell: None,
         },
         instance,
         platform,
@@ -261,6 +264,15 @@ impl Ids {
     /// A person's ID normalised (with a note when it was, a warning when it
     /// looks doubtful), `None` when it is not one (reported).
     fn person(&self, ctx: &mut Ctx, raw: &str, at: Option<Source>, field: &str) -> Option<String> {
+        // As in a manifest: a number in E-notation lost digits.
+        if workbook::cell::is_e_notation(raw) {
+            let message = format!("`{}` is a number in E-notation, not an ID", raw.trim());
+            let d = Diagnostic::error(at, message)
+                .field(field)
+                .hint(workbook::cell::E_NOTATION_HINT);
+            ctx.report(d);
+            return None;
+        }
         match ids::check(self.platform, IdKind::Person, raw) {
             Ok(c) => {
                 if let Some(note) = c.note(raw) {
@@ -328,7 +340,8 @@ impl Wanted {
         let path = ctx.base.join(file);
         let shown = crate::input::display_name(&path);
         let out = self.ids.get_or_insert_with(Vec::new);
-        match members_file::read(&path, chat, ctx.max_size) {
+        let file_name: Arc<str> = Arc::from(shown.as_str());
+        match members_file::read(&path, &file_name, chat, ctx.max_size) {
             Ok(read) => {
                 if read.is_empty() {
                     let d = Diagnostic::warning(ctx.at(l), format!("{shown} lists nobody"))
@@ -336,13 +349,20 @@ impl Wanted {
                         .hint("an empty members_file wants nobody but the owner and the instance; --max-removals stops a sync that would empty the group");
                     ctx.report(d);
                 }
-                let file_name: Arc<str> = Arc::from(shown.as_str());
-                for (raw, at_line) in read {
-                    let at = Some(Source {
-                        file: file_name.clone(),
-                        line: at_line,
-                    });
-                    if let Some(id) = ids.person(ctx, &raw, at, "members_file")
+                for (found, at) in read {
+                    let raw = match found {
+                        Ok(raw) => raw,
+                        // A workbook cell that cannot be an ID (a long
+                        // number the spreadsheet may have changed).
+                        Err(p) => {
+                            let d = Diagnostic::error(Some(at), p.message)
+                                .field("members_file")
+                                .hint(p.hint);
+                            ctx.report(d);
+                            continue;
+                        }
+                    };
+                    if let Some(id) = ids.person(ctx, &raw, Some(at), "members_file")
                         && !self.first_line.contains_key(&id)
                     {
                         self.first_line.insert(id.clone(), l);
@@ -354,7 +374,7 @@ impl Wanted {
                 let d = Diagnostic::error(ctx.at(l), format!("{shown}: {problem}"))
                     .field("members_file")
                     .hint(format!(
-                        "members_file is read relative to the desired-state file's directory ({}): one ID per line, or an export CSV (`greenbatch export`)",
+                        "members_file is read relative to the desired-state file's directory ({}): one ID per line, an export CSV (`greenbatch export`), or a workbook (its first sheet)",
                         crate::input::display_name(&ctx.base)
                     ));
                 ctx.report(d);

@@ -34,6 +34,7 @@ pub(super) fn load(
         Some(Source {
             file: file.clone(),
             line: line.unwrap_or(1),
+            cell: None,
         })
     };
     let bytes = match crate::input::read_all(path, MAX_SIZE) {

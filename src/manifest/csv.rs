@@ -99,19 +99,20 @@ fn line_of(at: At) -> u32 {
 }
 
 /// Whether to read on after a row.
-enum Flow {
+pub(super) enum Flow {
     Go,
     Stop,
 }
 
 /// Where the header puts each column, and the columns it does not use.
-struct Columns {
+pub(super) struct Columns {
     index: [Option<usize>; 4],
     unknown: Vec<(usize, String)>,
 }
 
 /// The header's columns; `None` when a problem makes reading on pointless.
-fn columns(header: &[Vec<u8>], header_line: u32, v: &mut Validator) -> Option<Columns> {
+/// A workbook's header row comes through here too, so both say the same.
+pub(super) fn columns(header: &[Vec<u8>], header_line: u32, v: &mut Validator) -> Option<Columns> {
     let mut index: [Option<usize>; 4] = [None; 4];
     let mut unknown: Vec<(usize, String)> = Vec::new();
     let mut fatal = false;
@@ -180,8 +181,20 @@ fn columns(header: &[Vec<u8>], header_line: u32, v: &mut Validator) -> Option<Co
 }
 
 impl Columns {
-    /// Hands one record to the validator.
-    fn row(&self, rec: &dyn Fields, line: u32, v: &mut Validator) -> Flow {
+    /// The fields the header names, each with its position in a record.
+    pub(super) fn named(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        [
+            Column::Action,
+            Column::Chat,
+            Column::Participant,
+            Column::Instance,
+        ]
+        .into_iter()
+        .filter_map(|c| Some((c.name(), self.index[c as usize]?)))
+    }
+
+    /// Hands one record to the validator (a workbook's rows too).
+    pub(super) fn row(&self, rec: &dyn Fields, line: u32, v: &mut Validator) -> Flow {
         let field = |i: usize| (i < rec.count()).then(|| rec.field(i));
         let fields = (0..rec.count()).map(|i| rec.field(i));
         if fields.clone().all(|f| f.trim_ascii().is_empty()) {

@@ -1,5 +1,5 @@
-//! Manifests: the operations a user asks for, read from CSV or YAML and
-//! validated as a whole before anything is sent.
+//! Manifests: the operations a user asks for, read from CSV, YAML or a
+//! workbook and validated as a whole before anything is sent.
 //!
 //! [`load`] is the one entry point: it reads the instances (environment and
 //! `--instances` file), reads the manifest in its format, validates every
@@ -12,7 +12,8 @@ pub(crate) mod estimate;
 pub mod model;
 pub(crate) mod plan;
 pub(crate) mod protect;
-mod text;
+mod sheet;
+pub(crate) mod text;
 mod validate;
 mod yaml;
 
@@ -41,6 +42,10 @@ pub struct LoadOptions {
     /// `--trust-api-host HOST`: api_url hosts meant although they are not
     /// GREEN-API's.
     pub trusted_hosts: Vec<String>,
+    /// `--delimiter`: a CSV manifest's separator, whatever its header says.
+    pub delimiter: Option<u8>,
+    /// `--sheet NAME`: a workbook's sheet to read instead of the first.
+    pub sheet: Option<String>,
 }
 
 impl Default for LoadOptions {
@@ -50,6 +55,8 @@ impl Default for LoadOptions {
             max_size: DEFAULT_MAX_SIZE,
             instances_file: None,
             trusted_hosts: Vec::new(),
+            delimiter: None,
+            sheet: None,
         }
     }
 }
@@ -86,21 +93,23 @@ pub fn load(
         Some(f) => f,
         None if input::is_stdin(path) => {
             return Err(reject(
-                Diagnostic::error(None, "standard input needs a format").hint(
-                    "say `--input-format csv` or `--input-format yaml` when reading standard input",
-                ),
+                Diagnostic::error(None, "standard input needs a format")
+                    .hint("say `--input-format csv`, `yaml` or `xlsx` (or `ods`, `xls`) when reading standard input"),
             ));
         }
         None => {
             return Err(reject(
                 Diagnostic::error(
                     None,
-                    format!("{manifest_name} has no .csv, .txt, .tsv, .yaml or .yml extension"),
+                    format!("{manifest_name} has no .csv, .txt, .tsv, .yaml, .yml, .xlsx, .xlsm, .xls or .ods extension"),
                 )
-                .hint("rename it, or say `--input-format csv` or `--input-format yaml`"),
+                .hint("rename it, or say `--input-format csv`, `yaml` or `xlsx` (or `ods`, `xls`)"),
             ));
         }
     };
+    if let Some(d) = opts.refusal(format, &manifest_name) {
+        return Err(reject(d));
+    }
     let mut early = Vec::new();
     let mut instances = Instances::load(opts.instances_file.as_deref(), env, &mut early);
     instances.trusted_hosts = opts.trusted_hosts.clone();
@@ -116,12 +125,18 @@ pub fn load(
                 {
                     v.expect_bytes(meta.len().min(opts.max_size));
                 }
-                read_csv(reader, &mut v, opts.max_size)
+                read_csv(reader, &mut v, opts.max_size, opts.delimiter)
             }
             Err(d) => return Err(reject(d)),
         },
         InputFormat::Yaml => match input::read_all(path, opts.max_size) {
             Ok(bytes) => yaml::read(&bytes, &mut v),
+            Err(d) => return Err(reject(d)),
+        },
+        // Read whole (within the cap, standard input too): a workbook is a
+        // zip or a compound file, read from its end.
+        InputFormat::Workbook => match input::read_all(path, opts.max_size) {
+            Ok(bytes) => sheet::read(&bytes, opts.sheet.as_deref(), &mut v),
             Err(d) => return Err(reject(d)),
         },
     }
@@ -137,6 +152,17 @@ pub fn load_bytes(
     format: InputFormat,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, Rejected> {
+    load_bytes_with(name, bytes, format, None, env)
+}
+
+/// [`load_bytes`] with `--delimiter`'s separator forced on a CSV manifest.
+pub(crate) fn load_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    format: InputFormat,
+    delimiter: Option<u8>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, Rejected> {
     let mut early = Vec::new();
     let instances = Instances::load(None, env, &mut early);
     let mut v = validate::Validator::new(Arc::from(name), instances);
@@ -144,8 +170,9 @@ pub fn load_bytes(
         v.report(d);
     }
     match format {
-        InputFormat::Csv => read_csv(bytes, &mut v, u64::MAX),
+        InputFormat::Csv => read_csv(bytes, &mut v, u64::MAX, delimiter),
         InputFormat::Yaml => yaml::read(bytes, &mut v),
+        InputFormat::Workbook => sheet::read(bytes, None, &mut v),
     }
     finish(v, name.to_owned())
 }
@@ -157,13 +184,14 @@ const HEAD: usize = 64 * 1024;
 /// Reads a CSV manifest in whatever text a spreadsheet saved it as (see
 /// [`text`]): comma-separated UTF-8 streams as it is; the rest is read
 /// whole and converted first, with a note saying how it was read.
-fn read_csv(mut reader: impl Read, v: &mut validate::Validator, cap: u64) {
+/// `delimiter` (`--delimiter`) is the separator whatever the header says.
+fn read_csv(mut reader: impl Read, v: &mut validate::Validator, cap: u64, delimiter: Option<u8>) {
     let mut head = Vec::with_capacity(HEAD);
     let complete = match (&mut reader).take(HEAD as u64).read_to_end(&mut head) {
         Ok(_) => head.len() < HEAD,
         Err(e) => return v.report(input::read_error(&e, cap)),
     };
-    match text::sniff(&head, complete) {
+    match text::forced(text::sniff(&head, complete), delimiter) {
         text::Sniffed::Plain => csv::read((&head[..]).chain(reader), v, cap),
         text::Sniffed::Convert {
             encoding,
@@ -173,12 +201,49 @@ fn read_csv(mut reader: impl Read, v: &mut validate::Validator, cap: u64) {
                 return v.report(input::read_error(&e, cap));
             }
             let (converted, how) = text::convert(&head, encoding, separator);
-            v.report(Diagnostic::note(v.at(1), how));
+            // A separator the user forced needs no note: they know.
+            if delimiter.is_none() || encoding.is_some() {
+                v.report(Diagnostic::note(v.at(1), how));
+            }
             csv::read(&converted[..], v, cap)
         }
         text::Sniffed::Unreadable { message, hint } => {
             v.report(Diagnostic::error(v.at(1), message).hint(hint))
         }
+    }
+}
+
+impl LoadOptions {
+    /// Why these options cannot read a manifest in `format` (`--delimiter`
+    /// for anything but CSV, `--sheet` for anything but a workbook), said
+    /// rather than ignored: a flag that does nothing is a flag misread.
+    pub(crate) fn refusal(&self, format: InputFormat, name: &str) -> Option<Diagnostic> {
+        let what = match format {
+            InputFormat::Csv => "a CSV manifest",
+            InputFormat::Yaml => "a YAML file",
+            InputFormat::Workbook => "a workbook",
+        };
+        if self.delimiter.is_some() && format != InputFormat::Csv {
+            return Some(
+                Diagnostic::error(
+                    None,
+                    format!("--delimiter is for CSV and text manifests, and {name} is {what}"),
+                )
+                .hint("leave --delimiter out for it (a workbook's cells need no separator)"),
+            );
+        }
+        if self.sheet.is_some() && format != InputFormat::Workbook {
+            return Some(
+                Diagnostic::error(
+                    None,
+                    format!(
+                        "--sheet is for workbooks (.xlsx, .xlsm, .xls, .ods), and {name} is {what}"
+                    ),
+                )
+                .hint("leave --sheet out for it"),
+            );
+        }
+        None
     }
 }
 

@@ -207,6 +207,7 @@ mod tests {
             source: Source {
                 file: "m.csv".into(),
                 line,
+                cell: None,
             },
             action,
             platform: Platform::WhatsApp,

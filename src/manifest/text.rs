@@ -55,6 +55,25 @@ pub(crate) fn sniff(head: &[u8], complete: bool) -> Sniffed {
     }
 }
 
+/// What was sniffed, with the separator `--delimiter` forces instead of
+/// the one the header suggested; the encoding is still the file's.
+pub(crate) fn forced(sniffed: Sniffed, delimiter: Option<u8>) -> Sniffed {
+    match (sniffed, delimiter) {
+        (sniffed, None) => sniffed,
+        (unreadable @ Sniffed::Unreadable { .. }, _) => unreadable,
+        // Comma-separated UTF-8 streams as it is.
+        (Sniffed::Plain | Sniffed::Convert { encoding: None, .. }, Some(b',')) => Sniffed::Plain,
+        (Sniffed::Plain, Some(separator)) => Sniffed::Convert {
+            encoding: None,
+            separator,
+        },
+        (Sniffed::Convert { encoding, .. }, Some(separator)) => Sniffed::Convert {
+            encoding,
+            separator,
+        },
+    }
+}
+
 /// How many byte sequences of `bytes` are no UTF-8.
 fn invalid_sequences(mut bytes: &[u8]) -> usize {
     let mut n = 0;
@@ -187,6 +206,7 @@ fn shown(separator: u8) -> &'static str {
     match separator {
         b';' => "semicolons (`;`)",
         b'\t' => "tabs",
+        b'|' => "bars (`|`)",
         _ => "commas",
     }
 }
@@ -226,6 +246,28 @@ mod tests {
             sniff(b"action;chat_id;participant_id\nremove;1,2;3\n", true),
             Sniffed::Convert {
                 encoding: None,
+                separator: b';'
+            }
+        );
+    }
+
+    #[test]
+    fn a_forced_separator_overrides_the_header_but_not_the_encoding() {
+        let semicolons = sniff(b"action;chat_id;participant_id\n", true);
+        assert_eq!(forced(semicolons.clone(), None), semicolons);
+        assert_eq!(
+            forced(Sniffed::Plain, Some(b'|')),
+            Sniffed::Convert {
+                encoding: None,
+                separator: b'|'
+            }
+        );
+        assert_eq!(forced(semicolons, Some(b',')), Sniffed::Plain);
+        let utf16 = sniff(&utf16le("action\tchat_id\tparticipant_id\n"), true);
+        assert_eq!(
+            forced(utf16, Some(b';')),
+            Sniffed::Convert {
+                encoding: Some(UTF_16LE),
                 separator: b';'
             }
         );

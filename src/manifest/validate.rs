@@ -19,6 +19,8 @@ use crate::instances::{self, Instances};
 
 mod finish;
 pub(crate) use finish::not_configured;
+mod place;
+pub(crate) use place::SheetPlace;
 mod row;
 
 /// Past this many errors the rest are counted, not kept: a binary file read
@@ -82,6 +84,8 @@ pub(crate) struct Validator {
     unknown: Vec<(String, Vec<u32>)>,
     /// Instances the manifest uses.
     pub(crate) used: Vec<Arc<str>>,
+    /// In a workbook: the sheet, and where its columns are.
+    pub(crate) sheet: Option<SheetPlace>,
 }
 
 impl Validator {
@@ -100,6 +104,7 @@ impl Validator {
             inferred: None,
             unknown: Vec::new(),
             used: Vec::new(),
+            sheet: None,
         }
     }
 
@@ -115,14 +120,25 @@ impl Validator {
     }
 
     pub(crate) fn at(&self, line: u32) -> Option<Source> {
-        Some(Source {
+        Some(self.source(line))
+    }
+
+    /// Line `line` of the manifest; in a workbook, that row's participant
+    /// cell (a finding about another field is moved to its cell when
+    /// reported).
+    pub(crate) fn source(&self, line: u32) -> Source {
+        Source {
             file: self.file.clone(),
             line,
-        })
+            cell: self.sheet.as_ref().map(SheetPlace::row_cell),
+        }
     }
 
     /// Records a diagnostic, keeping at most [`MAX_KEPT`] errors.
-    pub(crate) fn report(&mut self, d: Diagnostic) {
+    pub(crate) fn report(&mut self, mut d: Diagnostic) {
+        if let Some(sheet) = &self.sheet {
+            sheet.aim(&mut d, &self.file);
+        }
         // The participants of one YAML item share its action and chat, and
         // their problems, which are worth saying once.
         if self.diags.iter().rev().take(8).any(|seen| *seen == d) {

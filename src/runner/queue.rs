@@ -155,6 +155,7 @@ mod tests {
             source: Source {
                 file: "m.csv".into(),
                 line,
+                cell: None,
             },
             action,
             platform: Platform::WhatsApp,

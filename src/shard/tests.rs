@@ -234,6 +234,7 @@ fn operations(list: &[Instance], at: &[usize]) -> Vec<Operation> {
                 Source {
                     file: Arc::from("m.csv"),
                     line: row as u32 + 2,
+                    cell: None,
                 },
             )
         })

@@ -67,3 +67,5 @@ mod sync_rules;
 mod sync_runs;
 mod undo;
 mod where_cmd;
+mod workbook;
+mod workbook_runs;

@@ -147,7 +147,7 @@ fn standard_input_needs_a_format() {
         .write_stdin(csv)
         .assert()
         .code(2)
-        .stderr("error: standard input needs a format\n  hint: say `--input-format csv` or `--input-format yaml` when reading standard input\n<stdin>: 1 problem; nothing was sent\n");
+        .stderr("error: standard input needs a format\n  hint: say `--input-format csv`, `yaml` or `xlsx` (or `ods`, `xls`) when reading standard input\n<stdin>: 1 problem; nothing was sent\n");
     // A pipe is bounded by the cap as it is read.
     cmd()
         .args([
@@ -209,7 +209,7 @@ fn usage_errors_exit_2() {
         .code(2)
         .stderr(predicate::str::contains("cannot open no-such.csv"));
     cmd().args(["validate"]).assert().code(2);
-    cmd().args(["validate", "Cargo.toml"]).assert().code(2).stderr(predicate::str::contains("error: Cargo.toml has no .csv, .txt, .tsv, .yaml or .yml extension\n  hint: rename it, or say `--input-format csv`"));
+    cmd().args(["validate", "Cargo.toml"]).assert().code(2).stderr(predicate::str::contains("error: Cargo.toml has no .csv, .txt, .tsv, .yaml, .yml, .xlsx, .xlsm, .xls or .ods extension\n  hint: rename it, or say `--input-format csv`"));
     cmd()
         .args([
             "validate",
@@ -301,6 +301,7 @@ fn plan_leaves_out_what_the_results_file_settles() {
         source: Source {
             file: "whatsapp-cleanup.csv".into(),
             line: 2,
+            cell: None,
         },
         action: Action::Remove,
         platform: Platform::WhatsApp,

@@ -166,6 +166,7 @@ pub(crate) fn operations(
         let source = Source {
             file: file.clone(),
             line,
+            cell: None,
         };
         ops.push(Operation::new(
             &inst.name,

@@ -96,6 +96,7 @@ fn load(
         max_size: args.max_manifest_size,
         instances_file: args.instances.clone(),
         trusted_hosts: args.trust_api_host.clone(),
+        ..LoadOptions::default()
     };
     let mut loaded = desired::load(&args.desired, &options, &env)
         .map_err(|rejected| Failure::Rejected(format!("{rejected}\n")))?;

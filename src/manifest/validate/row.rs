@@ -7,7 +7,8 @@ use super::{Raw, Resolved, Validator};
 use crate::greenapi::ids::{self, IdKind, IdProblem};
 use crate::greenapi::{Action, Platform};
 use crate::instances;
-use crate::manifest::{Diagnostic, EVERY_GROUP, Operation, Source};
+use crate::manifest::{Diagnostic, EVERY_GROUP, Operation};
+use crate::workbook;
 
 impl Validator {
     pub(super) fn check_action(&mut self, action: Option<&str>, line: u32) -> Option<Action> {
@@ -43,6 +44,19 @@ impl Validator {
             self.report(d);
             return Ok(None);
         };
+        // A number a spreadsheet wrote in E-notation (a CSV export of a
+        // long number, or such text in a workbook) lost digits: which
+        // ones, nobody can tell, so it is never read as an ID.
+        if workbook::cell::is_e_notation(raw) {
+            let d = Diagnostic::error(
+                self.at(line),
+                format!("`{}` is a number in E-notation, not an ID", raw.trim()),
+            )
+            .field(field)
+            .hint(workbook::cell::E_NOTATION_HINT);
+            self.report(d);
+            return Ok(None);
+        }
         let checked = ids::check(inst.platform, kind, raw)?;
         if let Some(note) = checked.note(raw) {
             let d = Diagnostic::note(self.at(line), note).field(field);
@@ -175,10 +189,7 @@ impl Validator {
         let seq = u32::try_from(self.ops.len()).unwrap_or(u32::MAX);
         self.conflicts
             .note(&inst.name, &chat, &participant, action, seq);
-        let source = Source {
-            file: self.file.clone(),
-            line,
-        };
+        let source = self.source(line);
         self.ops.push(Operation::new(
             &inst.name,
             inst.platform,

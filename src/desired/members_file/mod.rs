@@ -1,21 +1,55 @@
 //! A group's `members_file`: one ID per line (blank lines and `#` comments
 //! skipped), or a CSV with a header naming `participant_id`, such as the
 //! one `greenbatch export` writes, of which the rows of this group are
-//! taken when it has a `chat_id` column. IDs come back as written (a
-//! CSV cell's guard `'` included), with their lines; the caller checks them
-//! against the group's platform.
+//! taken when it has a `chat_id` column; or a workbook ([`sheet`]) holding
+//! either. IDs come back as written (a CSV cell's guard `'` included), with
+//! their places; the caller checks them against the group's platform.
+
+mod sheet;
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
+use crate::diagnostic::Source;
+use crate::input::InputFormat;
 use crate::sanitise::uncell;
+use crate::workbook::Problem;
 
-/// The IDs a members file lists, each with its line.
-pub(super) type Listed = Vec<(String, u32)>;
+/// The IDs a members file lists, each with its place; `Err` for a workbook
+/// cell that cannot be an ID (a long number a spreadsheet may have
+/// changed), with the fix.
+pub(super) type Listed = Vec<(Result<String, Problem>, Source)>;
 
-/// Reads `path` (at most `cap` bytes); `chat` is the group's canonical ID,
-/// when valid. The error says what is wrong with the file.
-pub(super) fn read(path: &Path, chat: Option<&str>, cap: u64) -> Result<Listed, String> {
+/// IDs and their lines, as a text file lists them.
+type Lines = Vec<(String, u32)>;
+
+/// Reads `path` (at most `cap` bytes), shown as `file`; `chat` is the
+/// group's canonical ID, when valid. The error says what is wrong with
+/// the file.
+pub(super) fn read(
+    path: &Path,
+    file: &Arc<str>,
+    chat: Option<&str>,
+    cap: u64,
+) -> Result<Listed, String> {
+    let bytes = bytes(path, cap)?;
+    if InputFormat::from_path(path) == Some(InputFormat::Workbook) {
+        return sheet::read(&bytes, file, chat);
+    }
+    let at = |line| Source {
+        file: file.clone(),
+        line,
+        cell: None,
+    };
+    Ok(text(&bytes, chat)?
+        .into_iter()
+        .map(|(id, line)| (Ok(id), at(line)))
+        .collect())
+}
+
+/// All of `path`, at most `cap` bytes.
+fn bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     let cannot = |e: std::io::Error| format!("cannot be read: {e}");
     let file = std::fs::File::open(path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
@@ -31,7 +65,12 @@ pub(super) fn read(path: &Path, chat: Option<&str>, cap: u64) -> Result<Listed, 
             "is larger than the limit of {cap} bytes (raise it with --max-manifest-size)"
         ));
     }
-    let text = std::str::from_utf8(&bytes).map_err(|_| "is not UTF-8 text".to_owned())?;
+    Ok(bytes)
+}
+
+/// A text file's IDs: one per line, or an export CSV's.
+fn text(bytes: &[u8], chat: Option<&str>) -> Result<Lines, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_owned())?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.contains('\0') {
         return Err("contains a NUL byte: this looks like a binary file".to_owned());
@@ -53,13 +92,13 @@ pub(super) fn read(path: &Path, chat: Option<&str>, cap: u64) -> Result<Listed, 
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Column {
+pub(super) enum Column {
     Participant,
     Chat,
 }
 
 /// The column a CSV header cell names, case, quotes, `_`, `-` and spaces aside.
-fn column(cell: &str) -> Option<Column> {
+pub(super) fn column(cell: &str) -> Option<Column> {
     let key: String = cell
         .chars()
         .filter(|c| !matches!(c, '_' | '-' | ' ' | '"'))
@@ -72,7 +111,7 @@ fn column(cell: &str) -> Option<Column> {
     }
 }
 
-fn one_per_line(text: &str) -> Listed {
+fn one_per_line(text: &str) -> Lines {
     text.lines()
         .enumerate()
         .filter_map(|(i, line)| {
@@ -82,7 +121,7 @@ fn one_per_line(text: &str) -> Listed {
         .collect()
 }
 
-fn from_csv(text: &str, chat: Option<&str>) -> Result<Listed, String> {
+fn from_csv(text: &str, chat: Option<&str>) -> Result<Lines, String> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
@@ -115,13 +154,23 @@ fn from_csv(text: &str, chat: Option<&str>) -> Result<Listed, String> {
             out.push((id, line));
         }
     }
-    if out.is_empty() && others > 0 {
+    none_of_this_group(out.is_empty(), others, chat)?;
+    Ok(out)
+}
+
+/// An export whose rows are all another group's is the wrong file.
+pub(super) fn none_of_this_group(
+    empty: bool,
+    others: usize,
+    chat: Option<&str>,
+) -> Result<(), String> {
+    if empty && others > 0 {
         let chat = chat.unwrap_or("this group");
         return Err(format!(
             "lists no member of group `{chat}`: its {others} rows are for other groups"
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 fn line_no(index: usize) -> u32 {
@@ -131,6 +180,15 @@ fn line_no(index: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `read`, its IDs and lines only (a text file has no cells).
+    fn read(path: &Path, chat: Option<&str>, cap: u64) -> Result<Lines, String> {
+        let listed = super::read(path, &Arc::from("f"), chat, cap)?;
+        Ok(listed
+            .into_iter()
+            .map(|(id, at)| (id.unwrap(), at.line))
+            .collect())
+    }
 
     fn file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
