@@ -114,6 +114,50 @@ async fn sync_shards_read_and_change_only_their_instances_groups_side_by_side() 
         "{}",
         stdout(&out)
     );
+
+    // The next night nothing is to change: no shard sends, yet each writes
+    // its results file (the header alone), so the night's set is whole
+    // and `report` of it is no "resend".
+    for k in 1..=2 {
+        let out = greenbatch_async()
+            .args(["sync", desired.to_str().unwrap(), "--progress", "never"])
+            .args(["--instances", inst.to_str().unwrap()])
+            .args(["--shard", &format!("{k}/2")])
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains("nothing sent, only the shard's results file, for its set: "),
+            "{}",
+            stdout(&out)
+        );
+    }
+    let second: Vec<_> = crate::sync_rules::files_ending(dir.path(), ".results.csv")
+        .into_iter()
+        .filter(|p| !files.contains(p))
+        .collect();
+    assert_eq!(second.len(), 2, "{second:?}");
+    assert!(
+        crate::sync_rules::files_ending(dir.path(), ".ops.csv").len() == 2,
+        "no audit file for nothing"
+    );
+    let mut args = vec!["report"];
+    args.extend(second.iter().map(|p| p.to_str().unwrap()));
+    let out = greenbatch(&args, &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("  nightly: 2 shards, 2 present\n"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

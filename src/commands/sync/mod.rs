@@ -269,7 +269,8 @@ fn apply(
         })
         .collect();
     if rows.is_empty() {
-        return nothing_to_do(args, loaded, plans, read_code, quiet);
+        let set_member = shard.map(|_| paths.results.as_path());
+        return nothing_to_do(args, loaded, plans, (read_code, set_member), quiet);
     }
     files::write_operations(&paths.operations, &rows).map_err(|e| {
         Failure::Usage(format!(
@@ -318,22 +319,41 @@ fn apply(
 }
 
 /// Every group read is as desired: nothing is sent and no file written (a
-/// nightly sync would otherwise leave two empty dated files a night).
+/// nightly sync would otherwise leave two empty dated files a night). A
+/// shard's sync writes its results file all the same (`set_member`, the
+/// header alone): `report` over the night's shards would otherwise name it
+/// missing and say a rerun must send its share.
 fn nothing_to_do(
     args: &SyncArgs,
     loaded: &desired::Loaded,
     plans: &[read::GroupPlan],
-    read_code: u8,
+    (read_code, set_member): (u8, Option<&std::path::Path>),
     quiet: u8,
 ) -> anyhow::Result<u8> {
     let read = plans.iter().filter(|p| p.changes.is_ok()).count();
+    let written = match set_member {
+        Some(path) => {
+            let results = Results::open(path).map_err(Failure::Results)?;
+            results.file.finish().map_err(|e| {
+                Failure::Usage(format!(
+                    "cannot write {}: {e}",
+                    escaped(&path.display().to_string())
+                ))
+            })?;
+            format!(
+                "only the shard's results file, for its set: {}",
+                escaped(&path.display().to_string())
+            )
+        }
+        None => "no files written".to_owned(),
+    };
     let headline = match read_code {
         exit::SUCCESS => format!(
-            "no change: {} as desired; nothing sent, no files written",
+            "no change: {} as desired; nothing sent, {written}",
             crate::words::plural(read as u64, "group")
         ),
         _ => format!(
-            "nothing to change in the {} read; nothing sent, no files written",
+            "nothing to change in the {} read; nothing sent, {written}",
             crate::words::plural(read as u64, "group")
         ),
     };
