@@ -1,6 +1,7 @@
 //! The progress view on stderr: an indicatif bar on a terminal, a plain line
 //! now and then elsewhere, nothing when asked for quiet.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,9 @@ use crate::runner::Outcome;
 
 /// How often the plain view prints a line.
 const LINE_EVERY: Duration = Duration::from_secs(10);
+/// A wait the server asks for gets its lines off a terminal from this long:
+/// a shorter one is a pacing hiccup the summary counts, not news.
+const WAIT_WORTH_A_LINE: Duration = Duration::from_secs(3);
 
 /// A bar of `total` steps on stderr drawn with `template`, ticking on its
 /// own and registered as the active bar (logs print above it). When stderr
@@ -61,6 +65,8 @@ pub(crate) struct ProgressView {
     last_line: Instant,
     /// What waits now (the bar reads it at each redraw).
     holds: Holds,
+    /// The waits whose start was said in a line: their end is said too.
+    said: HashSet<(Arc<str>, Method)>,
 }
 
 impl ProgressView {
@@ -89,6 +95,7 @@ impl ProgressView {
             started: now,
             last_line: now,
             holds,
+            said: HashSet::new(),
         }
     }
 
@@ -104,14 +111,18 @@ impl ProgressView {
     ) {
         let fresh = !self.holds.release(instance, method);
         self.holds.hold(instance, method, why, next_try);
-        if let (ProgressStyle::Lines, Why::Asked(wait), true) = (self.style, why, fresh) {
+        if let (ProgressStyle::Lines, Why::Asked(wait), true) = (self.style, why, fresh)
+            && wait >= WAIT_WORTH_A_LINE
+        {
             eprintln!("{}", held::wait_began(instance, method, wait));
+            self.said.insert((instance.clone(), method));
         }
     }
 
     /// The wait of `instance`'s `method` is over.
     pub(crate) fn released(&mut self, instance: &Arc<str>, method: Method, asked: bool) {
-        if self.holds.release(instance, method) && asked && self.style == ProgressStyle::Lines {
+        let held = self.holds.release(instance, method);
+        if held && asked && self.said.remove(&(instance.clone(), method)) {
             eprintln!("{}", held::wait_ended(instance, method));
         }
     }

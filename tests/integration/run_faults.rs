@@ -338,3 +338,34 @@ async fn a_wait_the_server_asks_for_is_said_when_it_starts_and_when_it_ends() {
     let ledger = sent(&sb);
     assert!(ledger[1].at_secs - ledger[0].at_secs >= 2.95, "{ledger:?}");
 }
+
+/// A wait of a second is a pacing hiccup the summary counts, not news: no
+/// lines for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_wait_the_server_asks_for_gets_no_lines() {
+    let rule = FaultRule {
+        first_n: Some(1),
+        ..on_removals(Fault::TooManyRequests {
+            retry_after: Some(1),
+        })
+    };
+    let sb = sandbox(
+        SandboxConfig::default_state()
+            .with_seed(7)
+            .with_faults(vec![rule]),
+    )
+    .await;
+    let ran = run_rows(&sb, WA_MAIN, &removals(61..62), &[]).await;
+    assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
+    assert_eq!(sent(&sb)[0].status, Some(429), "the wait was asked for");
+    assert!(
+        !stderr(&ran.out).contains("waiting"),
+        "{}",
+        stderr(&ran.out)
+    );
+    assert!(
+        !stderr(&ran.out).contains("wait is over"),
+        "{}",
+        stderr(&ran.out)
+    );
+}
