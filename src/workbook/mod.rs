@@ -45,9 +45,20 @@ pub(crate) struct Row<'s> {
 /// The hint for a file calamine cannot open.
 const SAVE_HINT: &str = "save it from the spreadsheet as .xlsx or .ods (or as \"CSV UTF-8\"), and check that the right file was given";
 
+/// The most cells that hold something a sheet may have: sixteen columns
+/// of every row Excel has (1,048,576), far beyond any list of people, and
+/// a bound on memory (about 40 bytes a cell) that the file's size alone is
+/// not: a small compressed `.xlsx` can unpack to billions of cells.
+const MAX_CELLS: usize = 16 * 1_048_576;
+
 /// Opens the workbook in `bytes` and reads its sheet `wanted`, or the
 /// first sheet a person sees when none is named.
 pub(crate) fn open(bytes: &[u8], wanted: Option<&str>) -> Result<Sheet, Problem> {
+    open_capped(bytes, wanted, MAX_CELLS)
+}
+
+/// [`open`], refusing a sheet with more than `cap` cells that hold something.
+fn open_capped(bytes: &[u8], wanted: Option<&str>, cap: usize) -> Result<Sheet, Problem> {
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| Problem {
         message: format!("is not a workbook that can be read ({e})"),
         hint: SAVE_HINT.to_owned(),
@@ -65,6 +76,9 @@ pub(crate) fn open(bytes: &[u8], wanted: Option<&str>) -> Result<Sheet, Problem>
             while let Some(c) = reader.next_cell().map_err(|e| cannot(&e))? {
                 let data = Data::from(c.get_value().clone());
                 if !cell::is_blank(&data) {
+                    if cells.len() == cap {
+                        return Err(too_many(&name, cap));
+                    }
                     cells.push((c.get_position(), data));
                 }
             }
@@ -76,10 +90,14 @@ pub(crate) fn open(bytes: &[u8], wanted: Option<&str>) -> Result<Sheet, Problem>
             range
                 .used_cells()
                 .filter(|(_, _, d)| !cell::is_blank(d))
+                .take(cap.saturating_add(1))
                 .map(|(r, c, d)| ((r0 + r as u32, c0 + c as u32), d.clone()))
-                .collect()
+                .collect::<Vec<_>>()
         }
     };
+    if cells.len() > cap {
+        return Err(too_many(&name, cap));
+    }
     cells.sort_by_key(|(at, _)| *at);
     let first_column = cells.iter().map(|((_, c), _)| *c).min().unwrap_or(0);
     Ok(Sheet {
@@ -87,6 +105,14 @@ pub(crate) fn open(bytes: &[u8], wanted: Option<&str>) -> Result<Sheet, Problem>
         cells,
         first_column,
     })
+}
+
+/// The error for a sheet with more than `cap` cells that hold something.
+fn too_many(name: &str, cap: usize) -> Problem {
+    Problem {
+        message: format!("sheet `{name}` holds more than {cap} cells with something in them"),
+        hint: "a list of people is far smaller: check that the right file and sheet were given (--sheet NAME)".to_owned(),
+    }
 }
 
 /// The sheet to read: `wanted`, else the first visible worksheet (a chart
@@ -156,5 +182,31 @@ impl<'s> Row<'s> {
             Ok(at) => &self.cells[at].1,
             Err(_) => &EMPTY,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sheet with more cells than the cap is refused while it is read,
+    /// before the rest is unpacked (a small file can hold billions).
+    #[test]
+    fn a_sheet_over_the_cell_cap_is_refused() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        for r in 0..4u32 {
+            for c in 0..3u16 {
+                ws.write_string(r, c, "x").unwrap();
+            }
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        assert_eq!(open_capped(&bytes, None, 12).unwrap().cells.len(), 12);
+        let refused = open_capped(&bytes, None, 11).err().expect("over the cap");
+        assert!(
+            refused.message.contains("holds more than 11 cells"),
+            "{}",
+            refused.message
+        );
     }
 }
