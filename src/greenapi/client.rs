@@ -24,6 +24,8 @@ use crate::secret::Token;
 /// Where one instance's requests go.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
+    /// The instance's name (`wa-main`, `default`), for messages.
+    pub name: std::sync::Arc<str>,
     pub platform: Platform,
     /// `https://…` without a trailing slash (or `http://` to loopback).
     pub api_url: String,

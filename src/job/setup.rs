@@ -80,6 +80,7 @@ impl InstanceSetup {
             rate::choose_read(read_rate, instance.platform, &instance.limits);
         warnings.extend(warning);
         let endpoint = Endpoint {
+            name: instance.name.clone(),
             platform: instance.platform,
             api_url: instance.api_url.clone(),
             id_instance: instance.id_instance.clone(),

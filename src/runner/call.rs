@@ -15,7 +15,7 @@ use crate::greenapi::client::{Client, Endpoint, RawAnswer};
 use crate::runner::classify::{Verdict, classify_status};
 use crate::runner::pace::adapt::Throttle;
 use crate::runner::pace::outage::Failure;
-use crate::runner::pace::{GaveUp, Pacer};
+use crate::runner::pace::{Change, GaveUp, Pacer};
 use crate::runner::retry::{RetryPolicy, parse_retry_after};
 
 /// Why a read gave no answer to use.
@@ -62,6 +62,28 @@ pub(crate) struct Paced<'a> {
 }
 
 impl Paced<'_> {
+    /// Whether the failure belongs to an outage of `method`, which the
+    /// pacer waits out; its start is said as it happens (a read held for
+    /// minutes must not look like a hang), once per outage.
+    fn outage(&self, method: Method, sent_at: Instant, reason: &str) -> bool {
+        match self.pacer.failed(sent_at, reason) {
+            Failure::Scattered => false,
+            Failure::Tripped { next_try } => {
+                let first = crate::words::secs(next_try);
+                tracing::warn!(instance = %self.endpoint.name, host = %self.endpoint.host(), method = %method, reason = %crate::sanitise::terminal(reason), "every {method} request fails: holding them and trying one now and then (the first in {first})");
+                true
+            }
+            Failure::During { .. } => true,
+        }
+    }
+
+    /// The outage of `method` is over after `lasted`.
+    fn say_back(&self, method: Method, lasted: Duration) {
+        let host = self.endpoint.host();
+        let secs = lasted.as_secs_f64();
+        tracing::warn!(instance = %self.endpoint.name, host = %host, method = %method, "{host} answers again after {secs:.1} s: going on with its {method} requests");
+    }
+
     /// Sends `method` with `body` until a 200 answers (returned with the
     /// moment the request that got it left), or until it cannot succeed.
     /// `background` requests yield to the pacer's foreground ones.
@@ -88,7 +110,10 @@ impl Paced<'_> {
             watch.measured(sent_at.elapsed());
             let (reason, retry_after) = match answer {
                 Ok(a) if a.status == 200 => {
-                    self.pacer.answered(sent_at);
+                    let (_, change) = self.pacer.answered(sent_at);
+                    if let Some(Change::OutageEnded(lasted)) = change {
+                        self.say_back(method, lasted);
+                    }
                     return (Ok(a), sent_at);
                 }
                 Ok(a) => match classify_status(a.status, &a.body, a.retry_after.clone()) {
@@ -107,7 +132,7 @@ impl Paced<'_> {
                             if self.retry.allows_another(attempts) {
                                 continue;
                             }
-                        } else if self.pacer.failed(sent_at, &reason) != Failure::Scattered {
+                        } else if self.outage(method, sent_at, &reason) {
                             // An outage: the pacer holds the next try; not this request's fault.
                             attempts -= 1;
                             continue;
@@ -126,7 +151,7 @@ impl Paced<'_> {
                 },
                 Err(e) => {
                     let reason = e.to_string();
-                    if self.pacer.failed(sent_at, &reason) != Failure::Scattered {
+                    if self.outage(method, sent_at, &reason) {
                         attempts -= 1;
                         continue;
                     }

@@ -135,3 +135,38 @@ async fn warnings_are_said_in_a_persons_words() {
         "-v keeps the structured form:\n{said}"
     );
 }
+
+/// A reading command held by an outage says so while it waits, rather than
+/// looking hung for the outage patience (five minutes by default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_held_by_an_outage_says_so_while_it_waits() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write(
+        dir.path(),
+        "m.csv",
+        &csv(&[format!("remove,{G1},79001234561@c.us")]),
+    );
+    let token = "0123456789abcdef0123456789abcdef0123456789abcdef01";
+    let args = [
+        "plan",
+        manifest.to_str().unwrap(),
+        "--live",
+        "--outage-patience",
+        "2s",
+    ];
+    let out = greenbatch(&args, &env_for(&url, token)).await;
+    let said = stderr(&out);
+    assert!(
+        said.contains(&format!(
+            "warning: default: cannot connect to 127.0.0.1:{port} (connection refused); every getStateInstance request fails: holding them and trying one now and then"
+        )),
+        "{said}"
+    );
+    assert!(!said.contains(token));
+}
