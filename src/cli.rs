@@ -167,9 +167,10 @@ pub enum Command {
     /// write them as an operations manifest and run them as `run` does.
     ///
     /// The file is YAML with `groups`, each with `chat_id` and optionally
-    /// `instance`, `members`, `members_file` (one ID per line, or an export
-    /// CSV), `admins`, `remove_others` and `demote_others`; and optionally a
-    /// default `instance` and a `protect` list. The owner, the instance
+    /// `instance`, `members`, `members_file` (one ID per line, an export
+    /// CSV, or a workbook, with `members_sheet` for its sheet), `admins`,
+    /// `remove_others` and `demote_others`; and optionally a default
+    /// `instance` and a `protect` list. The owner, the instance
     /// itself, `protect`, and members listed only by a linked ID (`…@lid`)
     /// the file does not name are never removed or demoted.
     #[command(

@@ -9,7 +9,7 @@ use crate::instances;
 use crate::manifest::{Diagnostic, norm, scalar};
 use crate::yaml_lines::{Lines, line_no};
 
-const GROUP_KEYS_HINT: &str = "a group has chat_id, and optionally instance, members, members_file, admins, remove_others, demote_others and banned";
+const GROUP_KEYS_HINT: &str = "a group has chat_id, and optionally instance, members, members_file (with members_sheet for a workbook), admins, remove_others, demote_others and banned";
 
 /// A list's items as written, each with its line.
 pub(super) type Written = Vec<(String, u32)>;
@@ -21,6 +21,8 @@ pub(super) struct Fields {
     pub instance: Option<(String, u32)>,
     pub members: Option<(Written, u32)>,
     pub members_file: Option<(String, u32)>,
+    /// The sheet of a workbook `members_file` (its first sheet without it).
+    pub members_sheet: Option<(String, u32)>,
     pub admins: Option<(Written, u32)>,
     pub remove_others: Option<(bool, u32)>,
     pub demote_others: Option<(bool, u32)>,
@@ -120,6 +122,7 @@ pub(super) fn fields(
             "instance" => single(ctx, "an instance name").map(|v| f.instance = Some(v)),
             "members" => list(ctx).map(|v| f.members = Some(v)),
             "membersfile" => single(ctx, "a file name").map(|v| f.members_file = Some(v)),
+            "memberssheet" => single(ctx, "a sheet name").map(|v| f.members_sheet = Some(v)),
             "admins" => list(ctx).map(|v| f.admins = Some(v)),
             "removeothers" => flag(ctx).map(|v| f.remove_others = Some(v)),
             "demoteothers" => flag(ctx).map(|v| f.demote_others = Some(v)),

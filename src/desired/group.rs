@@ -6,6 +6,7 @@
 //! takes only `instance` and `banned`.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use yaml_serde::Value;
@@ -17,6 +18,7 @@ use super::members_file;
 use super::model::{Ban, DesiredGroup};
 use crate::greenapi::Platform;
 use crate::greenapi::ids::{self, IdKind, IdProblem};
+use crate::input::InputFormat;
 use crate::instances;
 use crate::manifest::EVERY_GROUP;
 use crate::manifest::{Diagnostic, Source};
@@ -68,8 +70,9 @@ pub(super) fn read(
     if let Some((list, _)) = &fields.members {
         wanted.listed(&ids, ctx, list);
     }
+    let sheet = members_sheet(ctx, &fields);
     if let Some((file, l)) = &fields.members_file {
-        wanted.in_file(&ids, ctx, file, *l, chat.as_deref());
+        wanted.in_file(&ids, ctx, (file, sheet), *l, chat.as_deref());
     }
     let admins = admins(&ids, ctx, fields.admins.as_ref().map(|(list, _)| list));
     let banned = bans(&ids, ctx, &fields);
@@ -105,6 +108,26 @@ pub(super) fn read(
     })
 }
 
+/// The sheet `members_sheet` names, when it has a workbook `members_file`
+/// to name a sheet of; reported otherwise, never silently ignored.
+fn members_sheet<'f>(ctx: &mut Ctx, fields: &'f Fields) -> Option<&'f str> {
+    let (sheet, l) = fields.members_sheet.as_ref()?;
+    let problem = match &fields.members_file {
+        None => "names a sheet, but the group has no `members_file`",
+        Some((file, _))
+            if InputFormat::from_path(Path::new(file)) != Some(InputFormat::Workbook) =>
+        {
+            "names a sheet, but `members_file` is not a workbook"
+        }
+        Some(_) => return Some(sheet),
+    };
+    let d = Diagnostic::error(ctx.at(*l), problem)
+        .field("members_sheet")
+        .hint("members_sheet picks the sheet of a workbook members_file (.xlsx, .xlsm, .xls or .ods); take it out for a text file");
+    ctx.report(d);
+    None
+}
+
 /// The group's own ban rules (IDs of its platform), then the file's.
 fn bans(ids: &Ids, ctx: &mut Ctx, fields: &Fields) -> Vec<Ban> {
     let own = fields
@@ -132,6 +155,10 @@ fn every(
         (
             "members_file",
             fields.members_file.as_ref().map(|(_, l)| *l),
+        ),
+        (
+            "members_sheet",
+            fields.members_sheet.as_ref().map(|(_, l)| *l),
         ),
         ("admins", fields.admins.as_ref().map(|(_, l)| *l)),
         ("remove_others", fields.remove_others.map(|(_, l)| l)),
@@ -336,12 +363,19 @@ impl Wanted {
 
     /// The `members_file` on line `l`, read relative to the desired-state
     /// file; `chat` lets an export of several groups give this one's.
-    fn in_file(&mut self, ids: &Ids, ctx: &mut Ctx, file: &str, l: u32, chat: Option<&str>) {
+    fn in_file(
+        &mut self,
+        ids: &Ids,
+        ctx: &mut Ctx,
+        (file, sheet): (&str, Option<&str>),
+        l: u32,
+        chat: Option<&str>,
+    ) {
         let path = ctx.base.join(file);
         let shown = crate::input::display_name(&path);
         let out = self.ids.get_or_insert_with(Vec::new);
         let file_name: Arc<str> = Arc::from(shown.as_str());
-        match members_file::read(&path, &file_name, chat, ctx.max_size) {
+        match members_file::read(&path, (&file_name, sheet), chat, ctx.max_size) {
             Ok(read) => {
                 if read.is_empty() {
                     let d = Diagnostic::warning(ctx.at(l), format!("{shown} lists nobody"))
@@ -374,7 +408,7 @@ impl Wanted {
                 let d = Diagnostic::error(ctx.at(l), format!("{shown}: {problem}"))
                     .field("members_file")
                     .hint(format!(
-                        "members_file is read relative to the desired-state file's directory ({}): one ID per line, an export CSV (`greenbatch export`), or a workbook (its first sheet)",
+                        "members_file is read relative to the desired-state file's directory ({}): one ID per line, an export CSV (`greenbatch export`), or a workbook (its first sheet, or the one `members_sheet` names)",
                         crate::input::display_name(&ctx.base)
                     ));
                 ctx.report(d);

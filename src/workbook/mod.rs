@@ -131,7 +131,7 @@ fn pick(book: &Sheets<Cursor<&[u8]>>, wanted: Option<&str>) -> Result<String, Pr
             Some(s) => Ok(s.name.clone()),
             None => Err(Problem {
                 message: format!("has no sheet `{wanted}`; its sheets are {}", names()),
-                hint: "give --sheet one of these names, exactly as the tab shows it".to_owned(),
+                hint: "give one of these names, exactly as its tab shows it (`--sheet`, or a desired-state file's `members_sheet`)".to_owned(),
             }),
         };
     }

@@ -285,7 +285,7 @@ fn sheet_picks_a_sheet_and_an_unknown_name_lists_them() {
         has(
             &text,
             &format!(
-                "error: {name} has no sheet `bans`; its sheets are `Notes`, `Bans 2026`, `Good`\n  hint: give --sheet one of these names, exactly as the tab shows it"
+                "error: {name} has no sheet `bans`; its sheets are `Notes`, `Bans 2026`, `Good`\n  hint: give one of these names, exactly as its tab shows it (`--sheet`, or a desired-state file's `members_sheet`)"
             ),
         );
     }

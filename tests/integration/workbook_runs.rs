@@ -129,3 +129,56 @@ fn a_members_file_may_be_a_workbook_its_cells_checked_like_the_rest() {
         "another group's row:\n{text}"
     );
 }
+
+#[test]
+fn members_sheet_picks_a_workbook_s_sheet_and_is_never_silently_ignored() {
+    const G2: &str = "120363169960827018@g.us";
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // One workbook, a sheet per group, as moderators keep their lists.
+    xlsx(
+        &d.join("lists.xlsx"),
+        &[
+            ("Market", &[&[C::N(79001234561.0)]]),
+            ("Book club", &[&[C::S("# stays")], &[C::N(79001234562.0)]]),
+        ],
+    );
+    std::fs::write(d.join("plain.txt"), "79001234563@c.us\n").unwrap();
+    let good = format!(
+        "groups:\n  - chat_id: {G1}\n    members_file: lists.xlsx\n    members_sheet: Market\n  - chat_id: {G2}\n    members_file: lists.xlsx\n    members_sheet: Book club\n"
+    );
+    let bad = format!(
+        "groups:\n  - chat_id: {G1}\n    members_file: lists.xlsx\n    members_sheet: Bans\n  - chat_id: {G2}\n    members: [79001234564@c.us]\n    members_sheet: Market\n  - chat_id: 79876543210-1587570015@g.us\n    members_file: plain.txt\n    members_sheet: Market\n  - chat_id: \"*\"\n    banned: [79001234569@c.us]\n    members_sheet: Market\n"
+    );
+    let cases: [(&str, String, i32, &[&str]); 2] = [
+        (
+            "good.yaml",
+            good,
+            0,
+            &[
+                "./lists.xlsx:Market!A1: note: members_file: `79001234561` is read as `79001234561@c.us`",
+                "./lists.xlsx:'Book club'!A2: note: members_file: `79001234562` is read as `79001234562@c.us`",
+            ],
+        ),
+        (
+            "bad.yaml",
+            bad,
+            2,
+            &[
+                "bad.yaml:3: error: members_file: ./lists.xlsx: has no sheet `Bans`; its sheets are `Market`, `Book club`",
+                "bad.yaml:7: error: members_sheet: names a sheet, but the group has no `members_file`",
+                "bad.yaml:10: error: members_sheet: names a sheet, but `members_file` is not a workbook",
+                "bad.yaml:13: error: members_sheet: is not for a `*` entry",
+            ],
+        ),
+    ];
+    for (file, yaml, code, wants) in cases {
+        std::fs::write(d.join(file), yaml).unwrap();
+        let out = cmd(d).args(["validate", file]).output().unwrap();
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{file}: {text}");
+        for want in wants {
+            assert!(text.contains(want), "missing {want:?} in:\n{text}");
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! skipped), or a CSV with a header naming `participant_id`, such as the
 //! one `greenbatch export` writes, of which the rows of this group are
 //! taken when it has a `chat_id` column; or a workbook ([`sheet`]) holding
-//! either. IDs come back as written (a CSV cell's guard `'` included), with
+//! either on its first sheet or the one `members_sheet` names. IDs come back as written (a CSV cell's guard `'` included), with
 //! their places; the caller checks them against the group's platform.
 
 mod sheet;
@@ -24,18 +24,18 @@ pub(super) type Listed = Vec<(Result<String, Problem>, Source)>;
 /// IDs and their lines, as a text file lists them.
 type Lines = Vec<(String, u32)>;
 
-/// Reads `path` (at most `cap` bytes), shown as `file`; `chat` is the
-/// group's canonical ID, when valid. The error says what is wrong with
-/// the file.
+/// Reads `path` (at most `cap` bytes), shown as `file`, and for a
+/// workbook its `sheet` (the first without one); `chat` is the group's
+/// canonical ID, when valid. The error says what is wrong with the file.
 pub(super) fn read(
     path: &Path,
-    file: &Arc<str>,
+    (file, sheet): (&Arc<str>, Option<&str>),
     chat: Option<&str>,
     cap: u64,
 ) -> Result<Listed, String> {
     let bytes = bytes(path, cap)?;
     if InputFormat::from_path(path) == Some(InputFormat::Workbook) {
-        return sheet::read(&bytes, file, chat);
+        return sheet::read(&bytes, (file, sheet), chat);
     }
     let at = |line| Source {
         file: file.clone(),
@@ -183,7 +183,7 @@ mod tests {
 
     /// `read`, its IDs and lines only (a text file has no cells).
     fn read(path: &Path, chat: Option<&str>, cap: u64) -> Result<Lines, String> {
-        let listed = super::read(path, &Arc::from("f"), chat, cap)?;
+        let listed = super::read(path, (&Arc::from("f"), None), chat, cap)?;
         Ok(listed
             .into_iter()
             .map(|(id, at)| (id.unwrap(), at.line))

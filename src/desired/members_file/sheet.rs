@@ -1,9 +1,10 @@
-//! A `members_file` that is a workbook: its first sheet holds either a
-//! header row naming `participant_id` (an export saved as a workbook: this
-//! group's rows when it names `chat_id` too) or, without one, an ID in
-//! each row's first cell. Each ID comes with its cell (`allowed.xlsx:
-//! Sheet1!A3`); a cell the spreadsheet may have changed (a long number
-//! turned into a float) is handed back refused, never rounded.
+//! A `members_file` that is a workbook: its first sheet, or the one the
+//! group's `members_sheet` names, holds either a header row naming
+//! `participant_id` (an export saved as a workbook: this group's rows when
+//! it names `chat_id` too) or, without one, an ID in each row's first
+//! cell. Each ID comes with its cell (`allowed.xlsx:Sheet1!A3`); a cell
+//! the spreadsheet may have changed (a long number turned into a float)
+//! is handed back refused, never rounded.
 
 use std::sync::Arc;
 
@@ -14,10 +15,15 @@ use crate::diagnostic::{Cell, Source};
 use crate::sanitise::uncell;
 use crate::workbook::{self, cell};
 
-/// The IDs of the workbook in `bytes`, shown as `file`; `chat` is the
-/// group's canonical ID, when valid.
-pub(super) fn read(bytes: &[u8], file: &Arc<str>, chat: Option<&str>) -> Result<Listed, String> {
-    let sheet = workbook::open(bytes, None).map_err(|p| format!("{}; {}", p.message, p.hint))?;
+/// The IDs of the workbook in `bytes`, shown as `file`, on its sheet
+/// `wanted` (the first without one); `chat` is the group's canonical ID,
+/// when valid.
+pub(super) fn read(
+    bytes: &[u8],
+    (file, wanted): (&Arc<str>, Option<&str>),
+    chat: Option<&str>,
+) -> Result<Listed, String> {
+    let sheet = workbook::open(bytes, wanted).map_err(|p| format!("{}; {}", p.message, p.hint))?;
     let first = sheet.first_column();
     let at = |row: u32, i: usize| Source {
         file: file.clone(),
