@@ -146,6 +146,54 @@ fn an_xlsx_and_an_ods_read_like_their_csv_and_float_ids_come_back_exactly() {
 }
 
 #[test]
+fn a_workbook_s_findings_about_other_rows_name_rows_as_its_tabs_number_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: &[&[C]] = &[
+        &[
+            C::S("action"),
+            C::S("chat_id"),
+            C::S("participant_id"),
+            C::S("instance"),
+        ],
+        &[C::S("remove"), C::S(G1), C::S("79001234561@c.us")],
+        &[C::S("remove"), C::S(G1), C::S("79001234561@c.us")],
+        &[C::S("add"), C::S(G1), C::S("79001234561@c.us")],
+        &[
+            C::S("remove"),
+            C::S(G1),
+            C::S("79001234562@c.us"),
+            C::S("nope"),
+        ],
+        &[
+            C::S("remove"),
+            C::S(G1),
+            C::S("79001234563@c.us"),
+            C::S("nope"),
+        ],
+    ];
+    xlsx(&dir.path().join("m.xlsx"), &[("Sheet1", rows)]);
+    let (code, text) = validate(dir.path(), &["m.xlsx"]);
+    assert_eq!(code, Some(2), "{text}");
+    has(
+        &text,
+        "m.xlsx:Sheet1!C3: warning: duplicate of row 2; it runs once",
+    );
+    has(&text, "contradicts the `remove` on row 2");
+    has(&text, "`nope` is not configured (used on rows 5, 6)");
+    assert!(!text.contains(" line"), "a sheet has rows:\n{text}");
+    // The same rows as CSV keep their lines.
+    let csv = format!(
+        "action,chat_id,participant_id,instance\nremove,{G1},79001234561@c.us,\nremove,{G1},79001234561@c.us,\nadd,{G1},79001234561@c.us,\nremove,{G1},79001234562@c.us,nope\nremove,{G1},79001234563@c.us,nope\n"
+    );
+    std::fs::write(dir.path().join("m.csv"), csv).unwrap();
+    let (code, text) = validate(dir.path(), &["m.csv"]);
+    assert_eq!(code, Some(2), "{text}");
+    has(&text, "m.csv:3: warning: duplicate of line 2; it runs once");
+    has(&text, "contradicts the `remove` on line 2");
+    has(&text, "`nope` is not configured (used on lines 5, 6)");
+}
+
+#[test]
 fn a_stray_cell_at_the_sheet_s_far_corner_costs_nothing() {
     // A dense grid from A1 to XFD1048576 would be 17 billion cells: the
     // cells are kept sparse, and the stray one is in no column read.

@@ -17,12 +17,23 @@ fn some_lines(lines: &[u32]) -> String {
     s
 }
 
-fn on_lines(lines: &[u32]) -> String {
+/// `lines 3, 5`; in a workbook (`at` names a cell) `rows 3, 5`, as a
+/// spreadsheet numbers them.
+fn on_lines(at: Option<&Source>, lines: &[u32]) -> String {
     format!(
-        "line{} {}",
-        if lines.len() == 1 { "" } else { "s" },
+        "{}{} {}",
+        line_word(at),
+        crate::words::s(lines.len() as u64),
         some_lines(lines)
     )
+}
+
+/// What a place's number counts: a text file's lines, a sheet's rows.
+pub(crate) fn line_word(at: Option<&Source>) -> &'static str {
+    match at.is_some_and(|s| s.cell.is_some()) {
+        true => "row",
+        false => "line",
+    }
 }
 
 /// The error for an instance that rows (or groups) name on `lines` but
@@ -44,12 +55,10 @@ pub(crate) fn not_configured(
             configured.join(", ")
         )
     };
-    Diagnostic::error(
-        at,
-        format!("`{name}` is not configured (used on {})", on_lines(lines)),
-    )
-    .field("instance")
-    .hint(hint)
+    let used = on_lines(at.as_ref(), lines);
+    Diagnostic::error(at, format!("`{name}` is not configured (used on {used})"))
+        .field("instance")
+        .hint(hint)
 }
 
 impl Validator {
@@ -65,15 +74,19 @@ impl Validator {
         for &(seq, verdict) in &judged {
             let op = &self.ops[seq as usize];
             let at = self.at(op.source.line);
+            let word = line_word(at.as_ref());
             let d = match verdict {
                 Verdict::Duplicate(first) => Diagnostic::warning(
                     at,
-                    format!("duplicate of line {}; it runs once", line(&self.ops, first)),
+                    format!(
+                        "duplicate of {word} {}; it runs once",
+                        line(&self.ops, first)
+                    ),
                 ),
                 Verdict::Contradicts(prev, earlier, why) => Diagnostic::error(
                     at,
                     format!(
-                        "`{}` of `{}` in `{}` contradicts the `{prev}` on line {}",
+                        "`{}` of `{}` in `{}` contradicts the `{prev}` on {word} {}",
                         op.action,
                         op.participant_id,
                         op.chat_id,
@@ -108,7 +121,7 @@ impl Validator {
                 self.at(lines[0]),
                 format!(
                     "`default` could be whatsapp or max, and no ID on {} tells which",
-                    on_lines(&lines)
+                    on_lines(self.at(lines[0]).as_ref(), &lines)
                 ),
             )
             .field("instance")
