@@ -32,9 +32,32 @@ pub(crate) fn secs(d: std::time::Duration) -> String {
     }
 }
 
+/// A size as `--max-manifest-size` takes it: `1GiB`, `64MiB`, `512KiB`,
+/// else `1000 bytes`, so that what a message says can be given back.
+pub(crate) fn size(n: u64) -> String {
+    let units = [(30, "GiB"), (20, "MiB"), (10, "KiB")];
+    match units
+        .iter()
+        .find(|(shift, _)| n != 0 && n.is_multiple_of(1 << shift))
+    {
+        Some((shift, unit)) => format!("{}{unit}", n >> shift),
+        None => plural(n, "byte"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_are_said_as_the_size_flags_take_them() {
+        assert_eq!(size(1 << 30), "1GiB");
+        assert_eq!(size(64 << 20), "64MiB");
+        assert_eq!(size(16 * 20_001), "320016 bytes");
+        assert_eq!(size(3 << 10), "3KiB");
+        assert_eq!(size(1), "1 byte");
+        assert_eq!(size(0), "0 bytes");
+    }
 
     #[test]
     fn times_are_said_in_whole_units() {

@@ -136,7 +136,7 @@ pub fn load(
         // Read whole (within the cap, standard input too): a workbook is a
         // zip or a compound file, read from its end.
         InputFormat::Workbook => match input::read_all(path, opts.max_size) {
-            Ok(bytes) => sheet::read(&bytes, opts.sheet.as_deref(), &mut v),
+            Ok(bytes) => sheet::read(&bytes, opts.sheet.as_deref(), opts.max_size, &mut v),
             Err(d) => return Err(reject(d)),
         },
     }
@@ -172,7 +172,10 @@ pub(crate) fn load_bytes_with(
     match format {
         InputFormat::Csv => read_csv(bytes, &mut v, u64::MAX, delimiter),
         InputFormat::Yaml => yaml::read(bytes, &mut v),
-        InputFormat::Workbook => sheet::read(bytes, None, &mut v),
+        // What a workbook unpacks to is bounded as a file's would be.
+        InputFormat::Workbook => {
+            sheet::read(bytes, None, crate::defaults::MAX_MANIFEST_SIZE, &mut v)
+        }
     }
     finish(v, name.to_owned())
 }

@@ -28,9 +28,11 @@ impl Fields for Texts<'_> {
     }
 }
 
-/// Reads the workbook in `bytes` (its sheet `wanted`, else the first) into `v`.
-pub(super) fn read(bytes: &[u8], wanted: Option<&str>, v: &mut Validator) {
-    let sheet = match workbook::open(bytes, wanted) {
+/// Reads the workbook in `bytes` (its sheet `wanted`, else the first) into
+/// `v`; `max_size` is the manifest's size cap, which bounds what a zipped
+/// workbook may unpack to.
+pub(super) fn read(bytes: &[u8], wanted: Option<&str>, max_size: u64, v: &mut Validator) {
+    let sheet = match workbook::open(bytes, wanted, max_size) {
         Ok(sheet) => sheet,
         Err(p) => {
             let d = Diagnostic::error(None, format!("{} {}", v.file, p.message)).hint(p.hint);

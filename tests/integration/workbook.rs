@@ -193,6 +193,55 @@ fn a_workbook_s_findings_about_other_rows_name_rows_as_its_tabs_number_them() {
     has(&text, "`nope` is not configured (used on lines 5, 6)");
 }
 
+/// A workbook that unpacks to far more than its size (a zip bomb, here
+/// a sheet of forty 32,767-character texts that pack to almost nothing)
+/// is refused from its directory before calamine unpacks it, against
+/// `--max-manifest-size`; the same file within the bound is read.
+#[test]
+fn a_workbook_that_unpacks_past_its_bound_is_refused_before_it_is_unpacked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, text) in ["action", "chat_id", "participant_id"].iter().enumerate() {
+        ws.write_string(0, c as u16, *text).unwrap();
+    }
+    for (c, text) in ["remove", G1, "79001234561@c.us"].iter().enumerate() {
+        ws.write_string(1, c as u16, *text).unwrap();
+    }
+    let notes = book.add_worksheet();
+    notes.set_name("Notes").unwrap();
+    for r in 0..40u8 {
+        let long = char::from(b'A' + r % 26).to_string().repeat(32_767);
+        notes.write_string(u32::from(r), 0, long).unwrap();
+    }
+    book.save(&path).unwrap();
+    let packed = std::fs::metadata(&path).unwrap().len();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let unpacked: u64 = (0..zip.len())
+        .map(|i| zip.by_index_raw(i).unwrap().size())
+        .sum();
+    assert!(unpacked > 16 * packed, "{unpacked} unpacked of {packed}");
+    // Odd, so that 16 times it is said in bytes, not KiB.
+    let cap = packed | 1;
+    let (code, text) = validate(
+        dir.path(),
+        &["m.xlsx", "--max-manifest-size", &cap.to_string()],
+    );
+    assert_eq!(code, Some(2), "{text}");
+    has(
+        &text,
+        &format!(
+            "error: m.xlsx unpacks to more than {} bytes (16 times --max-manifest-size): a list of people is far smaller\n  hint: check that the right file was given; if it is, raise --max-manifest-size",
+            16 * cap
+        ),
+    );
+    // Within the bound (here the default), the same file is read.
+    let (code, text) = validate(dir.path(), &["m.xlsx"]);
+    assert_eq!(code, Some(0), "{text}");
+    has(&text, "m.xlsx: valid, 1 operation in 1 group");
+}
+
 #[test]
 fn a_stray_cell_at_the_sheet_s_far_corner_costs_nothing() {
     // A dense grid from A1 to XFD1048576 would be 17 billion cells: the

@@ -35,7 +35,7 @@ pub(super) fn read(
 ) -> Result<Listed, String> {
     let bytes = bytes(path, cap)?;
     if InputFormat::from_path(path) == Some(InputFormat::Workbook) {
-        return sheet::read(&bytes, (file, sheet), chat);
+        return sheet::read(&bytes, (file, sheet), chat, cap);
     }
     let at = |line| Source {
         file: file.clone(),

@@ -17,13 +17,16 @@ use crate::workbook::{self, cell};
 
 /// The IDs of the workbook in `bytes`, shown as `file`, on its sheet
 /// `wanted` (the first without one); `chat` is the group's canonical ID,
-/// when valid.
+/// when valid; `cap` is the file's size cap, which bounds what it may
+/// unpack to.
 pub(super) fn read(
     bytes: &[u8],
     (file, wanted): (&Arc<str>, Option<&str>),
     chat: Option<&str>,
+    cap: u64,
 ) -> Result<Listed, String> {
-    let sheet = workbook::open(bytes, wanted).map_err(|p| format!("{}; {}", p.message, p.hint))?;
+    let sheet =
+        workbook::open(bytes, wanted, cap).map_err(|p| format!("{}; {}", p.message, p.hint))?;
     let first = sheet.first_column();
     let at = |row: u32, i: usize| Source {
         file: file.clone(),
