@@ -8,6 +8,7 @@
 //! holds becomes text through [`cell`], which refuses the numbers a
 //! spreadsheet may have changed rather than guess them.
 
+mod bounds;
 pub(crate) mod cell;
 
 use std::io::Cursor;
@@ -51,48 +52,13 @@ const SAVE_HINT: &str = "save it from the spreadsheet as .xlsx or .ods (or as \"
 /// not: a small compressed `.xlsx` can unpack to billions of cells.
 const MAX_CELLS: usize = 16 * 1_048_576;
 
-/// How many times its own size a zipped workbook may unpack to. XML
-/// spreadsheets pack five to ten times; a 3 MB `.xlsx` that unpacks to
-/// 3 GB of shared strings (a zip bomb) took 12 GB of memory before any
-/// cell was read, because calamine holds the shared strings whole.
-const UNPACK_FACTOR: u64 = 16;
-
 /// Opens the workbook in `bytes` and reads its sheet `wanted`, or the
 /// first sheet a person sees when none is named. `max_size` is the
-/// file's own cap (`--max-manifest-size`): a zipped workbook may unpack
-/// to [`UNPACK_FACTOR`] times it.
+/// file's own cap (`--max-manifest-size`), which also bounds what a zipped
+/// workbook may unpack to and what an `.ods` lays out ([`bounds`]).
 pub(crate) fn open(bytes: &[u8], wanted: Option<&str>, max_size: u64) -> Result<Sheet, Problem> {
-    unpacks_within(bytes, max_size)?;
+    bounds::check(bytes, max_size)?;
     open_capped(bytes, wanted, MAX_CELLS)
-}
-
-/// Refuses a zipped workbook (`.xlsx`, `.xlsm`, `.ods`) whose parts unpack
-/// to more than [`UNPACK_FACTOR`] times `max_size`, from the sizes its
-/// directory declares, before anything is unpacked: the zip reader stops
-/// each part at its declared size, so a part that lies only cuts itself
-/// short. A compound-file `.xls` (not a zip) is left to calamine.
-fn unpacks_within(bytes: &[u8], max_size: u64) -> Result<(), Problem> {
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Ok(());
-    };
-    let cap = max_size.saturating_mul(UNPACK_FACTOR);
-    let mut total = 0u64;
-    for i in 0..zip.len() {
-        // A part that cannot be listed is calamine's to report.
-        if let Ok(part) = zip.by_index_raw(i) {
-            total = total.saturating_add(part.size());
-        }
-        if total > cap {
-            return Err(Problem {
-                message: format!(
-                    "unpacks to more than {} ({UNPACK_FACTOR} times --max-manifest-size): a list of people is far smaller",
-                    crate::words::size(cap)
-                ),
-                hint: "check that the right file was given; if it is, raise --max-manifest-size, or save the sheet as \"CSV UTF-8\"".to_owned(),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Opens the workbook, refusing a sheet with more than `cap` cells that

@@ -242,6 +242,38 @@ fn a_workbook_that_unpacks_past_its_bound_is_refused_before_it_is_unpacked() {
     has(&text, "m.xlsx: valid, 1 operation in 1 group");
 }
 
+/// An `.ods` is laid out whole by calamine, every sheet, cells far apart
+/// unfolded into the grid between them: a stray cell a million rows down
+/// (written by spreadsheet-ods, a few hundred bytes) would take 5 GB. It
+/// is refused from its content.xml before calamine builds the grid.
+#[test]
+fn an_ods_whose_layout_would_unfold_past_its_bound_is_refused_before_it_is_laid_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("far.ods");
+    let mut book = spreadsheet_ods::WorkBook::new_empty();
+    let mut sheet = spreadsheet_ods::Sheet::new("Sheet1");
+    for (c, text) in ["action", "chat_id", "participant_id"].iter().enumerate() {
+        sheet.set_value(0, c as u32, *text);
+    }
+    for (c, text) in ["remove", G1, "79001234561@c.us"].iter().enumerate() {
+        sheet.set_value(1, c as u32, *text);
+    }
+    book.push_sheet(sheet);
+    let mut notes = spreadsheet_ods::Sheet::new("Notes");
+    notes.set_value(0, 0, "a note");
+    notes.set_value(1_000_000, 90, "far away");
+    book.push_sheet(notes);
+    spreadsheet_ods::write_ods(&mut book, &path).unwrap();
+    let packed = std::fs::metadata(&path).unwrap().len();
+    assert!(packed < 16 << 10, "{packed} bytes");
+    let (code, text) = validate(dir.path(), &["far.ods"]);
+    assert_eq!(code, Some(2), "{text}");
+    has(
+        &text,
+        "error: far.ods lays its sheets out in more than 1GiB (16 times --max-manifest-size): a list of people is far smaller\n  hint: check that the right file was given; if it is, raise --max-manifest-size, or save it as .xlsx (read cell by cell) or \"CSV UTF-8\"",
+    );
+}
+
 #[test]
 fn a_stray_cell_at_the_sheet_s_far_corner_costs_nothing() {
     // A dense grid from A1 to XFD1048576 would be 17 billion cells: the
