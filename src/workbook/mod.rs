@@ -116,7 +116,7 @@ fn open_capped(bytes: &[u8], wanted: Option<&str>, cap: usize) -> Result<Sheet, 
 fn too_many(name: &str, cap: usize) -> Problem {
     Problem {
         message: format!("sheet `{name}` holds more than {cap} cells with something in them"),
-        hint: "a list of people is far smaller: check that the right file and sheet were given (--sheet NAME)".to_owned(),
+        hint: "a list of people is far smaller: check that the right file and sheet were given (`--sheet`, or a desired-state file's `members_sheet`)".to_owned(),
     }
 }
 

@@ -29,7 +29,7 @@ fn on_lines(at: Option<&Source>, lines: &[u32]) -> String {
 }
 
 /// What a place's number counts: a text file's lines, a sheet's rows.
-pub(crate) fn line_word(at: Option<&Source>) -> &'static str {
+fn line_word(at: Option<&Source>) -> &'static str {
     match at.is_some_and(|s| s.cell.is_some()) {
         true => "row",
         false => "line",
@@ -117,12 +117,11 @@ impl Validator {
         }
         if !self.pending.is_empty() {
             let lines: Vec<u32> = self.pending.iter().map(|r| r.line).collect();
+            let at = self.at(lines[0]);
+            let on = on_lines(at.as_ref(), &lines);
             let d = Diagnostic::error(
-                self.at(lines[0]),
-                format!(
-                    "`default` could be whatsapp or max, and no ID on {} tells which",
-                    on_lines(self.at(lines[0]).as_ref(), &lines)
-                ),
+                at,
+                format!("`default` could be whatsapp or max, and no ID on {on} tells which"),
             )
             .field("instance")
             .hint("set GREEN_API_PLATFORM to `whatsapp` or `max`");
