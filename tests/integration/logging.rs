@@ -92,26 +92,33 @@ async fn greenbatch_log_overrides_verbosity() {
     );
 }
 
-/// A warning on a terminal or in a cron log is one sentence: the level as a
-/// word, the instance, the host (never the URL, whose path holds the
-/// token), what is done about it; no timestamp, no module path. `-v` keeps
-/// tracing's structured form.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn warnings_are_said_in_a_persons_words() {
-    // A loopback port nobody listens on: every connection is refused.
+/// A token for an instance at a loopback port nobody listens on.
+const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef01";
+
+/// A loopback port nobody listens on (every connection is refused), its
+/// URL, and a manifest of one removal in a directory kept while it lives.
+fn nobody_listens() -> (u16, String, tempfile::TempDir, std::path::PathBuf) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let url = format!("http://127.0.0.1:{port}");
     let dir = tempfile::tempdir().unwrap();
     let manifest = write(
         dir.path(),
         "m.csv",
         &csv(&[format!("remove,{G1},79001234561@c.us")]),
     );
-    let token = "0123456789abcdef0123456789abcdef0123456789abcdef01";
+    (port, format!("http://127.0.0.1:{port}"), dir, manifest)
+}
+
+/// A warning on a terminal or in a cron log is one sentence: the level as a
+/// word, the instance, the host (never the URL, whose path holds the
+/// token), what is done about it; no timestamp, no module path. `-v` keeps
+/// tracing's structured form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_are_said_in_a_persons_words() {
+    let (port, url, _dir, manifest) = nobody_listens();
     let args = [
         "run",
         manifest.to_str().unwrap(),
@@ -120,15 +127,15 @@ async fn warnings_are_said_in_a_persons_words() {
         "--progress",
         "never",
     ];
-    let out = greenbatch(&args, &env_for(&url, token)).await;
+    let out = greenbatch(&args, &env_for(&url, TOKEN)).await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let said = stderr(&out).replace(&port.to_string(), "PORT");
-    assert!(!said.contains(token));
+    assert!(!said.contains(TOKEN));
     insta::assert_snapshot!(said);
 
     let mut verbose = args.to_vec();
     verbose.push("-v");
-    let out = greenbatch(&verbose, &env_for(&url, token)).await;
+    let out = greenbatch(&verbose, &env_for(&url, TOKEN)).await;
     let said = stderr(&out);
     assert!(
         said.contains(" WARN greenbatch::report::consumer: "),
@@ -140,19 +147,7 @@ async fn warnings_are_said_in_a_persons_words() {
 /// looking hung for the outage patience (five minutes by default).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_held_by_an_outage_says_so_while_it_waits() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = write(
-        dir.path(),
-        "m.csv",
-        &csv(&[format!("remove,{G1},79001234561@c.us")]),
-    );
-    let token = "0123456789abcdef0123456789abcdef0123456789abcdef01";
+    let (port, url, _dir, manifest) = nobody_listens();
     let args = [
         "plan",
         manifest.to_str().unwrap(),
@@ -160,7 +155,7 @@ async fn a_read_held_by_an_outage_says_so_while_it_waits() {
         "--outage-patience",
         "2s",
     ];
-    let out = greenbatch(&args, &env_for(&url, token)).await;
+    let out = greenbatch(&args, &env_for(&url, TOKEN)).await;
     let said = stderr(&out);
     assert!(
         said.contains(&format!(
@@ -168,5 +163,5 @@ async fn a_read_held_by_an_outage_says_so_while_it_waits() {
         )),
         "{said}"
     );
-    assert!(!said.contains(token));
+    assert!(!said.contains(TOKEN));
 }

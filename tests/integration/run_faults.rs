@@ -309,22 +309,28 @@ async fn a_refused_instance_stops_only_its_own_operations() {
     assert!(max.v3 && max.field("chatId") == Some("-10000000000000"));
 }
 
-/// Off a terminal a wait the server asks for is said when it starts and
-/// when it ends, so a quiet stretch in a cron log has its reason.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wait_the_server_asks_for_is_said_when_it_starts_and_when_it_ends() {
+/// A sandbox with its documented limits on (unlike [`with_faults`]) whose
+/// first removal is answered 429 with `Retry-After: secs`.
+async fn asks_once_to_wait(secs: u64) -> SandboxHandle {
     let rule = FaultRule {
         first_n: Some(1),
         ..on_removals(Fault::TooManyRequests {
-            retry_after: Some(3),
+            retry_after: Some(secs),
         })
     };
-    let sb = sandbox(
+    sandbox(
         SandboxConfig::default_state()
             .with_seed(7)
             .with_faults(vec![rule]),
     )
-    .await;
+    .await
+}
+
+/// Off a terminal a wait the server asks for is said when it starts and
+/// when it ends, so a quiet stretch in a cron log has its reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_the_server_asks_for_is_said_when_it_starts_and_when_it_ends() {
+    let sb = asks_once_to_wait(3).await;
     let ran = run_rows(&sb, WA_MAIN, &removals(61..63), &[]).await;
     assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
     let err = stderr(&ran.out);
@@ -343,18 +349,7 @@ async fn a_wait_the_server_asks_for_is_said_when_it_starts_and_when_it_ends() {
 /// lines for it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_wait_the_server_asks_for_gets_no_lines() {
-    let rule = FaultRule {
-        first_n: Some(1),
-        ..on_removals(Fault::TooManyRequests {
-            retry_after: Some(1),
-        })
-    };
-    let sb = sandbox(
-        SandboxConfig::default_state()
-            .with_seed(7)
-            .with_faults(vec![rule]),
-    )
-    .await;
+    let sb = asks_once_to_wait(1).await;
     let ran = run_rows(&sb, WA_MAIN, &removals(61..62), &[]).await;
     assert_eq!(ran.code(), Some(0), "{}", stderr(&ran.out));
     assert_eq!(sent(&sb)[0].status, Some(429), "the wait was asked for");

@@ -193,6 +193,12 @@ fn a_workbook_s_findings_about_other_rows_name_rows_as_its_tabs_number_them() {
     has(&text, "`nope` is not configured (used on lines 5, 6)");
 }
 
+/// A header and one operation.
+const ONE: &[&[C]] = &[
+    &[C::S("action"), C::S("chat_id"), C::S("participant_id")],
+    &[C::S("remove"), C::S(G1), C::S("79001234561@c.us")],
+];
+
 /// A workbook that unpacks to far more than its size (a zip bomb, here
 /// a sheet of forty 32,767-character texts that pack to almost nothing)
 /// is refused from its directory before calamine unpacks it, against
@@ -201,21 +207,16 @@ fn a_workbook_s_findings_about_other_rows_name_rows_as_its_tabs_number_them() {
 fn a_workbook_that_unpacks_past_its_bound_is_refused_before_it_is_unpacked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.xlsx");
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let ws = book.add_worksheet();
-    for (c, text) in ["action", "chat_id", "participant_id"].iter().enumerate() {
-        ws.write_string(0, c as u16, *text).unwrap();
-    }
-    for (c, text) in ["remove", G1, "79001234561@c.us"].iter().enumerate() {
-        ws.write_string(1, c as u16, *text).unwrap();
-    }
-    let notes = book.add_worksheet();
-    notes.set_name("Notes").unwrap();
-    for r in 0..40u8 {
-        let long = char::from(b'A' + r % 26).to_string().repeat(32_767);
-        notes.write_string(u32::from(r), 0, long).unwrap();
-    }
-    book.save(&path).unwrap();
+    // Forty texts a shared-strings table cannot fold into one.
+    let notes: Vec<[C; 1]> = (0..40u8)
+        .map(|r| {
+            [C::S(
+                char::from(b'A' + r % 26).to_string().repeat(32_767).leak(),
+            )]
+        })
+        .collect();
+    let notes: Vec<&[C]> = notes.iter().map(|r| &r[..]).collect();
+    xlsx(&path, &[("Sheet1", ONE), ("Notes", &notes)]);
     let packed = std::fs::metadata(&path).unwrap().len();
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
     let unpacked: u64 = (0..zip.len())
@@ -250,20 +251,12 @@ fn a_workbook_that_unpacks_past_its_bound_is_refused_before_it_is_unpacked() {
 fn an_ods_whose_layout_would_unfold_past_its_bound_is_refused_before_it_is_laid_out() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("far.ods");
-    let mut book = spreadsheet_ods::WorkBook::new_empty();
-    let mut sheet = spreadsheet_ods::Sheet::new("Sheet1");
-    for (c, text) in ["action", "chat_id", "participant_id"].iter().enumerate() {
-        sheet.set_value(0, c as u32, *text);
-    }
-    for (c, text) in ["remove", G1, "79001234561@c.us"].iter().enumerate() {
-        sheet.set_value(1, c as u32, *text);
-    }
-    book.push_sheet(sheet);
-    let mut notes = spreadsheet_ods::Sheet::new("Notes");
-    notes.set_value(0, 0, "a note");
-    notes.set_value(1_000_000, 90, "far away");
-    book.push_sheet(notes);
-    spreadsheet_ods::write_ods(&mut book, &path).unwrap();
+    // A note in A1 and another at CM1000001 of a second sheet.
+    let far: &[C] = &[[C::E; 90].as_slice(), &[C::S("far away")]].concat();
+    let mut notes: Vec<&[C]> = vec![&[C::S("a note")]];
+    notes.resize(1_000_000, &[]);
+    notes.push(far);
+    ods(&path, &[("Sheet1", ONE), ("Notes", &notes)]);
     let packed = std::fs::metadata(&path).unwrap().len();
     assert!(packed < 16 << 10, "{packed} bytes");
     let (code, text) = validate(dir.path(), &["far.ods"]);
